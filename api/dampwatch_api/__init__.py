@@ -1,0 +1,1 @@
+"""Platform API: registry, readings, risk, alerts, tenant and officer pages, assessment job."""

@@ -1,0 +1,197 @@
+"""The reading payload of contract v1 and its validation into stored readings or rejections."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from dampwatch.const import (
+    FIELD_RANGES,
+    FUTURE_TOLERANCE_S,
+    MAX_PAYLOAD_BYTES,
+    MAX_READINGS_PER_MESSAGE,
+    RAW_EXCERPT_BYTES,
+    RejectReason,
+)
+
+INT64_MAX: Final = 2**63 - 1
+_RANGE_ERRORS: Final = frozenset({"greater_than_equal", "less_than_equal", "finite_number"})
+
+
+def _timestamp_ms(value: Any) -> int:
+    """Epoch milliseconds from RFC 3339 with an offset, or from Unix seconds."""
+    if isinstance(value, bool):
+        raise ValueError("ts must be an RFC 3339 string or Unix seconds, not a boolean")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("ts must be finite")
+        # round, not truncate: 1700000000.123 * 1000 is 1700000000122.9999 in binary
+        return round(value * 1000)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"ts {value[:40]!r} is not RFC 3339") from None
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            raise ValueError("ts needs a UTC offset (for example Z or +01:00)")
+        # integer arithmetic keeps microsecond timestamps exact
+        seconds = math.floor(parsed.timestamp())
+        return seconds * 1000 + parsed.microsecond // 1000
+    raise ValueError("ts must be an RFC 3339 string or Unix seconds")
+
+
+def _measure(name: str) -> Any:
+    low, high = FIELD_RANGES[name]
+    return Field(default=None, ge=low, le=high, allow_inf_nan=False)
+
+
+class Reading(BaseModel):
+    """One reading of contract v1; `ts_ms` is the reading's time in epoch milliseconds."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    ts_ms: Annotated[int, BeforeValidator(_timestamp_ms)] = Field(alias="ts")
+    seq: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    temperature_c: float | None = _measure("temperature_c")
+    humidity_pct: float | None = _measure("humidity_pct")
+    battery_pct: float | None = _measure("battery_pct")
+    battery_mv: float | None = _measure("battery_mv")
+    rssi_dbm: float | None = _measure("rssi_dbm")
+    co2_ppm: float | None = _measure("co2_ppm")
+    surface_temperature_c: float | None = _measure("surface_temperature_c")
+    pressure_hpa: float | None = _measure("pressure_hpa")
+
+    @model_validator(mode="after")
+    def _needs_climate(self) -> Reading:
+        if self.temperature_c is None and self.humidity_pct is None:
+            raise ValueError("a reading needs temperature_c or humidity_pct")
+        return self
+
+    def measurements(self) -> dict[str, float]:
+        """The numeric payload fields that are present, by their contract names."""
+        return {name: value for name in FIELD_RANGES if (value := getattr(self, name)) is not None}
+
+
+@dataclass(slots=True)
+class Rejection:
+    """A message, or one element of an array, that will not be stored, and why."""
+
+    reason: RejectReason
+    detail: str
+    raw: bytes
+    index: int | None = None
+
+
+@dataclass(slots=True)
+class ParsedPayload:
+    """What a payload yields: the valid readings and a rejection for each invalid part."""
+
+    readings: list[Reading] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def excerpt(raw: bytes) -> bytes:
+    """The raw bytes kept with a rejection, cut to the contract's 1 KiB."""
+    return raw[:RAW_EXCERPT_BYTES]
+
+
+def _classify(error: ValidationError) -> tuple[RejectReason, str]:
+    """Map pydantic errors to a reason: structural problems win over out-of-range values."""
+    details = error.errors(include_url=False, include_context=False)
+    reason = RejectReason.RANGE
+    for item in details:
+        # an integer like 10**400 fails as float_type only because it is too big for a float
+        number_too_big = item["type"] == "float_type" and _is_plain_int(item.get("input"))
+        if item["type"] not in _RANGE_ERRORS and not number_too_big:
+            reason = RejectReason.SCHEMA
+    described = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'reading'}: {item['msg']}"
+        for item in details
+    )
+    return reason, described
+
+
+def _is_plain_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_reading(
+    element: object, *, now_s: float, retention_s: float
+) -> Reading | tuple[RejectReason, str]:
+    """Validate one decoded JSON value as a reading at the receiver's clock `now_s`."""
+    if not isinstance(element, dict):
+        return RejectReason.SCHEMA, f"a reading must be a JSON object, not {type(element).__name__}"
+    try:
+        reading = Reading.model_validate(element)
+    except ValidationError as error:
+        return _classify(error)
+    ts_s = reading.ts_ms / 1000
+    if ts_s > now_s + FUTURE_TOLERANCE_S:
+        return RejectReason.FUTURE_TS, f"ts is {ts_s - now_s:.0f} s ahead of the receiver's clock"
+    if ts_s < now_s - retention_s:
+        return (
+            RejectReason.STALE_TS,
+            f"ts is older than the {retention_s / 86400:.0f}-day retention",
+        )
+    return reading
+
+
+def _element_raw(element: object) -> bytes:
+    try:
+        return json.dumps(element, allow_nan=True, default=str).encode()[:RAW_EXCERPT_BYTES]
+    except (ValueError, RecursionError):
+        return repr(element).encode()[:RAW_EXCERPT_BYTES]
+
+
+def parse_payload(payload: bytes, *, now_s: float, retention_s: float) -> ParsedPayload:
+    """Decode a reading message: a JSON object or an array of up to 1000 objects."""
+    result = ParsedPayload()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        detail = f"{len(payload)} bytes, the limit is {MAX_PAYLOAD_BYTES}"
+        result.rejections.append(Rejection(RejectReason.TOO_LARGE, detail, excerpt(payload)))
+        return result
+    try:
+        document = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        detail = f"not UTF-8 at byte {error.start}"
+        result.rejections.append(Rejection(RejectReason.NOT_JSON, detail, excerpt(payload)))
+        return result
+    except (ValueError, RecursionError) as error:
+        detail = str(error)[:200] if not isinstance(error, RecursionError) else "nested too deeply"
+        result.rejections.append(Rejection(RejectReason.NOT_JSON, detail, excerpt(payload)))
+        return result
+
+    if isinstance(document, dict):
+        elements: list[object] = [document]
+        single = True
+    elif isinstance(document, list):
+        if not document:
+            result.rejections.append(
+                Rejection(RejectReason.SCHEMA, "empty array", excerpt(payload))
+            )
+            return result
+        if len(document) > MAX_READINGS_PER_MESSAGE:
+            detail = f"{len(document)} readings, the limit is {MAX_READINGS_PER_MESSAGE}"
+            result.rejections.append(Rejection(RejectReason.TOO_LARGE, detail, excerpt(payload)))
+            return result
+        elements = document
+        single = False
+    else:
+        detail = f"a message must be a JSON object or array, not {type(document).__name__}"
+        result.rejections.append(Rejection(RejectReason.SCHEMA, detail, excerpt(payload)))
+        return result
+
+    for index, element in enumerate(elements):
+        outcome = validate_reading(element, now_s=now_s, retention_s=retention_s)
+        if isinstance(outcome, Reading):
+            result.readings.append(outcome)
+        else:
+            reason, detail = outcome
+            raw = excerpt(payload) if single else _element_raw(element)
+            result.rejections.append(Rejection(reason, detail, raw, None if single else index))
+    return result

@@ -1,0 +1,119 @@
+"""Settings pieces read from the environment (prefix `DAMPWATCH_`) and `.env`.
+
+Each deployable composes the pieces it needs into its own settings class; nothing here is
+instantiated at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dampwatch.const import DEFAULT_RETENTION_DAYS, DEFAULT_TOPIC_PREFIX
+
+LOOPBACK = "127.0.0.1"
+
+
+class UnsafeSettingsError(ValueError):
+    """A setting that is acceptable in development refuses to start in production."""
+
+
+class BaseAppSettings(BaseSettings):
+    """Settings every deployable shares."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DAMPWATCH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
+
+    @property
+    def production(self) -> bool:
+        """True when unsafe development defaults must refuse to start."""
+        return self.env == "production"
+
+    def production_problems(self) -> list[str]:
+        """What in these settings is unsafe in production; pieces add their own checks."""
+        return []
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_in_production(self) -> BaseAppSettings:
+        if self.production and (problems := self.production_problems()):
+            raise UnsafeSettingsError(
+                "refusing to start with DAMPWATCH_ENV=production: " + "; ".join(problems)
+            )
+        return self
+
+
+class MqttSettings(BaseAppSettings):
+    """Connection to the Mosquitto broker."""
+
+    mqtt_host: str = LOOPBACK
+    mqtt_port: int = Field(default=1883, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_tls_ca: Path | None = None
+    mqtt_topic_prefix: str = DEFAULT_TOPIC_PREFIX
+    mqtt_keepalive_s: int = Field(default=30, ge=5)
+
+    def production_problems(self) -> list[str]:
+        """Anonymous or plain-text MQTT off the machine is unsafe."""
+        problems = super().production_problems()
+        if not self.mqtt_username or self.mqtt_password is None:
+            problems.append("MQTT needs DAMPWATCH_MQTT_USERNAME and DAMPWATCH_MQTT_PASSWORD")
+        if self.mqtt_tls_ca is None and self.mqtt_host not in (LOOPBACK, "localhost", "::1"):
+            problems.append("MQTT to a remote broker needs TLS (DAMPWATCH_MQTT_TLS_CA)")
+        return problems
+
+
+class InfluxSettings(BaseAppSettings):
+    """Connection to InfluxDB: `v2` writes through influxdb-client, `v1` through `/write`."""
+
+    influx_url: str = f"http://{LOOPBACK}:8086"
+    influx_api: Literal["v1", "v2"] = "v2"
+    influx_database: str = "dampwatch"
+    influx_retention_policy: str | None = None
+    influx_username: str | None = None
+    influx_password: SecretStr | None = None
+    influx_bucket: str = "dampwatch"
+    influx_org: str = "dampwatch"
+    influx_token: SecretStr | None = None
+    influx_timeout_s: float = Field(default=10.0, gt=0)
+
+    @property
+    def influx_query_database(self) -> str:
+        """The database InfluxQL reads from: the bucket through v2's v1 compatibility API."""
+        return self.influx_database if self.influx_api == "v1" else self.influx_bucket
+
+    def production_problems(self) -> list[str]:
+        """An InfluxDB without credentials is unsafe."""
+        problems = super().production_problems()
+        if self.influx_api == "v2" and self.influx_token is None:
+            problems.append("InfluxDB v2 needs DAMPWATCH_INFLUX_TOKEN")
+        if self.influx_api == "v1" and (not self.influx_username or not self.influx_password):
+            problems.append("InfluxDB v1 needs DAMPWATCH_INFLUX_USERNAME and _PASSWORD")
+        return problems
+
+
+class DatabaseSettings(BaseAppSettings):
+    """The SQL database (SQLAlchemy URL); SQLite under the data directory by default."""
+
+    database_url: str | None = None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The configured URL, or SQLite in the data directory."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'dampwatch.db').resolve()}"
+
+
+class ApiSettings(BaseAppSettings):
+    """Where the API listens."""
+
+    api_host: str = LOOPBACK
+    api_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,0 +1,1 @@
+"""Simulated firmware and home physics, cohorts and dataset replay."""

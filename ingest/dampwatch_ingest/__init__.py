@@ -1,0 +1,1 @@
+"""MQTT-to-InfluxDB ingest: validate, derive, batch, write, then acknowledge."""

@@ -1,0 +1,132 @@
+"""Writes batches to InfluxDB: retries what is transient, isolates and records what is bad data."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dampwatch.const import MEASUREMENT_READING, RejectReason
+from dampwatch.influx import InfluxBadData, InfluxUnavailable, LineWriter
+from dampwatch.readings import Rejection
+from dampwatch_ingest.metrics import IngestMetrics
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Batch:
+    """Points of several messages, written together, acknowledged together."""
+
+    lines: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    acks: list[tuple[int, int, int]] = field(default_factory=list)  # mid, qos, connection
+    received_ns: list[int] = field(default_factory=list)
+    readings: int = 0
+    messages: int = 0
+
+    def add(self, lines: list[str], topic: str) -> None:
+        """Add one message's points."""
+        self.lines.extend(lines)
+        self.topics.extend([topic] * len(lines))
+
+
+def _reason_for(error: InfluxBadData) -> RejectReason:
+    text = str(error)
+    if error.status == 413:
+        return RejectReason.TOO_LARGE
+    if "beyond retention" in text:
+        return RejectReason.STALE_TS
+    if "field type conflict" in text or "conflict" in text:
+        return RejectReason.TYPE_CONFLICT
+    return RejectReason.STORE_REFUSED
+
+
+class BatchWriter:
+    """Writes a batch until InfluxDB has accepted or recorded as rejected every point in it."""
+
+    def __init__(
+        self,
+        writer: LineWriter,
+        metrics: IngestMetrics,
+        reject: Callable[[Rejection, str], str],
+        *,
+        retry_initial_s: float,
+        retry_max_s: float,
+    ) -> None:
+        self._writer = writer
+        self._metrics = metrics
+        self._reject = reject
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+
+    def write(self, batch: Batch, give_up: threading.Event | None = None) -> bool:
+        """Write with capped exponential backoff and jitter; False only if `give_up` was set."""
+        delay = self._retry_initial_s
+        started = time.monotonic()
+        failures = 0
+        while True:
+            try:
+                written = self._write_isolating(batch.lines, batch.topics)
+            except InfluxUnavailable as error:
+                self._metrics.influx_up.set(0)
+                self._metrics.write_retries.inc()
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    _LOGGER.warning(
+                        "InfluxDB unavailable (%s); holding %d messages unacknowledged, "
+                        "retry %d in %.1f s",
+                        error,
+                        batch.messages,
+                        failures,
+                        delay,
+                    )
+                pause = random.uniform(delay / 2, delay)  # jitter spreads retries of many workers
+                if give_up is not None and give_up.wait(pause):
+                    return False
+                if give_up is None:
+                    time.sleep(pause)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
+            if failures:
+                _LOGGER.info("InfluxDB accepts writes again after %d retries", failures)
+            self._metrics.influx_up.set(1)
+            self._metrics.readings_written.inc(written)
+            self._metrics.batch_seconds.observe(time.monotonic() - started)
+            self._metrics.batch_points.observe(len(batch.lines))
+            return True
+
+    def _write_isolating(self, lines: list[str], topics: list[str]) -> int:
+        """Write lines; on bad data, bisect to find the refused points. Returns readings stored."""
+        if not lines:
+            return 0
+        try:
+            self._writer.write(lines)
+        except InfluxBadData as error:
+            if len(lines) == 1:
+                self._record_refused(lines[0], topics[0], error)
+                return 0
+            # rewriting accepted points is harmless: the same series and time overwrite themselves
+            middle = len(lines) // 2
+            return self._write_isolating(lines[:middle], topics[:middle]) + self._write_isolating(
+                lines[middle:], topics[middle:]
+            )
+        return sum(1 for line in lines if line.startswith(MEASUREMENT_READING + ","))
+
+    def _record_refused(self, line: str, topic: str, error: InfluxBadData) -> None:
+        reason = _reason_for(error)
+        if not line.startswith(MEASUREMENT_READING + ","):
+            # a rejection record InfluxDB will not take either: the log is its last resort
+            self._metrics.unrecorded.inc()
+            _LOGGER.error("InfluxDB refused a rejection record (%s): %s", error, line[:1024])
+            return
+        rejection = Rejection(reason, str(error)[:300], line.encode()[:1024])
+        record = self._reject(rejection, topic)
+        try:
+            self._writer.write([record])
+        except InfluxBadData as record_error:
+            self._metrics.unrecorded.inc()
+            _LOGGER.error("InfluxDB refused %s and its rejection record (%s)", line, record_error)
