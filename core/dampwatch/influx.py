@@ -114,8 +114,8 @@ class V2LineWriter:
 
     def __init__(self, settings: InfluxSettings) -> None:
         from influxdb_client.client.influxdb_client import InfluxDBClient  # noqa: PLC0415
-        from influxdb_client.domain.write_precision import WritePrecision  # noqa: PLC0415
         from influxdb_client.client.write_api import SYNCHRONOUS  # noqa: PLC0415
+        from influxdb_client.domain.write_precision import WritePrecision  # noqa: PLC0415
 
         token = settings.influx_token.get_secret_value() if settings.influx_token else ""
         self._client = InfluxDBClient(

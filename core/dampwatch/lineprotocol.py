@@ -27,7 +27,7 @@ from dampwatch.readings import Reading, Rejection
 
 NS_PER_MS = 1_000_000
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ "})
-_KEY_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
+_KEY_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": r"\ ", "\r": r"\ "})
 _STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
 
 

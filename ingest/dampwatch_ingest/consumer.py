@@ -12,9 +12,9 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from dampwatch.const import REGISTRY_BRANCH
@@ -75,6 +75,7 @@ class Consumer:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -92,7 +93,7 @@ class Consumer:
         self._client.loop_start()
 
     def wait_connected(self, timeout: float) -> bool:
-        """Block until the first connection is up."""
+        """Block until the first connection is up and its subscriptions are acknowledged."""
         return self._connected.wait(timeout)
 
     @property
@@ -145,6 +146,19 @@ class Consumer:
             [(registry_filter(self._settings.mqtt_topic_prefix), options), (readings, options)]
         )
         self._metrics.mqtt_connected.set(1)
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            _LOGGER.error("MQTT broker refused the subscriptions: %s", ", ".join(refused))
+            return
         self._connected.set()
 
     def _on_disconnect(

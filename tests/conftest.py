@@ -1,0 +1,93 @@
+"""Fixtures that start real Mosquitto and InfluxDB processes on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dampwatch.servers import InfluxQueryError, InfluxServer, MosquittoServer, find_binary
+from tests.support import INSTALL_HINT, InfluxDatabase
+from tests.support.v2_write_proxy import InfluxV2WriteProxy
+
+
+def _require(binary: str) -> None:
+    # Fail, never skip: CI must not go green without having run against the real servers.
+    if find_binary(binary) is None:
+        pytest.fail(
+            f"{binary!r} is not installed; tests need the real server. "
+            f"Install it with: {INSTALL_HINT}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]]:
+    """Start MosquittoServer(**kwargs) instances (data_dir defaults to a fresh tmp dir)."""
+    _require("mosquitto")
+    started: list[MosquittoServer] = []
+
+    def factory(**kwargs: Any) -> MosquittoServer:
+        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"mosquitto-{len(started)}"
+        server = MosquittoServer(data_dir, **kwargs)
+        started.append(server)
+        server.start()
+        return server
+
+    yield factory
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def mosquitto(mosquitto_factory: Callable[..., MosquittoServer]) -> MosquittoServer:
+    """Return a running broker with default settings, stopped after the test."""
+    return mosquitto_factory()
+
+
+@pytest.fixture
+def influx_factory(tmp_path: Path) -> Iterator[Callable[..., InfluxServer]]:
+    """Start private InfluxServer(**kwargs) instances for tests that stop or restart InfluxDB."""
+    _require("influxd")
+    started: list[InfluxServer] = []
+
+    def factory(**kwargs: Any) -> InfluxServer:
+        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"influxd-{len(started)}"
+        server = InfluxServer(data_dir, **kwargs)
+        started.append(server)
+        server.start()
+        return server
+
+    yield factory
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def influx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxServer]:
+    """Return one InfluxDB shared by the whole session; tests isolate themselves by database."""
+    _require("influxd")
+    with InfluxServer(tmp_path_factory.mktemp("influxd")) as server:
+        yield server
+
+
+@pytest.fixture
+def influx_db(influx_server: InfluxServer) -> Iterator[InfluxDatabase]:
+    """Return a fresh, uniquely named database on the shared server, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    influx_server.create_database(name)
+    yield InfluxDatabase(influx_server, name)
+    # A test that broke the shared server has already failed: do not mask its error here.
+    with contextlib.suppress(InfluxQueryError, OSError):
+        influx_server.drop_database(name)
+
+
+@pytest.fixture
+def v2_proxy(influx_server: InfluxServer) -> Iterator[InfluxV2WriteProxy]:
+    """Return InfluxDB 1.8's /api/v2/write compatibility mapping in front of the shared server."""
+    with InfluxV2WriteProxy(influx_server.url) as proxy:
+        yield proxy
