@@ -18,6 +18,7 @@ from dampwatch_ingest.settings import IngestSettings
 from dampwatch_ingest.writer import Batch, BatchWriter
 
 _LOGGER = logging.getLogger(__name__)
+POLL_S = 0.2
 
 
 class Ingest:
@@ -121,9 +122,10 @@ class Ingest:
             if now >= next_summary:
                 _LOGGER.info("ingest: %s", self.metrics.summary())
                 next_summary = now + settings.ingest_log_interval_s
-            timeout = (
-                (batch_started + settings.ingest_batch_wait_s - now) if batch.messages else 0.2
-            )
+            # wake at least every 0.2 s to notice a stop request
+            timeout = POLL_S
+            if batch.messages:
+                timeout = min(batch_started + settings.ingest_batch_wait_s - now, POLL_S)
             try:
                 message = self.consumer.inbox.get(timeout=max(timeout, 0.001))
             except queue.Empty:
