@@ -23,6 +23,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "ingest": Command(
         "dampwatch_ingest.main", "consume readings from MQTT and store them in InfluxDB", "ingest"
     ),
+    "demo": Command(
+        "dampwatch.demo", "run the ingest on a local stack with simulated homes", "all"
+    ),
 }
 
 

@@ -1,0 +1,51 @@
+# dampwatch: set-up, checks, tests and benchmarks. `make setup` then `make test` on a fresh Debian.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := mosquitto influxdb
+
+.PHONY: setup system-packages venv test test-fast check format bench clean
+
+setup: system-packages venv
+
+# Debian packages of the real servers the tests start (never the machine's own instances).
+system-packages:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "system packages present:$(APT_PACKAGES:%= %)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "missing:$$missing. Install with: sudo apt-get install -y$$missing"; exit 1; fi; \
+	$$sudo apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+venv:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+
+# Lint and type checks, then the whole suite against real Mosquitto and InfluxDB processes.
+test: check
+	$(BIN)/python -m pytest
+
+# Without the slow fault-injection tests (crashes, outages), for a quick loop while coding.
+test-fast:
+	$(BIN)/python -m pytest -m "not slow"
+
+check:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench:
+	$(BIN)/python -m bench.ingest_bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
