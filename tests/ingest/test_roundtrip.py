@@ -32,7 +32,7 @@ def test_single_reading_round_trip(make_settings, influxql, publisher):
         publisher.publish_all([(TOPIC, json.dumps(payload).encode())])
         wait_until(lambda: count_readings(influxql) == 1, 10, "the reading")
         (row,) = influxql.rows("SELECT * FROM reading")
-    assert row["time"] == int((now - 5) * 1000)
+    assert row["time"] == round((now - 5) * 1000)
     assert (row["home"], row["device"]) == ("home-1", "dev-1")
     assert row["temperature_c"] == 19.25
     assert row["humidity_pct"] == 72.5
