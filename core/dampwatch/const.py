@@ -61,3 +61,4 @@ class RejectReason(StrEnum):
     STALE_TS = "stale_ts"
     TYPE_CONFLICT = "type_conflict"
     STORE_REFUSED = "store_refused"
+    INTERNAL_ERROR = "internal_error"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import queue
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.client import PUBACK
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -26,30 +26,28 @@ from dampwatch_ingest.settings import IngestSettings
 _LOGGER = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """A received message, not yet acknowledged."""
-
-    mid: int
-    qos: int
-    topic: str
-    payload: bytes
-    connection: int
-    received_ns: int
+# Called on paho's network thread for each reading message: topic, payload, mid, qos, connection.
+MessageHandler = Callable[[str, bytes, int, int, int], None]
+# A PUBACK without reason code or properties: fixed header and remaining length 2, then the mid.
+PUBACK_HEADER = bytes([PUBACK, 2])
 
 
 class Consumer:
-    """Receives readings into `inbox`; `ack` is called only once their points are stored.
+    """Hands each reading message to `handler`; acknowledges it only once its points are stored.
 
-    `on_message` only enqueues, so paho's network thread keeps answering keepalives however slow
-    InfluxDB is. The broker sends at most Receive Maximum unacknowledged messages, which bounds
-    the inbox: when writes stall the broker queues the rest in the persistent session.
+    The handler decodes without blocking, so paho's network thread keeps answering keepalives
+    however slow InfluxDB is. The broker sends at most Receive Maximum unacknowledged messages,
+    which bounds what the worker holds: when writes stall it queues the rest in the session.
     """
 
     def __init__(
-        self, settings: IngestSettings, metrics: IngestMetrics, registry: Registry
+        self,
+        settings: IngestSettings,
+        metrics: IngestMetrics,
+        registry: Registry,
+        handler: MessageHandler,
     ) -> None:
-        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self._handler = handler
         self._settings = settings
         self._metrics = metrics
         self._registry = registry
@@ -102,13 +100,28 @@ class Consumer:
         return self._connection
 
     def ack(self, mid: int, qos: int, connection: int) -> None:
-        """Acknowledge a message received on `connection`, if that connection still stands.
+        """Acknowledge one message received on `connection`, if that connection still stands."""
+        self.ack_many([(mid, qos, connection)])
 
-        After a reconnect the broker redelivers what was not acknowledged; if it lost the session,
-        a packet id of the old connection may name a different message now, so never ack it.
+    def ack_many(self, messages: Sequence[tuple[int, int, int]]) -> None:
+        """Acknowledge messages (mid, qos, connection) whose points InfluxDB has accepted.
+
+        Only messages of the current connection: after a reconnect the broker redelivers what was
+        not acknowledged, and if it lost the session an old packet id may name another message.
+        paho's public `ack()` queues one packet and wakes its network thread once per message;
+        here the PUBACKs of a batch go out as one write, byte for byte what `ack()` would send.
         """
-        if qos > 0 and connection == self._connection:
-            self._client.ack(mid, qos)
+        current = self._connection
+        mids = [mid for mid, qos, connection in messages if qos == 1 and connection == current]
+        if not mids:
+            return
+        packet_queue = getattr(self._client, "_packet_queue", None)
+        if packet_queue is None:  # a paho without the internal queue: one ack at a time
+            for mid in mids:
+                self._client.ack(mid, 1)
+            return
+        packet = b"".join([PUBACK_HEADER + mid.to_bytes(2, "big") for mid in mids])
+        packet_queue(PUBACK, packet, 0, 0)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Send the queued acknowledgements, disconnect keeping the session, stop the thread."""
@@ -181,18 +194,7 @@ class Consumer:
         if topic.startswith(self._registry_prefix):
             self._on_registry(topic, message)
             return
-        self._metrics.messages.inc()
-        self._metrics.backlog.inc()
-        self.inbox.put(
-            Inbound(
-                message.mid,
-                message.qos,
-                topic,
-                bytes(message.payload),
-                self._connection,
-                time.time_ns(),
-            )
-        )
+        self._handler(topic, bytes(message.payload), message.mid, message.qos, self._connection)
 
     def _on_registry(self, topic: str, message: mqtt.MQTTMessage) -> None:
         home_id = topic[len(self._registry_prefix) :]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from dampwatch.const import READING_LEAF, RejectReason
-from dampwatch.lineprotocol import reading_line, rejected_line
+from dampwatch.lineprotocol import reading_line_in, reading_series, rejected_line
 from dampwatch.readings import Rejection, excerpt, parse_payload
 from dampwatch.topics import TopicError, parse_device_topic
 from dampwatch_ingest.registry import Registry
+
+# Parsed topics and series strings are cached; beyond this many the caches start afresh.
+CACHE_LIMIT = 200_000
 
 
 @dataclass(slots=True)
@@ -20,7 +22,7 @@ class Decoded:
 
     lines: list[str] = field(default_factory=list)
     readings: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
+    rejected: dict[str, int] = field(default_factory=dict)
     withheld: int = 0
     seqs: list[int] = field(default_factory=list)
     device_key: tuple[str, str] | None = None
@@ -38,18 +40,14 @@ class MessageDecoder:
         self._registry = registry or Registry()
         self._last_rejected_ns = 0
         self._clock_lock = threading.Lock()
+        self._devices: dict[str, tuple[str, str] | str] = {}  # topic → (home, device) | error
+        self._series: dict[tuple[str, str, str | None], str] = {}
 
     def _rejection_time_ns(self) -> int:
         # strictly increasing, so two rejections from this source never share a timestamp and merge
         with self._clock_lock:
             self._last_rejected_ns = max(time.time_ns(), self._last_rejected_ns + 1)
             return self._last_rejected_ns
-
-    def decode_rejection(self, rejection: Rejection, topic: str) -> str:
-        """The `rejected` line for a rejection found after decoding (InfluxDB refused a point)."""
-        decoded = Decoded()
-        self.reject(decoded, rejection, topic)
-        return decoded.lines[0]
 
     def reject(
         self,
@@ -70,21 +68,53 @@ class MessageDecoder:
                 device_id=device_id,
             )
         )
-        decoded.rejected[rejection.reason.value] += 1
+        reason = rejection.reason.value
+        decoded.rejected[reason] = decoded.rejected.get(reason, 0) + 1
+
+    def decode_rejection(self, rejection: Rejection, topic: str) -> str:
+        """The `rejected` line for a rejection found after decoding (InfluxDB refused a point)."""
+        decoded = Decoded()
+        device = self._device(topic)
+        if isinstance(device, tuple):
+            self.reject(decoded, rejection, topic, *device)
+        else:
+            self.reject(decoded, rejection, topic)
+        return decoded.lines[0]
+
+    def _device(self, topic: str) -> tuple[str, str] | str:
+        """Home and device of a reading topic, or why the topic is outside the contract."""
+        known = self._devices.get(topic)
+        if known is not None:
+            return known
+        try:
+            parsed = parse_device_topic(topic, self._prefix)
+            if parsed.leaf != READING_LEAF:
+                raise TopicError(f"topic {topic!r} is not a reading topic")
+            result: tuple[str, str] | str = (parsed.home_id, parsed.device_id)
+        except TopicError as error:
+            result = str(error)
+        if len(self._devices) >= CACHE_LIMIT:
+            self._devices.clear()
+        self._devices[topic] = result
+        return result
+
+    def _series_of(self, home_id: str, device_id: str) -> str:
+        key = (home_id, device_id, self._registry.room(home_id, device_id))
+        series = self._series.get(key)
+        if series is None:
+            if len(self._series) >= CACHE_LIMIT:
+                self._series.clear()
+            series = self._series[key] = reading_series(*key)
+        return series
 
     def decode(self, topic: str, payload: bytes, now_s: float | None = None) -> Decoded:
         """Decode one message; never raises for any topic or payload."""
         decoded = Decoded()
-        try:
-            device = parse_device_topic(topic, self._prefix)
-            if device.leaf != READING_LEAF:
-                raise TopicError(f"topic {topic!r} is not a reading topic")
-        except TopicError as error:
-            self.reject(
-                decoded, Rejection(RejectReason.BAD_TOPIC, str(error), excerpt(payload)), topic
-            )
+        device = self._device(topic)
+        if isinstance(device, str):
+            self.reject(decoded, Rejection(RejectReason.BAD_TOPIC, device, excerpt(payload)), topic)
             return decoded
-        home_id, device_id = device.home_id, device.device_id
+        home_id, device_id = device
         if not self._registry.consents(home_id):
             # consent withdrawn: neither store the readings nor keep their bytes as evidence
             decoded.withheld = 1
@@ -93,13 +123,12 @@ class MessageDecoder:
         parsed = parse_payload(
             payload, now_s=time.time() if now_s is None else now_s, retention_s=self._retention_s
         )
-        room = self._registry.room(home_id, device_id)
-        for reading in parsed.readings:
-            decoded.lines.append(reading_line(reading, home_id, device_id, room))
-            if reading.seq is not None:
-                decoded.seqs.append(reading.seq)
-        decoded.readings = len(parsed.readings)
-        decoded.device_key = (home_id, device_id)
+        if parsed.readings:
+            series = self._series_of(home_id, device_id)
+            decoded.lines = [reading_line_in(series, reading) for reading in parsed.readings]
+            decoded.seqs = [reading.seq for reading in parsed.readings if reading.seq is not None]
+            decoded.readings = len(parsed.readings)
+            decoded.device_key = device
         for rejection in parsed.rejections:
             self.reject(decoded, rejection, topic, home_id, device_id)
         return decoded

@@ -24,14 +24,19 @@ class Batch:
     lines: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     acks: list[tuple[int, int, int]] = field(default_factory=list)  # mid, qos, connection
-    received_ns: list[int] = field(default_factory=list)
-    readings: int = 0
+    started: float = 0.0  # monotonic time its first message arrived
+    first_received_ns: int = 0
     messages: int = 0
 
-    def add(self, lines: list[str], topic: str) -> None:
-        """Add one message's points."""
+    def add(self, lines: list[str], topic: str, mid: int, qos: int, connection: int) -> None:
+        """Add one message and its points."""
+        if not self.messages:
+            self.started = time.monotonic()
+            self.first_received_ns = time.time_ns()
         self.lines.extend(lines)
         self.topics.extend([topic] * len(lines))
+        self.acks.append((mid, qos, connection))
+        self.messages += 1
 
 
 def _reason_for(error: InfluxBadData) -> RejectReason:

@@ -4,9 +4,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from dampwatch.const import MAX_PAYLOAD_BYTES, RejectReason
-from dampwatch.readings import Reading, parse_payload
+from dampwatch.const import FIELD_RANGES, MAX_PAYLOAD_BYTES, RejectReason
+from dampwatch.readings import Reading, _fast_valid, parse_payload, validate_reading
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC).timestamp()
 RETENTION_S = 396 * 86400
@@ -62,7 +65,7 @@ def test_unknown_keys_are_ignored_and_identity_keys_do_not_count():
     parsed = parse({"ts": NOW, "temperature_c": 20, "device": "other", "home": "x", "note": [1]})
     (reading,) = parsed.readings
     assert not hasattr(reading, "device")
-    assert reading.measurements() == {"temperature_c": 20.0}
+    assert reading.values == {"temperature_c": 20.0}
 
 
 @pytest.mark.parametrize(
@@ -103,6 +106,7 @@ def test_too_many_readings_in_one_message():
         ({"ts": "2026-11-22 12:00:00", "temperature_c": 20}, RejectReason.SCHEMA),
         ({"ts": "yesterday", "temperature_c": 20}, RejectReason.SCHEMA),
         ({"ts": True, "temperature_c": 20}, RejectReason.SCHEMA),
+        ({"ts": 1e306, "temperature_c": 20}, RejectReason.SCHEMA),
         ({"ts": NOW, "temperature_c": 20, "seq": -1}, RejectReason.RANGE),
         ({"ts": NOW, "temperature_c": 20, "seq": 1.5}, RejectReason.SCHEMA),
         ({"ts": NOW, "temperature_c": 20, "seq": 2**64}, RejectReason.RANGE),
@@ -141,6 +145,52 @@ def test_non_finite_timestamp_is_a_schema_error():
 
 def test_a_little_ahead_of_the_clock_is_accepted():
     assert len(parse({"ts": NOW + 299, "temperature_c": 20}).readings) == 1
+
+
+json_values = (
+    st.none()
+    | st.booleans()
+    | st.text(max_size=30)
+    | st.sampled_from([float("nan"), float("inf"), -float("inf"), 10**400, -(2**70)])
+    | st.integers(min_value=-200, max_value=6000)
+    | st.floats(min_value=-200, max_value=12000)
+)
+elements = st.fixed_dictionaries(
+    {},
+    optional={
+        "ts": json_values
+        | st.floats(min_value=NOW - 2 * RETENTION_S, max_value=NOW + 1000)
+        | st.integers(min_value=int(NOW) - RETENTION_S - 10, max_value=int(NOW) + 400)
+        | st.datetimes(timezones=st.timezones()).map(lambda value: value.isoformat()),
+        "seq": json_values | st.integers(min_value=-3, max_value=2**64),
+        **{name: json_values for name in FIELD_RANGES},
+    },
+)
+
+
+@given(element=elements)
+@settings(max_examples=2000)
+def test_fast_path_agrees_with_the_model(element):
+    fast = _fast_valid(element, NOW, RETENTION_S)
+    if fast is None:
+        return
+    try:
+        model = Reading.model_validate(element)
+    except ValidationError as error:
+        raise AssertionError(f"fast path accepted what the model rejects: {error}") from None
+    assert fast == model.valid()
+    assert NOW - RETENTION_S <= fast.ts_ms / 1000 <= NOW + 300
+
+
+@given(element=elements)
+@settings(max_examples=1000)
+def test_every_element_is_a_reading_or_a_reasoned_rejection(element):
+    outcome = validate_reading(element, now_s=NOW, retention_s=RETENTION_S)
+    if isinstance(outcome, tuple):
+        reason, detail = outcome
+        assert isinstance(reason, RejectReason) and detail
+    else:
+        assert outcome.temperature_c is not None or outcome.humidity_pct is not None
 
 
 def test_reading_model_is_the_contract():

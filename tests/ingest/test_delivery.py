@@ -147,6 +147,10 @@ def test_sigterm_writes_the_current_batch_then_exits(make_settings, influxql, mo
         publisher.close()
         worker.close()
     assert count_readings(influxql) == 100
+    # every message was acknowledged: the resumed session has nothing to redeliver
+    with ThreadedIngest(make_settings(ingest_client_id="ingest-under-test")) as resumed:
+        time.sleep(1.5)
+        assert resumed.ingest.metrics.messages._value.get() == 0
     log = worker.log()
     assert "received SIGTERM" in log
     assert "ingest stopped: received 100 messages, wrote 100 readings" in log
