@@ -20,6 +20,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from dampwatch.const import REGISTRY_BRANCH
 from dampwatch.topics import reading_filter, registry_filter
 from dampwatch_ingest.metrics import IngestMetrics
+from dampwatch_ingest.mqtt_socket import BufferedClient
 from dampwatch_ingest.registry import Registry
 from dampwatch_ingest.settings import IngestSettings
 
@@ -58,7 +59,7 @@ class Consumer:
 
     def _make_client(self) -> mqtt.Client:
         settings = self._settings
-        client = mqtt.Client(
+        client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=settings.ingest_client_id,
             protocol=mqtt.MQTTv5,
