@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -25,15 +25,19 @@ def _require(binary: str) -> None:
         )
 
 
-@pytest.fixture
-def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]]:
-    """Start MosquittoServer(**kwargs) instances (data_dir defaults to a fresh tmp dir)."""
-    _require("mosquitto")
-    started: list[MosquittoServer] = []
+Server = TypeVar("Server", MosquittoServer, InfluxServer)
 
-    def factory(**kwargs: Any) -> MosquittoServer:
-        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"mosquitto-{len(started)}"
-        server = MosquittoServer(data_dir, **kwargs)
+
+def _factory(
+    server_class: type[Server], binary: str, tmp_path: Path
+) -> Iterator[Callable[..., Server]]:
+    """Start `server_class(**kwargs)` instances in fresh directories; stop them all afterwards."""
+    _require(binary)
+    started: list[Server] = []
+
+    def factory(**kwargs: Any) -> Server:
+        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"{binary}-{len(started)}"
+        server = server_class(data_dir, **kwargs)
         started.append(server)
         server.start()
         return server
@@ -41,6 +45,12 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]
     yield factory
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture
+def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]]:
+    """Start MosquittoServer(**kwargs) instances (data_dir defaults to a fresh tmp dir)."""
+    yield from _factory(MosquittoServer, "mosquitto", tmp_path)
 
 
 @pytest.fixture
@@ -52,19 +62,7 @@ def mosquitto(mosquitto_factory: Callable[..., MosquittoServer]) -> MosquittoSer
 @pytest.fixture
 def influx_factory(tmp_path: Path) -> Iterator[Callable[..., InfluxServer]]:
     """Start private InfluxServer(**kwargs) instances for tests that stop or restart InfluxDB."""
-    _require("influxd")
-    started: list[InfluxServer] = []
-
-    def factory(**kwargs: Any) -> InfluxServer:
-        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"influxd-{len(started)}"
-        server = InfluxServer(data_dir, **kwargs)
-        started.append(server)
-        server.start()
-        return server
-
-    yield factory
-    for server in reversed(started):
-        server.stop()
+    yield from _factory(InfluxServer, "influxd", tmp_path)
 
 
 @pytest.fixture(scope="session")
