@@ -110,18 +110,11 @@ class Ingest:
             decoded = Decoded()
             rejection = Rejection(RejectReason.INTERNAL_ERROR, repr(error)[:300], excerpt(payload))
             self.decoder.reject(decoded, rejection, topic)
-        metrics = self.metrics
-        metrics.messages.inc()
-        metrics.backlog.inc()
-        for reason, count in decoded.rejected.items():
-            metrics.rejected.labels(reason).inc(count)
-        if decoded.withheld:
-            metrics.withheld.inc()
-        if decoded.seqs and decoded.device_key is not None:
-            metrics.observe_sequences(decoded.device_key, decoded.seqs)
+        self.metrics.messages.inc()
+        self.metrics.backlog.inc()
         with self._lock:
             batch = self._open
-            batch.add(decoded.lines, topic, mid, qos, connection)
+            batch.add(decoded, topic, mid, qos, connection)
             if (
                 len(batch.lines) >= self.settings.ingest_batch_size
                 or batch.messages >= self.settings.ingest_batch_messages
@@ -157,11 +150,23 @@ class Ingest:
                 self._wake.wait(POLL_S)
                 self._wake.clear()
                 continue
+            self._account(batch)
             if not self._batch_writer.write(batch, give_up=self._abandon):
                 return
             self.consumer.ack_many(batch.acks)
             self.metrics.latency_seconds.observe((time.time_ns() - batch.first_received_ns) / 1e9)
             self.metrics.backlog.dec(batch.messages)
+
+    def _account(self, batch: Batch) -> None:
+        """Count a batch's rejections and sequence gaps here, not per message on paho's thread."""
+        metrics = self.metrics
+        for decoded in batch.decoded:
+            for reason, count in decoded.rejected.items():
+                metrics.rejected.labels(reason).inc(count)
+            if decoded.withheld:
+                metrics.withheld.inc()
+            if decoded.seqs and decoded.device_key is not None:
+                metrics.observe_sequences(decoded.device_key, decoded.seqs)
 
     def _record_rejection(self, rejection: Rejection, topic: str) -> str:
         self.metrics.rejected.labels(rejection.reason.value).inc()

@@ -13,6 +13,7 @@ from dampwatch.const import MEASUREMENT_READING, RejectReason
 from dampwatch.influx import InfluxBadData, InfluxUnavailable, LineWriter
 from dampwatch.readings import Rejection
 from dampwatch_ingest.metrics import IngestMetrics
+from dampwatch_ingest.pipeline import Decoded
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,16 +28,19 @@ class Batch:
     started: float = 0.0  # monotonic time its first message arrived
     first_received_ns: int = 0
     messages: int = 0
+    decoded: list[Decoded] = field(default_factory=list)  # accounted in metrics once written
 
-    def add(self, lines: list[str], topic: str, mid: int, qos: int, connection: int) -> None:
+    def add(self, decoded: Decoded, topic: str, mid: int, qos: int, connection: int) -> None:
         """Add one message and its points."""
         if not self.messages:
             self.started = time.monotonic()
             self.first_received_ns = time.time_ns()
-        self.lines.extend(lines)
-        self.topics.extend([topic] * len(lines))
+        self.lines.extend(decoded.lines)
+        self.topics.extend([topic] * len(decoded.lines))
         self.acks.append((mid, qos, connection))
         self.messages += 1
+        if decoded.rejected or decoded.withheld or decoded.seqs:
+            self.decoded.append(decoded)
 
 
 def _reason_for(error: InfluxBadData) -> RejectReason:
