@@ -53,11 +53,6 @@ def escape_string(value: str) -> str:
     return '"' + value.translate(_STRING_ESCAPES) + '"'
 
 
-def format_float(value: float) -> str:
-    """A float field: repr is the shortest text that reads back to the same double."""
-    return repr(float(value))
-
-
 def format_tags(tags: Mapping[str, str]) -> str:
     """Tags sorted by key, as InfluxDB stores them, with empty values left out."""
     return "".join(

@@ -49,7 +49,7 @@ def _reason_for(error: InfluxBadData) -> RejectReason:
         return RejectReason.TOO_LARGE
     if "beyond retention" in text:
         return RejectReason.STALE_TS
-    if "field type conflict" in text or "conflict" in text:
+    if "conflict" in text:
         return RejectReason.TYPE_CONFLICT
     return RejectReason.STORE_REFUSED
 

@@ -10,6 +10,7 @@ import pytest
 
 from dampwatch.influx import InfluxQL
 from dampwatch.servers import free_port
+from dampwatch_ingest.metrics import current
 from tests.support.ingest import (
     IngestProcess,
     Publisher,
@@ -91,12 +92,12 @@ def test_influxdb_outage_of_30_seconds_recovers_by_itself(
             wait_until(lambda: count_readings(query) > 200, 20, "the stream to start")
             influx.stop()
             time.sleep(30)
-            retries_during_outage = worker.ingest.metrics.write_retries._value.get()
-            influx_up_during_outage = worker.ingest.metrics.influx_up._value.get()
+            retries_during_outage = current(worker.ingest.metrics.write_retries)
+            influx_up_during_outage = current(worker.ingest.metrics.influx_up)
             influx.start()
             publishing.join(60)
             wait_until(lambda: count_readings(query) == 3000, 60, "all 3000 readings")
-            assert worker.ingest.metrics.influx_up._value.get() == 1
+            assert current(worker.ingest.metrics.influx_up) == 1
     finally:
         publisher.close()
         query.close()
@@ -115,7 +116,7 @@ def test_two_workers_in_a_shared_subscription_store_the_exact_total(
         publisher.publish_all(messages)
         wait_until(lambda: count_readings(influxql) == 6000, 60, "all 6000 readings")
         time.sleep(0.5)
-        received = [w.ingest.metrics.messages._value.get() for w in (first, second)]
+        received = [current(w.ingest.metrics.messages) for w in (first, second)]
     assert count_readings(influxql) == 6000
     assert distinct_seqs(influxql) == 6000
     assert sum(received) == 6000
@@ -150,7 +151,7 @@ def test_sigterm_writes_the_current_batch_then_exits(make_settings, influxql, mo
     # every message was acknowledged: the resumed session has nothing to redeliver
     with ThreadedIngest(make_settings(ingest_client_id="ingest-under-test")) as resumed:
         time.sleep(1.5)
-        assert resumed.ingest.metrics.messages._value.get() == 0
+        assert current(resumed.ingest.metrics.messages) == 0
     log = worker.log()
     assert "received SIGTERM" in log
     assert "ingest stopped: received 100 messages, wrote 100 readings" in log

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dampwatch.const import FIELD_RANGES, MAX_READINGS_PER_MESSAGE
 from dampwatch.influx import V1LineWriter
 from dampwatch.readings import parse_payload
+from dampwatch_ingest.metrics import current
 from dampwatch_ingest.pipeline import MessageDecoder
 from dampwatch_ingest.registry import Registry
 from tests.support.ingest import ThreadedIngest, wait_until
@@ -139,5 +140,5 @@ def test_published_garbage_is_stored_or_recorded(make_settings, influxql, publis
             )
 
         publish_batch()
-        assert worker.ingest.metrics.unrecorded._value.get() == 0
-        assert worker.ingest.metrics.messages._value.get() == published
+        assert current(worker.ingest.metrics.unrecorded) == 0
+        assert current(worker.ingest.metrics.messages) == published

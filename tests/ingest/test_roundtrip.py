@@ -9,6 +9,7 @@ import pytest
 
 from dampwatch.const import RejectReason
 from dampwatch.psychrometrics import abs_humidity_gm3, dew_point_c
+from dampwatch_ingest.metrics import current
 from tests.support.ingest import ThreadedIngest, count_readings, wait_until
 
 pytestmark = pytest.mark.servers
@@ -84,8 +85,7 @@ def test_every_rejection_reason_is_recorded(make_settings, influxql, publisher):
             lambda: len(influxql.rows("SELECT * FROM rejected")) == len(cases), 10, "rejections"
         )
         counted = {
-            reason: worker.ingest.metrics.rejected.labels(reason.value)._value.get()
-            for reason in cases
+            reason: current(worker.ingest.metrics.rejected.labels(reason.value)) for reason in cases
         }
     rows = {row["reason"]: row for row in influxql.rows("SELECT * FROM rejected")}
     assert set(rows) == {reason.value for reason in cases}
@@ -112,7 +112,7 @@ def test_partial_write_rejects_only_the_conflicting_points(
         wait_until(
             lambda: len(influxql.rows("SELECT * FROM rejected")) == 2, 10, "two type conflicts"
         )
-        written = worker.ingest.metrics.readings_written._value.get()
+        written = current(worker.ingest.metrics.readings_written)
     stored = influxql.rows("SELECT humidity_pct, seq FROM reading WHERE device = 'dev-1'")
     assert [(row["seq"], row["humidity_pct"]) for row in stored] == [(2, 60.0)]
     assert written == 1
@@ -151,7 +151,7 @@ def test_registry_assigns_rooms_and_withheld_consent_stores_nothing(
                 ),
             ]
         )
-        wait_until(lambda: worker.ingest.metrics.withheld._value.get() == 1, 10, "withheld")
+        wait_until(lambda: current(worker.ingest.metrics.withheld) == 1, 10, "withheld")
         wait_until(lambda: count_readings(influxql) == 1, 10, "the reading")
     (row,) = influxql.rows("SELECT * FROM reading")
     assert row["room"] == "Bedroom 2, rear"
