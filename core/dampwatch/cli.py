@@ -23,8 +23,19 @@ COMMANDS: Final[dict[str, Command]] = {
     "ingest": Command(
         "dampwatch_ingest.main", "consume readings from MQTT and store them in InfluxDB", "ingest"
     ),
+    "assess": Command(
+        "dampwatch_api.assess.main", "turn readings into risk flags and alerts", "api"
+    ),
+    "api": Command("dampwatch_api.main", "serve the HTTP API and pages", "api"),
+    "apikey": Command("dampwatch_api.apikey", "create API keys for machines", "api"),
+    "gateway": Command(
+        "dampwatch_gateway.main", "in-home gateway: decode sensors, store and forward", "gateway"
+    ),
+    "sim": Command("dampwatch_sim.main", "simulated homes and devices: run, cohort, replay", "sim"),
+    "grafana": Command("dampwatch_grafana.main", "publish dashboards to a Grafana", "grafana"),
+    "up": Command("dampwatch.up", "run the whole platform locally without Docker", "all"),
     "demo": Command(
-        "dampwatch.demo", "run the ingest on a local stack with simulated homes", "all"
+        "dampwatch.demo", "run the platform on a local stack with simulated homes", "all"
     ),
 }
 

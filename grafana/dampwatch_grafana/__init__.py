@@ -1,0 +1,1 @@
+"""Grafana boards as code: datasource provisioning, dashboards generated from Python, publishing."""
