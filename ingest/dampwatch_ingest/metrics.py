@@ -22,6 +22,21 @@ def current(metric: Counter | Gauge) -> float:
     return 0.0
 
 
+def rejected_counts(metrics: IngestMetrics) -> dict[str, int]:
+    """Rejections so far by reason, leaving out reasons never seen."""
+    return {
+        labels["reason"]: int(sample.value)
+        for metric in metrics.rejected.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and (labels := sample.labels) and sample.value
+    }
+
+
+def total_rejected(metrics: IngestMetrics) -> int:
+    """Rejections so far, all reasons together."""
+    return sum(rejected_counts(metrics).values())
+
+
 class SequenceTracker:
     """Counts readings missing from each device's `seq` counter, as this worker sees them.
 
@@ -143,12 +158,7 @@ class IngestMetrics:
 
     def summary(self) -> str:
         """One log line with the totals so far."""
-        rejected = {
-            labels["reason"]: int(sample.value)
-            for metric in self.rejected.collect()
-            for sample in metric.samples
-            if sample.name.endswith("_total") and (labels := sample.labels) and sample.value
-        }
+        rejected = rejected_counts(self)
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(rejected.items()))
         worst = ", ".join(f"{home}/{device}:{n}" for (home, device), n in self.sequences.worst(3))
         return (

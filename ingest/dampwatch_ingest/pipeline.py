@@ -14,6 +14,9 @@ from dampwatch_ingest.registry import Registry
 
 # Parsed topics and series strings are cached; beyond this many the caches start afresh.
 CACHE_LIMIT = 200_000
+# Decoders sharing a `source` (the decoder process and the ingest itself) take turns in the
+# nanosecond: each uses the timestamps congruent to its lane.
+CLOCK_LANES = 2
 
 
 @dataclass(slots=True)
@@ -32,8 +35,15 @@ class MessageDecoder:
     """Validates a message against contract v1 and turns it into `reading`/`rejected` lines."""
 
     def __init__(
-        self, *, prefix: str, source: str, retention_s: float, registry: Registry | None = None
+        self,
+        *,
+        prefix: str,
+        source: str,
+        retention_s: float,
+        registry: Registry | None = None,
+        clock_lane: int = 0,
     ) -> None:
+        self._clock_lane = clock_lane % CLOCK_LANES
         self._prefix = prefix
         self._source = source
         self._retention_s = retention_s
@@ -44,10 +54,13 @@ class MessageDecoder:
         self._series: dict[tuple[str, str, str | None], str] = {}
 
     def _rejection_time_ns(self) -> int:
-        # strictly increasing, so two rejections from this source never share a timestamp and merge
+        # strictly increasing within a lane, and lanes never meet, so two rejections from this
+        # source never share a timestamp and merge, even when two decoders record them
         with self._clock_lock:
-            self._last_rejected_ns = max(time.time_ns(), self._last_rejected_ns + 1)
-            return self._last_rejected_ns
+            candidate = max(time.time_ns(), self._last_rejected_ns + 1)
+            candidate += (self._clock_lane - candidate) % CLOCK_LANES
+            self._last_rejected_ns = candidate
+            return candidate
 
     def reject(
         self,

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ class Registry:
         self._homes: dict[str, HomeFacts] = {}
         self._lock = threading.Lock()
         self._cache_path = cache_path
+        self._listeners: list[Callable[[str, bytes], None]] = []
         if cache_path is not None and cache_path.exists():
             self._load(cache_path)
 
@@ -45,8 +47,27 @@ class Registry:
         facts = self._homes.get(home_id)
         return facts.consent if facts else True
 
+    def snapshot(self) -> dict[str, HomeFacts]:
+        """A copy of every home's facts."""
+        with self._lock:
+            return dict(self._homes)
+
+    def replace(self, homes: dict[str, HomeFacts]) -> None:
+        """Take over the facts of another registry's snapshot."""
+        with self._lock:
+            self._homes = dict(homes)
+
+    def add_listener(self, listener: Callable[[str, bytes], None]) -> None:
+        """Call `listener(home_id, payload)` after each applied registry message."""
+        self._listeners.append(listener)
+
     def update(self, home_id: str, payload: bytes) -> None:
         """Apply a registry message; an empty payload (retained delete) forgets the home."""
+        self._apply(home_id, payload)
+        for listener in self._listeners:
+            listener(home_id, payload)
+
+    def _apply(self, home_id: str, payload: bytes) -> None:
         if not payload:
             with self._lock:
                 self._homes.pop(home_id, None)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import re
+import socket
+
 from pydantic import Field, model_validator
 
 from dampwatch.settings import InfluxSettings, MqttSettings
 from dampwatch.topics import is_valid_id
 
 
+def default_client_id(hostname: str) -> str:
+    """`dampwatch-ingest-<host>`, cut to a valid id."""
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", hostname.split(".", maxsplit=1)[0]) or "local"
+    return f"dampwatch-ingest-{host}"[:64]
+
+
 class IngestSettings(MqttSettings, InfluxSettings):
     """What `dampwatch ingest` reads from the environment."""
 
-    # Stable per worker: the broker keeps this id's persistent session across restarts.
-    ingest_client_id: str = "dampwatch-ingest-1"
+    # Stable per worker: the broker keeps this id's persistent session across restarts. The
+    # host name default gives each container of `docker compose --scale ingest=N` its own.
+    ingest_client_id: str = Field(default_factory=lambda: default_client_id(socket.gethostname()))
     ingest_share_group: str | None = None
     ingest_batch_size: int = Field(default=5000, ge=1, description="points per InfluxDB write")
     ingest_batch_messages: int = Field(default=1000, ge=1, description="messages per write")
+    # Closes a batch early when its payloads are large (arrays of readings): bounds memory.
+    ingest_batch_bytes: int = Field(default=1 << 20, ge=1024, description="payload bytes")
     ingest_batch_wait_s: float = Field(default=0.25, gt=0)
     # MQTT 5 Receive Maximum: how many unacknowledged messages the broker may send us.
     # Twice a batch, so the broker keeps sending while the previous batch is written.
@@ -27,6 +39,8 @@ class IngestSettings(MqttSettings, InfluxSettings):
     ingest_metrics_host: str = "127.0.0.1"
     ingest_metrics_port: int | None = Field(default=9108, ge=0, le=65535)
     ingest_log_interval_s: float = Field(default=60.0, gt=0)
+    # How often the worker writes its own `ingest` point for the pipeline board; 0 turns it off.
+    ingest_stats_interval_s: float = Field(default=10.0, ge=0)
     ingest_create_database: bool = True
 
     @model_validator(mode="after")

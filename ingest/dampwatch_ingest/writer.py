@@ -20,24 +20,19 @@ _LOGGER = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Batch:
-    """Points of several messages, written together, acknowledged together."""
+    """Decoded points of several messages, written together, acknowledged together."""
 
     lines: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
-    acks: list[tuple[int, int, int]] = field(default_factory=list)  # mid, qos, connection
     started: float = 0.0  # monotonic time its first message arrived
     first_received_ns: int = 0
     messages: int = 0
     decoded: list[Decoded] = field(default_factory=list)  # accounted in metrics once written
 
-    def add(self, decoded: Decoded, topic: str, mid: int, qos: int, connection: int) -> None:
-        """Add one message and its points."""
-        if not self.messages:
-            self.started = time.monotonic()
-            self.first_received_ns = time.time_ns()
+    def add(self, decoded: Decoded, topic: str) -> None:
+        """Add one message's points."""
         self.lines.extend(decoded.lines)
         self.topics.extend([topic] * len(decoded.lines))
-        self.acks.append((mid, qos, connection))
         self.messages += 1
         if decoded.rejected or decoded.withheld or decoded.seqs:
             self.decoded.append(decoded)
@@ -63,23 +58,47 @@ class BatchWriter:
         metrics: IngestMetrics,
         reject: Callable[[Rejection, str], str],
         *,
+        max_lines: int,
         retry_initial_s: float,
         retry_max_s: float,
     ) -> None:
         self._writer = writer
         self._metrics = metrics
         self._reject = reject
+        self._max_lines = max_lines
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
 
     def write(self, batch: Batch, give_up: threading.Event | None = None) -> bool:
-        """Write with capped exponential backoff and jitter; False only if `give_up` was set."""
-        delay = self._retry_initial_s
+        """Write in requests of at most `max_lines`; False only if `give_up` was set."""
         started = time.monotonic()
+        written = 0
+        for start in range(0, len(batch.lines), self._max_lines):
+            end = start + self._max_lines
+            stored = self._write_retrying(
+                batch.lines[start:end], batch.topics[start:end], batch.messages, give_up
+            )
+            if stored is None:
+                return False
+            written += stored
+        self._metrics.readings_written.inc(written)
+        self._metrics.batch_seconds.observe(time.monotonic() - started)
+        self._metrics.batch_points.observe(len(batch.lines))
+        return True
+
+    def _write_retrying(
+        self,
+        lines: list[str],
+        topics: list[str],
+        messages: int,
+        give_up: threading.Event | None,
+    ) -> int | None:
+        """Write with capped exponential backoff and jitter until stored or `give_up` is set."""
+        delay = self._retry_initial_s
         failures = 0
         while True:
             try:
-                written = self._write_isolating(batch.lines, batch.topics)
+                written = self._write_isolating(lines, topics)
             except InfluxUnavailable as error:
                 self._metrics.influx_up.set(0)
                 self._metrics.write_retries.inc()
@@ -89,13 +108,13 @@ class BatchWriter:
                         "InfluxDB unavailable (%s); holding %d messages unacknowledged, "
                         "retry %d in %.1f s",
                         error,
-                        batch.messages,
+                        messages,
                         failures,
                         delay,
                     )
                 pause = random.uniform(delay / 2, delay)  # jitter spreads retries of many workers
                 if give_up is not None and give_up.wait(pause):
-                    return False
+                    return None
                 if give_up is None:
                     time.sleep(pause)
                 delay = min(delay * 2, self._retry_max_s)
@@ -103,10 +122,7 @@ class BatchWriter:
             if failures:
                 _LOGGER.info("InfluxDB accepts writes again after %d retries", failures)
             self._metrics.influx_up.set(1)
-            self._metrics.readings_written.inc(written)
-            self._metrics.batch_seconds.observe(time.monotonic() - started)
-            self._metrics.batch_points.observe(len(batch.lines))
-            return True
+            return written
 
     def _write_isolating(self, lines: list[str], topics: list[str]) -> int:
         """Write lines; on bad data, bisect to find the refused points. Returns readings stored."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from dampwatch.const import RejectReason
 from dampwatch.psychrometrics import abs_humidity_gm3, dew_point_c
 from dampwatch_ingest.metrics import current
+from dampwatch_ingest.settings import default_client_id
 from tests.support.ingest import ThreadedIngest, count_readings, wait_until
 
 pytestmark = pytest.mark.servers
@@ -60,7 +62,7 @@ def test_array_round_trip_with_an_invalid_element(make_settings, influxql, publi
     assert rejected["topic"] == TOPIC
     assert '"humidity_pct": 140' in rejected["raw"]
     assert (rejected["home"], rejected["device"]) == ("home-1", "dev-1")
-    assert rejected["source"] == "dampwatch-ingest-1"
+    assert rejected["source"] == default_client_id(socket.gethostname())
     seqs = {row["seq"] for row in influxql.rows("SELECT seq FROM reading")}
     assert seqs == set(range(50)) - {7}
 

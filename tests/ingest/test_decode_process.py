@@ -1,0 +1,73 @@
+"""The decoder process: losing it loses nothing; rejections recorded on both sides never merge."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from dampwatch.const import RejectReason
+from dampwatch.readings import Rejection
+from dampwatch_ingest.metrics import current
+from dampwatch_ingest.pipeline import MessageDecoder
+from tests.support.ingest import ThreadedIngest, count_readings, reading_messages, wait_until
+
+
+def test_decoder_lanes_never_share_a_timestamp():
+    decoders = [
+        MessageDecoder(prefix="dampwatch/v1", source="ingest-1", retention_s=1e9, clock_lane=lane)
+        for lane in (0, 1)
+    ]
+    rejection = Rejection(RejectReason.SCHEMA, "test", b"{}")
+    stamps = [
+        int(decoder.decode_rejection(rejection, "dampwatch/v1/h/d/reading").rsplit(" ", 1)[1])
+        for _ in range(500)
+        for decoder in decoders
+    ]
+    assert len(set(stamps)) == len(stamps)
+    assert {stamp % 2 for stamp in stamps[0::2]} == {0}
+    assert {stamp % 2 for stamp in stamps[1::2]} == {1}
+
+
+@pytest.mark.servers
+@pytest.mark.slow
+def test_a_killed_decoder_process_is_replaced_and_nothing_is_lost(
+    make_settings, influxql, publisher
+):
+    messages = reading_messages(devices=20, per_device=100)
+    with ThreadedIngest(make_settings()) as worker:
+        publisher.publish_all(messages[:1000])
+        wait_until(lambda: count_readings(influxql) == 1000, 20, "the first half")
+        first_pid = worker.ingest.decoder.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)  # the ingest's own child
+        publisher.publish_all(messages[1000:])
+        wait_until(lambda: count_readings(influxql) == 2000, 30, "the second half")
+        assert worker.ingest.decoder.pid not in (None, first_pid)
+        assert current(worker.ingest.metrics.messages) == 2000
+        assert current(worker.ingest.metrics.backlog) == 0
+    assert influxql.rows("SELECT * FROM rejected") == []
+
+
+@pytest.mark.servers
+def test_the_ingest_writes_its_own_stats_for_the_pipeline_board(make_settings, influxql, publisher):
+    settings = make_settings(ingest_stats_interval_s=0.2)
+    with ThreadedIngest(settings):
+        publisher.publish_all(reading_messages(devices=2, per_device=5))
+        publisher.publish_all([("dampwatch/v1/home-1/dev-1/reading", b"not json")])
+        wait_until(
+            lambda: any(
+                row["written_total"] == 10 and row["rejected_total"] == 1
+                for row in influxql.rows("SELECT * FROM ingest")
+            ),
+            10,
+            "an ingest point with the totals",
+        )
+        time.sleep(0.3)
+    rows = influxql.rows("SELECT * FROM ingest")
+    assert {row["worker"] for row in rows} == {settings.ingest_client_id}
+    last = rows[-1]
+    assert (last["received_total"], last["backlog"]) == (11, 0)
+    assert 0 < last["lag_seconds"] < 60
