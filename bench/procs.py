@@ -30,10 +30,27 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     return base | extra
 
 
-def cpu_seconds(pid: int | None) -> float | None:
-    """User plus system CPU time of a live process so far, or None if it cannot be read."""
-    if pid is None:
-        return None
+def family(pid: int) -> list[int]:
+    """The process and its live descendants (the ingest runs a decoder process of its own)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(parent, []).append(int(entry.name))
+    members, frontier = [pid], [pid]
+    while frontier:
+        children = parents.get(frontier.pop(), [])
+        members.extend(children)
+        frontier.extend(children)
+    return members
+
+
+def _own_cpu_seconds(pid: int) -> float | None:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -42,14 +59,34 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """VmHWM (peak resident set) of a live process in MB, or None if it cannot be read."""
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU time so far of a live process and its descendants, or None."""
+    if pid is None:
+        return None
+    own = _own_cpu_seconds(pid)
+    if own is None:
+        return None
+    return own + sum(_own_cpu_seconds(child) or 0.0 for child in family(pid)[1:])
+
+
+def _own_peak_rss_mb(pid: int) -> float | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else None
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """Sum of the peak resident sets (VmHWM) of a live process and its descendants, in MB.
+
+    Each member's peak may fall at a different moment, so the sum is an upper bound.
+    """
+    own = _own_peak_rss_mb(pid)
+    if own is None:
+        return None
+    return own + sum(_own_peak_rss_mb(child) or 0.0 for child in family(pid)[1:])
 
 
 class Child:

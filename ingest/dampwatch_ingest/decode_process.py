@@ -13,6 +13,7 @@ import collections
 import contextlib
 import logging
 import multiprocessing
+import queue
 import signal
 import threading
 from dataclasses import dataclass
@@ -72,23 +73,34 @@ def _serve(connection: Connection, config: DecoderConfig, homes: dict[str, HomeF
         registry=registry,
         clock_lane=0,
     )
+    # Answers leave from their own thread: while the ingest is busy sending the next batch, a
+    # blocked answer must not stop this process from reading it (both pipe buffers full).
+    outbox: queue.SimpleQueue[list[Decoded] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_answers, args=(connection, outbox), daemon=True)
+    sender.start()
     while True:
         try:
             request = connection.recv()
         except (EOFError, OSError):
-            return  # the ingest is gone
+            break  # the ingest is gone
         kind = request[0]
         if kind == "decode":
-            connection.send(decode_all(decoder, request[1], request[2]))
+            outbox.put(decode_all(decoder, request[1], request[2]))
         elif kind == "registry":
             with contextlib.suppress(ValueError):  # the ingest has already logged it
                 registry.update(request[1], request[2])
         else:
+            break
+    outbox.put(None)
+    sender.join()
+
+
+def _send_answers(connection: Connection, outbox: queue.SimpleQueue[list[Decoded] | None]) -> None:
+    while (answer := outbox.get()) is not None:
+        try:
+            connection.send(answer)
+        except OSError:
             return
-
-
-class DecoderLost(RuntimeError):
-    """The decoder process died and could not be replaced."""
 
 
 class DecodeProcess:

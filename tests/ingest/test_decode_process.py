@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -49,6 +50,32 @@ def test_a_killed_decoder_process_is_replaced_and_nothing_is_lost(
         assert current(worker.ingest.metrics.messages) == 2000
         assert current(worker.ingest.metrics.backlog) == 0
     assert influxql.rows("SELECT * FROM rejected") == []
+
+
+@pytest.mark.servers
+@pytest.mark.slow
+def test_large_arrays_flow_both_ways_through_the_decoder_at_once(
+    make_settings, influxql, publisher
+):
+    # batches of ~1 MiB go to the decoder while ~2 MiB of points come back: neither side may
+    # wait on the other with both pipe buffers full
+    start = time.time() - 3 * 86400
+    messages = [
+        (
+            f"dampwatch/v1/home-1/dev-{device}/reading",
+            json.dumps(
+                [
+                    {"ts": start + block * 100 + i, "temperature_c": 20.0, "humidity_pct": 55.0}
+                    for i in range(100)
+                ]
+            ).encode(),
+        )
+        for block in range(120)
+        for device in range(5)
+    ]
+    with ThreadedIngest(make_settings(ingest_batch_bytes=1 << 20)):
+        publisher.publish_all(messages)
+        wait_until(lambda: count_readings(influxql) == 60_000, 60, "60,000 readings")
 
 
 @pytest.mark.servers
