@@ -53,8 +53,12 @@ class LogStream:
     def line(self, name: str, text: str) -> None:
         """Write one line of a component (or of the supervisor itself)."""
         with self._lock:
-            self._output.write(f"[{name}] {text}\n")
-            self._output.flush()
+            try:
+                self._output.write(f"[{name}] {text}\n")
+                self._output.flush()
+            except (OSError, ValueError):
+                # A closed terminal or pipe must never break supervision or the ordered stop.
+                pass
             if self._log_dir is not None:
                 # Appending per line keeps each component's file readable after a crash of `up`.
                 with (self._log_dir / f"{name}.log").open("a", encoding="utf-8") as log:
@@ -244,6 +248,8 @@ class Supervisor:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Whether nothing listens on host:port right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers do: connections of a previous run in TIME_WAIT must not count as busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
