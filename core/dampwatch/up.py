@@ -420,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="state directory (DAMPWATCH_DATA_DIR)")
     args = parser.parse_args(argv)
     components = [name.strip() for name in args.components.split(",") if name.strip()]
+    if unknown := [name for name in components if name not in COMMANDS]:
+        parser.error(f"unknown components {unknown}; choose from {', '.join(DEFAULT_COMPONENTS)}")
     try:
         settings = UpSettings()
     except (ValidationError, ValueError) as error:
