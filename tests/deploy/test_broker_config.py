@@ -95,13 +95,13 @@ def compose_broker(tmp_path: Path) -> Iterator[dict[str, object]]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 10
     broker_log = tmp_path / "mosquitto.log"
-    while not broker_log.exists() or b" running" not in broker_log.read_bytes():
-        assert broker.poll() is None, (tmp_path / "mosquitto.out").read_text()
-        assert time.monotonic() < deadline, "broker not ready"
-        time.sleep(0.05)
     try:
+        deadline = time.monotonic() + 10
+        while not broker_log.exists() or b" running" not in broker_log.read_bytes():
+            assert broker.poll() is None, (tmp_path / "mosquitto.out").read_text()
+            assert time.monotonic() < deadline, "broker not ready"
+            time.sleep(0.05)
         yield {"tls": tls_port, "plain": plain_port, "ca": certs / "ca.crt"}
     finally:
         broker.terminate()
