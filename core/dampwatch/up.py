@@ -1,0 +1,454 @@
+"""`dampwatch up`: Mosquitto, InfluxDB and the platform's components on this machine, supervised."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Literal, Self, TextIO
+
+from pydantic import Field, ValidationError
+
+from dampwatch.cli import COMMANDS
+from dampwatch.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
+from dampwatch.settings import LOOPBACK, ApiSettings, InfluxSettings, MqttSettings
+from dampwatch.supervisor import (
+    SUPERVISOR_PREFIX,
+    Backoff,
+    ComponentSpec,
+    LogStream,
+    Supervisor,
+    port_is_free,
+    process_is_alive,
+    process_mentions,
+    stop_process,
+)
+
+DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api")
+STACK_DIR = "up"
+STATE_FILE = "state.json"
+PortMode = Literal["settings", "auto"]
+# Where each component answers once it serves: the port's role and the path to poll.
+READINESS_PATHS: Mapping[str, tuple[str, str]] = {
+    "ingest": ("ingest_metrics", "/metrics"),
+    "api": ("api", "/health"),
+}
+PORT_SETTINGS: Mapping[str, str] = {
+    "mqtt": "DAMPWATCH_MQTT_PORT",
+    "influx": "DAMPWATCH_INFLUX_URL",
+    "api": "DAMPWATCH_API_PORT",
+    "ingest_metrics": "DAMPWATCH_INGEST_METRICS_PORT",
+}
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class UpSettings(MqttSettings, InfluxSettings, ApiSettings):
+    """What `dampwatch up` reads: the ports of the local stack and where its servers live."""
+
+    ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)
+    up_mosquitto_binary: str = "mosquitto"
+    up_influxd_binary: str = "influxd"
+    up_stop_timeout_s: float = Field(default=15.0, gt=0)
+
+    @property
+    def influx_port(self) -> int:
+        """The port of DAMPWATCH_INFLUX_URL (8086 when the URL names none)."""
+        return urllib.parse.urlsplit(self.influx_url).port or 8086
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message says why and what to do, in one or two lines."""
+
+
+class MissingServerError(StackError):
+    """Mosquitto or InfluxDB is not installed."""
+
+
+def install_command(
+    packages: Sequence[str], os_release: Path = Path("/etc/os-release"), system: str = ""
+) -> str:
+    """The command that installs Debian-named packages (mosquitto, influxdb) on this platform."""
+    if (system or platform.system()) == "Darwin":
+        # Homebrew's `influxdb` is 2.x; the local stack runs the 1.x server.
+        names = ["influxdb@1" if name == "influxdb" else name for name in packages]
+        return "brew install " + " ".join(names)
+    fields: dict[str, str] = {}
+    if os_release.exists():
+        for line in os_release.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            fields[key.strip()] = value.strip().strip("\"'")
+    family = {fields.get("ID", ""), *fields.get("ID_LIKE", "").split()}
+    joined = " ".join(packages)
+    if family & {"debian", "ubuntu", "raspbian"}:
+        return f"sudo apt-get install -y {joined}"
+    if family & {"fedora", "rhel", "centos"}:
+        return f"sudo dnf install -y {joined}  (influxdb from https://repos.influxdata.com)"
+    if "alpine" in family:
+        return f"sudo apk add {joined}"
+    return f"install Mosquitto 2.x and InfluxDB 1.x ({joined}) with your package manager"
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """The loopback ports the stack listens on."""
+
+    mqtt: int
+    influx: int
+    api: int
+    ingest_metrics: int
+
+    def as_dict(self) -> dict[str, int]:
+        """Ports by role."""
+        return {
+            "mqtt": self.mqtt,
+            "influx": self.influx,
+            "api": self.api,
+            "ingest_metrics": self.ingest_metrics,
+        }
+
+
+def available_components(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split component names into (installed, missing) by whether their module can be found."""
+    installed: list[str] = []
+    missing: list[str] = []
+    for name in names:
+        try:
+            found = importlib.util.find_spec(COMMANDS[name].module) is not None
+        except ModuleNotFoundError:  # a parent package is absent
+            found = False
+        (installed if found else missing).append(name)
+    return installed, missing
+
+
+class Stack:
+    """Mosquitto, InfluxDB and supervised components under one data directory, as a context."""
+
+    def __init__(
+        self,
+        settings: UpSettings,
+        data_dir: Path,
+        components: Sequence[str] = DEFAULT_COMPONENTS,
+        *,
+        ports: PortMode = "settings",
+        output: TextIO | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        unknown = [name for name in components if name not in COMMANDS]
+        if unknown:
+            raise StackError(f"unknown components {unknown}; choose from {list(COMMANDS)}")
+        self.settings = settings
+        self.data_dir = Path(data_dir).resolve()
+        self.stack_dir = self.data_dir / STACK_DIR
+        self.state_path = self.stack_dir / STATE_FILE
+        self.requested = list(components)
+        self.port_mode = ports
+        self.logs = LogStream(output or sys.stdout, self.stack_dir / "logs")
+        self.backoff = backoff
+        self.components: list[str] = []
+        self.skipped: list[str] = []
+        self.ports: StackPorts | None = None
+        self.mosquitto: MosquittoServer | None = None
+        self.influx: InfluxServer | None = None
+        self.supervisor: Supervisor | None = None
+        self._state: dict[str, object] = {}
+        self._state_lock = threading.Lock()
+
+    @property
+    def mqtt_port(self) -> int:
+        """The broker's port."""
+        return self._ports.mqtt
+
+    @property
+    def influx_url(self) -> str:
+        """InfluxDB's base URL."""
+        return f"http://{LOOPBACK}:{self._ports.influx}"
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL."""
+        return f"http://{LOOPBACK}:{self._ports.api}"
+
+    @property
+    def ingest_metrics_url(self) -> str:
+        """The ingest's Prometheus metrics."""
+        return f"http://{LOOPBACK}:{self._ports.ingest_metrics}/metrics"
+
+    @property
+    def _ports(self) -> StackPorts:
+        if self.ports is None:
+            raise StackError("the stack has not been started")
+        return self.ports
+
+    def component_env(self) -> dict[str, str]:
+        """The DAMPWATCH_* environment that points a process at this stack."""
+        ports = self._ports
+        return {
+            "DAMPWATCH_DATA_DIR": str(self.data_dir),
+            "DAMPWATCH_MQTT_HOST": LOOPBACK,
+            "DAMPWATCH_MQTT_PORT": str(ports.mqtt),
+            "DAMPWATCH_INFLUX_URL": self.influx_url,
+            # The machine's packages provide InfluxDB 1.x (Debian: 1.6, without /api/v2/write).
+            "DAMPWATCH_INFLUX_API": "v1",
+            "DAMPWATCH_INFLUX_DATABASE": self.settings.influx_database,
+            "DAMPWATCH_API_HOST": LOOPBACK,
+            "DAMPWATCH_API_PORT": str(ports.api),
+            "DAMPWATCH_INGEST_METRICS_HOST": LOOPBACK,
+            "DAMPWATCH_INGEST_METRICS_PORT": str(ports.ingest_metrics),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self) -> None:
+        """Start the servers, then the installed components; clean up if any step fails."""
+        binaries = {
+            "mosquitto": self.settings.up_mosquitto_binary,
+            "influxdb": self.settings.up_influxd_binary,
+        }
+        missing = [package for package, binary in binaries.items() if find_binary(binary) is None]
+        if missing:
+            raise MissingServerError(
+                f"dampwatch up needs {' and '.join(missing)}; install with: "
+                + install_command(missing)
+            )
+        self.stack_dir.mkdir(parents=True, exist_ok=True)
+        previous = self._take_over_previous_run()
+        self.ports = self._choose_ports(previous)
+        try:
+            self._start_servers()
+            self._start_components()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop components (SIGTERM, then SIGKILL after the timeout), then InfluxDB, Mosquitto."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
+            self.supervisor = None
+        for server in (self.influx, self.mosquitto):
+            if server is not None and server.running:
+                server.stop()
+                self.logs.line(SUPERVISOR_PREFIX, f"stopped {server.name}")
+        self._write_state(running=False)
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Wait until every component with a readiness URL answers it."""
+        deadline = time.monotonic() + timeout_s
+        pending = {
+            name: f"http://{LOOPBACK}:{self._ports.as_dict()[role]}{path}"
+            for name, (role, path) in READINESS_PATHS.items()
+            if name in self.components
+        }
+        while pending:
+            for name, url in list(pending.items()):
+                try:
+                    with _OPENER.open(url, timeout=2) as response:
+                        if int(response.status) < 500:
+                            del pending[name]
+                except (OSError, urllib.error.URLError):
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise StackError(f"not ready after {timeout_s:g} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.2)
+
+    def _take_over_previous_run(self) -> dict[str, object]:
+        """Read the last run's state; refuse if it still runs, stop what it left behind."""
+        if not self.state_path.exists():
+            return {}
+        try:
+            previous: dict[str, object] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.logs.line(SUPERVISOR_PREFIX, f"ignoring unreadable {self.state_path}")
+            return {}
+        owner = previous.get("pid")
+        if (
+            isinstance(owner, int)
+            and owner != os.getpid()
+            and previous.get("running")
+            and process_is_alive(owner)
+            and process_mentions(owner, "dampwatch")
+        ):
+            raise StackError(
+                f"another dampwatch up (pid {owner}) is running on {self.data_dir}; stop it "
+                f"first (Ctrl-C in its terminal, or kill {owner})"
+            )
+        children = previous.get("children")
+        for name, pid in (children if isinstance(children, dict) else {}).items():
+            # Only a process naming this data directory (its config path, or its environment's
+            # DAMPWATCH_DATA_DIR) is one we started: a recycled pid belongs to someone else.
+            if isinstance(pid, int) and process_mentions(pid, str(self.data_dir)):
+                self.logs.line(
+                    SUPERVISOR_PREFIX,
+                    f"stopping {name} (pid {pid}) left running by an earlier dampwatch up",
+                )
+                stop_process(pid, self.settings.up_stop_timeout_s)
+        return previous
+
+    def _choose_ports(self, previous: Mapping[str, object]) -> StackPorts:
+        wanted = {
+            "mqtt": self.settings.mqtt_port,
+            "influx": self.settings.influx_port,
+            "api": self.settings.api_port,
+            "ingest_metrics": self.settings.ingest_metrics_port,
+        }
+        if self.port_mode == "auto":
+            from dampwatch.servers import free_port  # noqa: PLC0415
+
+            earlier = previous.get("ports")
+            earlier = earlier if isinstance(earlier, dict) else {}
+            chosen: dict[str, int] = {}
+            for role in wanted:
+                port = earlier.get(role)
+                # The ports of the last run keep the URLs stable from one `up` to the next.
+                if isinstance(port, int) and port not in chosen.values() and port_is_free(port):
+                    chosen[role] = port
+                else:
+                    chosen[role] = free_port(LOOPBACK)
+            return StackPorts(**chosen)
+        for role, port in wanted.items():
+            if not port_is_free(port):
+                raise StackError(
+                    f"port {port} ({role}) is already in use on {LOOPBACK}: stop what uses it, "
+                    f"set {PORT_SETTINGS[role]}, or run: dampwatch up --ports auto"
+                )
+        return StackPorts(**wanted)
+
+    def _start_servers(self) -> None:
+        ports = self._ports
+        self.mosquitto = MosquittoServer(
+            self.stack_dir / "mosquitto",
+            ports.mqtt,
+            host=LOOPBACK,
+            binary=self.settings.up_mosquitto_binary,
+        )
+        self.influx = InfluxServer(
+            self.stack_dir / "influxdb",
+            ports.influx,
+            host=LOOPBACK,
+            binary=self.settings.up_influxd_binary,
+        )
+        for server in (self.mosquitto, self.influx):
+            server.start(timeout=30)
+            assert server.pid is not None
+            self._record_child(server.name, server.pid)
+        self.influx.create_database(self.settings.influx_database)
+        self.logs.line(
+            SUPERVISOR_PREFIX,
+            f"mosquitto on {LOOPBACK}:{ports.mqtt} (log {self.mosquitto.log_path}), "
+            f"InfluxDB on {self.influx_url} (data {self.influx.data_dir})",
+        )
+
+    def _start_components(self) -> None:
+        self.components, self.skipped = available_components(self.requested)
+        for name in self.skipped:
+            self.logs.line(
+                SUPERVISOR_PREFIX,
+                f"skipping {name}: {COMMANDS[name].module} is not installed "
+                f"(pip install 'dampwatch[{COMMANDS[name].extra}]')",
+            )
+        env = self.component_env()
+        specs = [
+            ComponentSpec(name, (sys.executable, "-m", "dampwatch.cli", name), env)
+            for name in self.components
+        ]
+        self.supervisor = Supervisor(
+            specs,
+            self.logs,
+            backoff=self.backoff,
+            stop_timeout_s=self.settings.up_stop_timeout_s,
+            on_launch=self._record_child,
+        )
+        self.supervisor.start()
+
+    def _record_child(self, name: str, pid: int) -> None:
+        with self._state_lock:
+            children = self._state.setdefault("children", {})
+            assert isinstance(children, dict)
+            children[name] = pid
+        self._write_state(running=True)
+
+    def _write_state(self, *, running: bool) -> None:
+        if self.ports is None:
+            return
+        with self._state_lock:
+            self._state.update(pid=os.getpid(), running=running, ports=self.ports.as_dict())
+            temporary = self.state_path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(self._state, indent=2), encoding="utf-8")
+            temporary.replace(self.state_path)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse flags, start the stack, run until Ctrl-C or SIGTERM, then stop it in order."""
+    parser = argparse.ArgumentParser(prog="dampwatch up", description=__doc__)
+    parser.add_argument(
+        "--ports",
+        choices=("settings", "auto"),
+        default="settings",
+        help="settings: the DAMPWATCH_* ports (1883, 8086, 8000, 9108), failing if one is taken; "
+        "auto: free ports, the last run's when still free",
+    )
+    parser.add_argument(
+        "--components",
+        default=",".join(DEFAULT_COMPONENTS),
+        help=f"comma-separated components to supervise (default {','.join(DEFAULT_COMPONENTS)})",
+    )
+    parser.add_argument("--data-dir", type=Path, help="state directory (DAMPWATCH_DATA_DIR)")
+    args = parser.parse_args(argv)
+    components = [name.strip() for name in args.components.split(",") if name.strip()]
+    if unknown := [name for name in components if name not in COMMANDS]:
+        parser.error(f"unknown components {unknown}; choose from {', '.join(DEFAULT_COMPONENTS)}")
+    try:
+        settings = UpSettings()
+    except (ValidationError, ValueError) as error:
+        print(f"dampwatch up: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        stack = Stack(settings, args.data_dir or settings.data_dir, components, ports=args.ports)
+        with stack:
+            stack.logs.line(
+                SUPERVISOR_PREFIX,
+                f"up: MQTT {LOOPBACK}:{stack.mqtt_port}, InfluxDB {stack.influx_url}"
+                + (f", API {stack.api_url}" if "api" in stack.components else "")
+                + " (Ctrl-C stops)",
+            )
+            stop.wait()
+            stack.logs.line(SUPERVISOR_PREFIX, "stopping")
+    except MissingServerError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except (StackError, ServerStartError, OSError) as error:
+        print(f"dampwatch up: {error}", file=sys.stderr)
+        return 1
+    return 0
