@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as board
+from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import dashboard as model
 
 from dampwatch_grafana import schema as s
@@ -18,6 +19,7 @@ from dampwatch_grafana.panels import (
 )
 
 TITLE = "dampwatch · Estate overview"
+INTERVENTION_TITLE = "Homes ranked by score"
 MIN_SCORE_VARIABLE = "min_score"
 MIN_SCORE_CHOICES = ("0", "25", "50", "75")
 # Alerts stay open until resolved, however long ago they were raised: count them over the whole
@@ -105,13 +107,10 @@ def _min_score_variable() -> board.CustomVariable:
     )
 
 
-def build() -> board.Dashboard:
-    """The estate overview board."""
-    grid = Grid()
-    red_above_zero = thresholds("green", (1, "red"))
-    intervention = table_panel(
+def _intervention_table(grid: Grid) -> table.Panel:
+    return table_panel(
         grid,
-        "Homes needing intervention",
+        INTERVENTION_TITLE,
         INTERVENTION_QUERY,
         sort_by=s.FIELD_SCORE,
         renames=(
@@ -133,80 +132,77 @@ def build() -> board.Dashboard:
             )
         ],
     )
-    return (
-        new_board(s.UID_ESTATE, TITLE, "Homes needing a visit, ranked and explained")
-        .with_variable(_min_score_variable())
-        .with_panel(
-            stat_panel(
-                grid,
-                "Homes needing intervention",
-                HOMES_FLAGGED_QUERY,
-                colors=thresholds("green", (1, "orange")),
-            )
+
+
+def build() -> board.Dashboard:
+    """The estate overview board; panels are placed on the grid in the order built here."""
+    grid = Grid()
+    orange_from_one = thresholds("green", (1, "orange"))
+    estate = new_board(s.UID_ESTATE, TITLE, "Homes needing a visit, ranked and explained")
+    estate = estate.with_variable(_min_score_variable())
+    estate = estate.with_panel(
+        stat_panel(grid, "Homes needing intervention", HOMES_FLAGGED_QUERY, colors=orange_from_one)
+    )
+    estate = estate.with_panel(
+        stat_panel(grid, "Overdue alerts", OVERDUE_QUERY, colors=thresholds("green", (1, "red")))
+    )
+    estate = estate.with_panel(
+        stat_panel(grid, "Homes with a device offline", HOMES_OFFLINE_QUERY, colors=orange_from_one)
+    )
+    estate = estate.with_panel(
+        stat_panel(
+            grid,
+            "Open alerts",
+            f"SELECT sum({ident('open')}) FROM ({OPEN_BY_KIND_QUERY})",
+            colors=orange_from_one,
+            time_override=OPEN_ALERTS_WINDOW,
+            description="Every alert not yet resolved, however long ago it was raised.",
         )
-        .with_panel(stat_panel(grid, "Overdue alerts", OVERDUE_QUERY, colors=red_above_zero))
-        .with_panel(
-            stat_panel(
-                grid,
-                "Homes with a device offline",
-                HOMES_OFFLINE_QUERY,
-                colors=thresholds("green", (1, "orange")),
-            )
+    )
+    estate = estate.with_panel(_intervention_table(grid))
+    estate = estate.with_panel(
+        bar_gauge(
+            grid,
+            "Open alerts by kind",
+            OPEN_BY_KIND_QUERY,
+            alias=f"$tag_{s.TAG_KIND}",
+            colors=thresholds("orange"),
+            time_override=OPEN_ALERTS_WINDOW,
         )
-        .with_panel(
-            stat_panel(
-                grid,
-                "Open alerts (all time)",
-                f"SELECT sum({ident('open')}) FROM ({OPEN_BY_KIND_QUERY})",
-                colors=thresholds("green", (1, "orange")),
-                time_override=OPEN_ALERTS_WINDOW,
-            )
+    )
+    estate = estate.with_panel(
+        bar_gauge(
+            grid,
+            "Open alerts by severity",
+            OPEN_BY_SEVERITY_QUERY,
+            alias=f"$tag_{s.TAG_SEVERITY}",
+            colors=thresholds("red"),
+            time_override=OPEN_ALERTS_WINDOW,
         )
-        .with_panel(intervention)
-        .with_panel(
-            bar_gauge(
-                grid,
-                "Open alerts by kind",
-                OPEN_BY_KIND_QUERY,
-                alias=f"$tag_{s.TAG_KIND}",
-                colors=thresholds("orange"),
-                time_override=OPEN_ALERTS_WINDOW,
-            )
+    )
+    estate = estate.with_panel(
+        time_series(
+            grid,
+            "Homes with open alerts",
+            FLAGGED_TREND_QUERY,
+            unit="none",
+            alias="flagged homes",
+            min_interval=s.HOURLY_MIN_INTERVAL,
+            description="Homes with at least one open alert in each interval.",
         )
-        .with_panel(
-            bar_gauge(
-                grid,
-                "Open alerts by severity",
-                OPEN_BY_SEVERITY_QUERY,
-                alias=f"$tag_{s.TAG_SEVERITY}",
-                colors=thresholds("red"),
-                time_override=OPEN_ALERTS_WINDOW,
-            )
-        )
-        .with_panel(
-            time_series(
-                grid,
-                "Homes with open alerts",
-                FLAGGED_TREND_QUERY,
-                unit="none",
-                alias="flagged homes",
-                min_interval=s.HOURLY_MIN_INTERVAL,
-                description="Homes with at least one open alert in each interval.",
-            )
-        )
-        .with_panel(
-            table_panel(
-                grid,
-                "Homes with devices offline",
-                OFFLINE_QUERY,
-                sort_by=s.FIELD_LAST_SEEN_AGE_H,
-                renames=(
-                    (s.TAG_HOME, "Home"),
-                    (s.TAG_DEVICE, "Device"),
-                    (s.FIELD_LAST_SEEN_AGE_H, "Hours since last reading"),
-                    (s.FIELD_BATTERY, "Battery"),
-                ),
-                units=((s.FIELD_BATTERY, "percent"),),
-            )
+    )
+    return estate.with_panel(
+        table_panel(
+            grid,
+            "Homes with devices offline",
+            OFFLINE_QUERY,
+            sort_by=s.FIELD_LAST_SEEN_AGE_H,
+            renames=(
+                (s.TAG_HOME, "Home"),
+                (s.TAG_DEVICE, "Device"),
+                (s.FIELD_LAST_SEEN_AGE_H, "Hours since last reading"),
+                (s.FIELD_BATTERY, "Battery"),
+            ),
+            units=((s.FIELD_BATTERY, "percent"),),
         )
     )
