@@ -252,7 +252,7 @@ def time_series(
 
 
 def table_rows(result: list[dict[str, Any]], panel: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """An InfluxDB table-format result as the panel's rows: tags then columns, sorted, Time hidden."""
+    """A table-format result as the panel shows it: tags then columns, sorted, Time hidden."""
     rows = []
     for item in result:
         tags = item.get("tags") or {}
