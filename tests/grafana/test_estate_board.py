@@ -22,9 +22,7 @@ def _line(measurement: str, tags: dict[str, str], fields: str, at_ms: int) -> st
 
 
 def _home_risk(home: str, score: float, open_: int, overdue: int, kinds: str, at: int) -> str:
-    fields = (
-        f'score={score},open_alerts={open_}.0,overdue_alerts={overdue}.0,kinds="{kinds}"'
-    )
+    fields = f'score={score},open_alerts={open_}.0,overdue_alerts={overdue}.0,kinds="{kinds}"'
     return _line("home_risk", {"home": home}, fields, at)
 
 

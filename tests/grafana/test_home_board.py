@@ -59,11 +59,11 @@ def home(influx_db: InfluxDatabase) -> BoardRun:
         )
         lines.append(f"risk,home={DECOY},room=bathroom mould_index=6.0,score=100.0 {at}")
     lines += [
-        f'alert,home={HOME},kind=mould_risk,room=bathroom,severity=high alert_id=7i,'
+        f"alert,home={HOME},kind=mould_risk,room=bathroom,severity=high alert_id=7i,"
         f'status="open",text="Bathroom RH above 70 % for 41 h this week" {start + 4 * HOUR_MS}',
-        f'alert,home={HOME},kind=mould_risk,room=bathroom,severity=high alert_id=7i,'
+        f"alert,home={HOME},kind=mould_risk,room=bathroom,severity=high alert_id=7i,"
         f'status="acknowledged",text="Visit booked" {start + 5 * HOUR_MS}',
-        f'alert,home={DECOY},kind=cold_home,severity=medium alert_id=8i,'
+        f"alert,home={DECOY},kind=cold_home,severity=medium alert_id=8i,"
         f'status="open",text="not this home" {start + 5 * HOUR_MS}',
     ]
     influx_db.write("\n".join(lines))
@@ -90,7 +90,9 @@ def check_room_panels(home: BoardRun) -> None:
         assert len(points) == 6 * 60 // 5  # one point per 5 minutes
         assert points[1][0] - points[0][0] == 5 * MINUTE_MS
         # each point is the mean of its 5 minutes; their mean is the mean of all readings
-        assert points[0][1] == pytest.approx(statistics.mean(temperature(room, m) for m in range(5)))
+        assert points[0][1] == pytest.approx(
+            statistics.mean(temperature(room, m) for m in range(5))
+        )
         expected = statistics.mean(temperature(room, m) for m in range(360))
         assert statistics.mean(value for _, value in points) == pytest.approx(expected)
     humidities = home.series("Relative humidity")
