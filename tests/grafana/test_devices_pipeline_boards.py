@@ -39,8 +39,8 @@ def devices(influx_db: InfluxDatabase) -> BoardRun:
     for minute in range(10):
         at = hour + minute * MINUTE_MS
         lines.append(
-            f"reading,device=d1,home=h.1,room=hall temperature_c=19.5,battery_pct={81 - minute % 2},"
-            f"rssi_dbm={-70 - minute % 3} {at}"
+            "reading,device=d1,home=h.1,room=hall temperature_c=19.5,"
+            f"battery_pct={81 - minute % 2},rssi_dbm={-70 - minute % 3} {at}"
         )
         lines.append(f"reading,device=d3,home=h-2,room=loft temperature_c=12.0,rssi_dbm=-95 {at}")
         lines.append(f"reading,device=d9,home=hx1 temperature_c=12.0,rssi_dbm=-20 {at}")
@@ -107,8 +107,8 @@ def pipeline(influx_db: InfluxDatabase) -> BoardRun:
                 f"ingest,worker={worker} received_total={step * rate * 10}i,"
                 f"written_total={step * rate * 10}i,rejected_total={step}i,"
                 f"backlog={step * 100 + (5 if worker == 'w2' else 0)}i,"
-                f"batch_seconds=0.{step + 1},lag_seconds={step * 1.5 + (1 if worker == 'w2' else 0)} "
-                f"{at}"
+                f"batch_seconds=0.{step + 1},"
+                f"lag_seconds={step * 1.5 + (1 if worker == 'w2' else 0)} {at}"
             )
     influx_db.write("\n".join(lines))
     # 1 h on 500 points: 7.2 s rounds to 5 s, below the 10 s minimum of the ingest panels.
@@ -140,7 +140,7 @@ def test_pipeline_board_shows_the_known_flow(pipeline: BoardRun) -> None:
         "schema": 1,
     }
     totals = pipeline.rows("Rejections by reason")
-    assert [(row["reason"], row["rejected"]) for row in totals][0] == ("range", 3)
+    assert (totals[0]["reason"], totals[0]["rejected"]) == ("range", 3)
     assert sorted(row["rejected"] for row in totals) == [1, 1, 3]
 
     assert [v for _, v in pipeline.series("Ingest backlog")["w2"]] == [5, 105, 205, 305]
