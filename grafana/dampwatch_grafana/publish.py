@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 from dampwatch_grafana.schema import DATASOURCE_UID
 
 TIMEOUT_S = 10.0
+# The useful part of urllib3/niquests connection errors, which wrap the socket error twice.
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+_UNRESOLVED = re.compile(r"NameResolution|Failed to resolve|Name or service not known|getaddrinfo")
 
 
 class PublishError(Exception):
@@ -63,18 +66,24 @@ def _describe(error: BaseException, url: str) -> str:
         GrafanaTimeoutError,
     )
 
-    if isinstance(error, GrafanaClientError) and error.status_code in (401, 403):
-        verdict = "rejected" if error.status_code == 401 else "lacks permission for this"
-        return f"Grafana at {url} {verdict} the token ({error.status_code}): {error.message}"
+    if isinstance(error, GrafanaClientError) and error.status_code == 401:
+        return f"Grafana at {url} rejected the token (401): {error.message}"
+    if isinstance(error, GrafanaClientError) and error.status_code == 403:
+        return (
+            f"the token may not create folders, datasources or dashboards at {url} "
+            f"(403, it needs the Admin role): {error.message}"
+        )
     if isinstance(error, GrafanaTimeoutError):
         return f"Grafana at {url} did not answer within {TIMEOUT_S:g} s"
     if isinstance(error, GrafanaServerError | GrafanaClientError):
         return f"Grafana at {url} refused a request: {error.message}"
     if isinstance(error, GrafanaException):
         return f"cannot reach Grafana at {url}: {error.message}"
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    if "Name or service not known" in reason or "resolve" in reason.lower():
-        return f"cannot resolve the Grafana host in {url}: {reason}"
+    text = str(error) or type(error).__name__
+    if _UNRESOLVED.search(text):
+        return f"cannot resolve the host of {url}: no such host name"
+    errno_reason = _ERRNO.search(text)
+    reason = errno_reason.group(1).strip() if errno_reason else text.splitlines()[0]
     return f"cannot reach Grafana at {url}: {reason}"
 
 
