@@ -95,7 +95,9 @@ class FakeGrafana(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = GrafanaState(token)
         self.lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
