@@ -265,8 +265,10 @@ def table_rows(result: list[dict[str, Any]], panel: Mapping[str, Any]) -> list[d
             hidden = transformation["options"].get("excludeByName", {})
             rows = [{k: v for k, v in row.items() if not hidden.get(k)} for row in rows]
     for sort in reversed(panel.get("options", {}).get("sortBy", [])):
-        key = sort["displayName"]
-        rows.sort(
-            key=lambda row, key=key: (row.get(key) is None, row.get(key)), reverse=sort["desc"]
-        )
+        key: str = sort["displayName"]
+
+        def by_column(row: dict[str, Any], key: str = key) -> tuple[bool, Any]:
+            return (row.get(key) is None, row.get(key))
+
+        rows.sort(key=by_column, reverse=sort["desc"])
     return rows
