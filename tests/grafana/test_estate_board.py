@@ -103,6 +103,7 @@ def test_estate_panels_show_the_known_estate(estate: BoardRun) -> None:
     assert set(trend) == {"flagged homes"}
     flagged = [value for _, value in trend["flagged homes"] if value]
     assert flagged == [1, 1, 2]  # hA three hours ago; hA two hours ago; hA and hC last hour
+    assert "* 3600000 / 3600000" in estate.queries[-1]  # 1 h intervals: homes, not averages
 
     offline = estate.rows("Homes with devices offline")
     assert offline == [
@@ -126,3 +127,15 @@ def test_queries_run_in_the_browser_form_too(estate: BoardRun) -> None:
     )
     assert [row["home"] for row in estate.rows("Homes ranked by score")] == ["hA", "hD", "hC"]
     assert "time >= now() - 7d and time <= now()" in estate.queries[-1]
+
+
+def test_flagged_trend_over_longer_intervals_averages_homes(estate: BoardRun) -> None:
+    # 90 days on 500 points: 4.3 h per point, rounded to 3 h
+    now_ms = estate.rendering.time_range.to_ms
+    estate.rendering = Rendering(
+        TimeRange.last("90d", now_ms), variables=estate.rendering.variables
+    )
+    trend = estate.series("Homes with open alerts")["flagged homes"]
+    assert "* 3600000 / 10800000" in estate.queries[-1]
+    # four flagged home-hours in the last hours: 4/3 homes flagged on average
+    assert sum(value for _, value in trend) == pytest.approx(4 / 3)
