@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench clean
+.PHONY: setup system-packages venv test test-fast check format bench clean grafana
 
 setup: system-packages venv
 
@@ -43,6 +43,10 @@ check:
 format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Regenerate grafana/dashboards/*.json and grafana/provisioning/ from dampwatch_grafana.
+grafana:
+	$(BIN)/python -m dampwatch.cli grafana generate
 
 bench:
 	$(BIN)/python -m bench.ingest_bench

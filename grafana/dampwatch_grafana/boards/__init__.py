@@ -1,0 +1,1 @@
+"""The dampwatch boards, each a function building one dashboard."""
