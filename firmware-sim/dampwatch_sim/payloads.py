@@ -17,6 +17,7 @@ FORMATS: Final = {
     "humidity_pct": "%.1f",
     "surface_temperature_c": "%.2f",
     "co2_ppm": "%d",
+    "pressure_hpa": "%.1f",
     "battery_pct": "%d",
     "battery_mv": "%d",
     "rssi_dbm": "%d",
