@@ -8,7 +8,7 @@ any step length and the energy balance closes exactly; the heater is an ideal th
 what the set-point needs, up to the radiators' power.
 
 Moisture and CO2: each room a well-mixed zone that also trades air with the rest of the home
-(the volume-weighted mean of its rooms, at the interzone rate n_iz through doorways):
+(the mean of its rooms weighted by their doorway flows, at the interzone rate n_iz):
 V·dc/dt = n·V·(c_out − c) + n_iz·V·(c_home − c) + G, integrated exactly over each step (the
 exponential solution, c_home held at its value at the start of the step), so a moisture peak
 decays with the time constant 1/(n + n_iz).
@@ -111,7 +111,9 @@ def step_day(
     h_em = rooms.h_fabric_w_k
     mass_terms = m + h_ms + h_em
     homes = int(rooms.home.max(initial=-1)) + 1
-    home_volume = np.bincount(rooms.home, rooms.volume_m3, minlength=homes)
+    # The doorway air mixes in proportion to each room's exchange flow, so what rooms trade nets out.
+    exchange = rooms.volume_m3 * rooms.ach_interzone
+    home_exchange = np.maximum(np.bincount(rooms.home, exchange, minlength=homes), 1e-12)
     for index in range(steps):
         t_out = outdoor.temperature_c[index]
         window_open = state.air_c > rooms.window_open_c
@@ -136,8 +138,8 @@ def step_day(
         vent_rate = ach / 3600.0
         mix_rate = rooms.ach_interzone / 3600.0
         rate = vent_rate + mix_rate
-        home_vapour = _home_mean(rooms, home_volume, state.vapour_gm3)
-        home_co2 = _home_mean(rooms, home_volume, state.co2_ppm)
+        home_vapour = _home_mean(rooms, exchange, home_exchange, state.vapour_gm3)
+        home_co2 = _home_mean(rooms, exchange, home_exchange, state.co2_ppm)
         equilibrium = (
             vent_rate * outdoor_vapour[index]
             + mix_rate * home_vapour
@@ -186,7 +188,9 @@ def step_day(
     )
 
 
-def _home_mean(rooms: RoomTable, home_volume: FloatArray, values: FloatArray) -> FloatArray:
-    """Each room's home's volume-weighted mean of `values`."""
-    totals = np.bincount(rooms.home, rooms.volume_m3 * values, minlength=home_volume.size)
-    return (totals / home_volume)[rooms.home]
+def _home_mean(
+    rooms: RoomTable, weights: FloatArray, home_weights: FloatArray, values: FloatArray
+) -> FloatArray:
+    """Each room's home's mean of `values`, weighted by the rooms' doorway exchange flows."""
+    totals = np.bincount(rooms.home, weights * values, minlength=home_weights.size)
+    return (totals / home_weights)[rooms.home]
