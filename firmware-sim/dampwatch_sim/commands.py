@@ -164,7 +164,7 @@ def replay(
         series = shift_series(series, args.start - first)
     first, last = time_span(series)
     batch = args.batch or (MAX_READINGS_PER_MESSAGE if args.speed == 0 else 1)
-    groups = int((last - first) // 3600) + 1
+    groups = int((last - first) // 86_400) + 1
     connections = Connections(
         settings, per_home=args.connection == "home", credentials=credentials
     )

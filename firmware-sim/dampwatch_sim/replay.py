@@ -14,7 +14,7 @@ from dampwatch_sim.firmware import row_count, take
 from dampwatch_sim.payloads import readings_payload
 from dampwatch_sim.publish import Outgoing
 
-HOUR_S: Final = 3600.0
+DAY_S: Final = 86_400.0
 
 
 def shift_series(series: list[Series], offset_s: float) -> list[Series]:
@@ -35,9 +35,9 @@ def time_span(series: list[Series]) -> tuple[float, float]:
 
 
 def replay_messages(
-    series: list[Series], home_id: str, prefix: str, batch: int, group_s: float = HOUR_S
+    series: list[Series], home_id: str, prefix: str, batch: int, group_s: float = DAY_S
 ) -> Iterator[list[Outgoing]]:
-    """Messages in time order, an hour of dataset time per group; arrays of up to `batch`."""
+    """Messages in time order, a day of dataset time per group; arrays of up to `batch`."""
     batch = max(1, min(batch, MAX_READINGS_PER_MESSAGE))
     start, end = time_span(series)
     group_start = start
