@@ -10,6 +10,7 @@ from typing import Any, Final
 import numpy as np
 
 from dampwatch.topics import is_valid_id
+from dampwatch_sim import truth as truth_rules
 from dampwatch_sim.devices import DevicePlan, device_conditions, plan_devices
 from dampwatch_sim.firmware import BACKLOG, DUPLICATE, LIVE, DeviceDay, Firmware, row_count, take
 from dampwatch_sim.homes import Home, HomeTable, RoomTable, build_tables
@@ -25,7 +26,6 @@ from dampwatch_sim.names import (
 from dampwatch_sim.payloads import reading_dicts
 from dampwatch_sim.physics import DayFrame
 from dampwatch_sim.simulation import HomeSimulation, Weather
-from dampwatch_sim import truth as truth_rules
 from dampwatch_sim.weather import SyntheticWeather
 
 TRUTH_SCHEMA: Final = "dampwatch-sim-truth/1"
@@ -255,8 +255,17 @@ def build_cohort(
     home_list, home_table, room_table = build_tables(home_ids, archetypes, rng)
     plans = plan_devices(home_list, np.random.default_rng([seed, 2]), start_s, days)
     return Cohort(
-        home_list, plans, home_table, room_table, start_s, days, interval_s, seed, shares,
-        timezone, weather,
+        home_list,
+        plans,
+        home_table,
+        room_table,
+        start_s,
+        days,
+        interval_s,
+        seed,
+        shares,
+        timezone,
+        weather,
     )
 
 

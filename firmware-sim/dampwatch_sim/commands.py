@@ -40,8 +40,13 @@ def _cohort(args: argparse.Namespace) -> Cohort:
     try:
         mix = parse_mix(args.mix) if args.mix else None
         return build_cohort(
-            args.homes, args.days, args.seed, mix, start,
-            interval_s=args.interval, home_prefix=args.home_prefix,
+            args.homes,
+            args.days,
+            args.seed,
+            mix,
+            start,
+            interval_s=args.interval,
+            home_prefix=args.home_prefix,
         )
     except CohortError as error:
         raise UsageError(str(error)) from None
@@ -83,9 +88,14 @@ def simulate(
             extra["output_messages"] = _write_output(cohort, args.output, settings, batch)
         if args.command == "run" or not args.no_publish:
             stats = publish_cohort(
-                cohort, settings, speed=speed, batch=batch,
-                per_home=args.connection == "home", credentials=credentials,
-                registry=args.registry, progress=progress,
+                cohort,
+                settings,
+                speed=speed,
+                batch=batch,
+                per_home=args.connection == "home",
+                credentials=credentials,
+                registry=args.registry,
+                progress=progress,
             )
     except PublishError as error:
         print(f"dampwatch sim: {error}", file=sys.stderr)
@@ -165,13 +175,14 @@ def replay(
     first, last = time_span(series)
     batch = args.batch or (MAX_READINGS_PER_MESSAGE if args.speed == 0 else 1)
     groups = int((last - first) // 86_400) + 1
-    connections = Connections(
-        settings, per_home=args.connection == "home", credentials=credentials
-    )
+    connections = Connections(settings, per_home=args.connection == "home", credentials=credentials)
     try:
         stats = publish_stream(
             replay_messages(series, args.home, settings.mqtt_topic_prefix, batch),
-            connections, start_s=first, total=groups, speed=args.speed,
+            connections,
+            start_s=first,
+            total=groups,
+            speed=args.speed,
             progress=ProgressBar(f"replay {args.file.name}"),
         )
     except PublishError as error:
@@ -191,5 +202,8 @@ def replay(
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
-        print(f"replayed {stats.readings} readings of {len(series)} devices as {args.home}", file=sys.stderr)
+        print(
+            f"replayed {stats.readings} readings of {len(series)} devices as {args.home}",
+            file=sys.stderr,
+        )
     return 0

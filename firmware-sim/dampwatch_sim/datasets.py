@@ -110,7 +110,11 @@ def bristol_series(path: Path) -> list[Series]:
         for row in rows:
             room = row["room"].strip().replace("_", "-")
             by_room.setdefault(room, []).append(
-                (_local_seconds(row["time"], zone), float(row["temperature"]), float(row["humidity"]))
+                (
+                    _local_seconds(row["time"], zone),
+                    float(row["temperature"]),
+                    float(row["humidity"]),
+                )
             )
     except ValueError as error:
         raise DatasetError(f"{path}: malformed row ({error})") from None
@@ -153,7 +157,9 @@ def load_dataset(path: Path) -> list[Series]:
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     try:
-        first = open_text(path)[0] if path.suffix == ".gz" else path.open(encoding="utf-8").readline()
+        first = (
+            open_text(path)[0] if path.suffix == ".gz" else path.open(encoding="utf-8").readline()
+        )
     except (OSError, UnicodeDecodeError, EOFError, IndexError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from None
     if first.startswith('"date"'):

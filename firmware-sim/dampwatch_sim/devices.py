@@ -110,7 +110,9 @@ def plan_devices(
             plan.outages = _outages(rng, start_s, end_s)
             plans.append(plan)
         if FAULTY in home.traits:
-            chosen = rng.choice(len(rooms), size=min(len(rooms), int(rng.integers(1, 3))), replace=False)
+            chosen = rng.choice(
+                len(rooms), size=min(len(rooms), int(rng.integers(1, 3))), replace=False
+            )
             for offset in sorted(int(value) for value in chosen):
                 _add_fault(plans[first + offset], rng, start_s, days)
     return plans
@@ -121,7 +123,9 @@ def _outages(rng: np.random.Generator, start_s: float, end_s: float) -> list[tup
     count = int(rng.poisson(OUTAGES_PER_DAY * days))
     starts = np.sort(rng.uniform(start_s, end_s, count))
     lengths = np.minimum(rng.lognormal(np.log(OUTAGE_MEDIAN_S), 1.0, count), OUTAGE_MAX_S)
-    return _merge([(float(s), float(s + length)) for s, length in zip(starts, lengths, strict=True)])
+    return _merge(
+        [(float(s), float(s + length)) for s, length in zip(starts, lengths, strict=True)]
+    )
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -156,14 +160,24 @@ def device_conditions(plan: DevicePlan, start_s: float, end_s: float) -> list[Co
         if onset < end_s and detectable <= end_s:
             found.append(
                 device_condition(
-                    kind, plan.room, plan.device_id, max(onset, start_s), detectable, evidence
+                    kind,
+                    plan.room,
+                    plan.device_id,
+                    onset_s=max(onset, start_s),
+                    detectable_s=detectable,
+                    evidence=evidence,
                 )
             )
 
     death = plan.death_s
     for begin, end in plan.outages:
         if end - begin > OFFLINE_AFTER_S and (death is None or begin < death):
-            add(DEVICE_OFFLINE, begin, begin + OFFLINE_AFTER_S, {"outage_h": round((end - begin) / 3600, 1)})
+            add(
+                DEVICE_OFFLINE,
+                begin,
+                begin + OFFLINE_AFTER_S,
+                {"outage_h": round((end - begin) / 3600, 1)},
+            )
     if death is not None and death < end_s:
         add(DEVICE_OFFLINE, death, death + OFFLINE_AFTER_S, {"cause": "battery flat"})
     if plan.battery_start_pct <= BATTERY_LOW_PCT:
@@ -176,7 +190,17 @@ def device_conditions(plan: DevicePlan, start_s: float, end_s: float) -> list[Co
         add(SENSOR_FAULT, onset, onset + STUCK_DETECT_S, {"fault": FAULT_STUCK})
     elif plan.fault == FAULT_DRIFT:
         detect = onset + DRIFT_DETECT_RH / plan.drift_rh_per_day * 86_400
-        add(SENSOR_FAULT, onset, detect, {"fault": FAULT_DRIFT, "rh_per_day": round(plan.drift_rh_per_day, 2)})
+        add(
+            SENSOR_FAULT,
+            onset,
+            detect,
+            {"fault": FAULT_DRIFT, "rh_per_day": round(plan.drift_rh_per_day, 2)},
+        )
     elif plan.fault == FAULT_DROPOUTS:
-        add(SENSOR_FAULT, onset, onset + 86_400, {"fault": FAULT_DROPOUTS, "loss": DROPOUT_PROBABILITY})
+        add(
+            SENSOR_FAULT,
+            onset,
+            onset + 86_400,
+            {"fault": FAULT_DROPOUTS, "loss": DROPOUT_PROBABILITY},
+        )
     return found

@@ -33,6 +33,7 @@ def _mac(text: str) -> bytes:
 
 def pvvx_custom(
     mac: str,
+    *,
     temperature_c: float,
     humidity_pct: float,
     battery_mv: int,
@@ -56,16 +57,26 @@ def pvvx_custom(
 
 
 def atc1441(
-    mac: str, temperature_c: float, humidity_pct: float, battery_pct: int, battery_mv: int, counter: int
+    mac: str,
+    *,
+    temperature_c: float,
+    humidity_pct: float,
+    battery_pct: int,
+    battery_mv: int,
+    counter: int,
 ) -> bytes:
     """atc1441 format: MAC in order, int16 BE 0.1 °C, uint8 %, battery %, uint16 BE mV, counter."""
-    body = struct.pack("<H", UUID_ENVIRONMENTAL_SENSING) + _mac(mac) + struct.pack(
-        ">hBBHB",
-        round(temperature_c * 10),
-        round(humidity_pct),
-        battery_pct,
-        battery_mv,
-        counter & 0xFF,
+    body = (
+        struct.pack("<H", UUID_ENVIRONMENTAL_SENSING)
+        + _mac(mac)
+        + struct.pack(
+            ">hBBHB",
+            round(temperature_c * 10),
+            round(humidity_pct),
+            battery_pct,
+            battery_mv,
+            counter & 0xFF,
+        )
     )
     return bytes([len(body) + 1, AD_SERVICE_DATA]) + body
 
@@ -90,6 +101,7 @@ def bthome_v2(packet_id: int, battery_pct: int, temperature_c: float, humidity_p
 
 def zigbee2mqtt(
     friendly_name: str,
+    *,
     temperature_c: float,
     humidity_pct: float,
     battery_pct: int,

@@ -11,6 +11,7 @@ online when it returns.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.const import MAX_READINGS_PER_MESSAGE
-from dampwatch_sim.devices import DUPLICATE_PROBABILITY, DROPOUT_PROBABILITY, DevicePlan
+from dampwatch_sim.devices import DROPOUT_PROBABILITY, DUPLICATE_PROBABILITY, DevicePlan
 from dampwatch_sim.names import FAULT_DRIFT, FAULT_DROPOUTS, FAULT_STUCK
 from dampwatch_sim.physics import DayFrame
 from dampwatch_sim.psychro import FloatArray
@@ -126,13 +127,22 @@ class Firmware:
         losses = rng.random((frame.times_s.size, len(self.plans)))
         resend = rng.random(len(self.plans))
         return [
-            self._device(plan, state, frame.times_s, measured, column, losses[:, column], resend[column])
+            self._device(
+                plan,
+                state=state,
+                times=frame.times_s,
+                measured=measured,
+                column=column,
+                loss_draws=losses[:, column],
+                resend_draw=resend[column],
+            )
             for column, (plan, state) in enumerate(zip(self.plans, self.states, strict=True))
         ]
 
     def _device(
         self,
         plan: DevicePlan,
+        *,
         state: FirmwareState,
         times: FloatArray,
         measured: Columns,
@@ -182,7 +192,18 @@ class Firmware:
         down = np.zeros(count, dtype=bool)
         for begin, end in plan.outages:
             down |= (times >= begin) & (times < end)
-        self._assemble(plan, state, times, readings, lost, down, battery, resend_draw, messages, statuses)
+        self._assemble(
+            plan,
+            state=state,
+            times=times,
+            readings=readings,
+            lost=lost,
+            down=down,
+            battery=battery,
+            resend_draw=resend_draw,
+            messages=messages,
+            statuses=statuses,
+        )
         if count < alive.size:
             state.dead = True
             death = plan.death_s if plan.death_s is not None else float(times[-1])
@@ -192,6 +213,7 @@ class Firmware:
     @staticmethod
     def _assemble(
         plan: DevicePlan,
+        *,
         state: FirmwareState,
         times: FloatArray,
         readings: Columns,
@@ -205,12 +227,14 @@ class Firmware:
         """Split the day into connected stretches and outages; buffer, flush and resend."""
         edges = np.flatnonzero(np.diff(down.astype(np.int8))) + 1
         bounds = [0, *edges.tolist(), times.size]
-        for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+        for begin, end in itertools.pairwise(bounds):
             if begin == end:
                 continue
             if down[begin]:
                 if state.connected:
-                    statuses.append(Status(float(times[begin]) + WILL_DELAY_S, False, float(battery[begin])))
+                    statuses.append(
+                        Status(float(times[begin]) + WILL_DELAY_S, False, float(battery[begin]))
+                    )
                     state.connected = False
                 keep = np.arange(begin, end)[~lost[begin:end]]
                 state.buffer.append(take(readings, keep))

@@ -269,7 +269,7 @@ def _room_row(
 
 
 def _assign_sleepers(rows: list[dict[str, float]], occupants: int) -> None:
-    """Two share the first bedroom, the others spread over the rest; clothes dry in the living room."""
+    """Two share the first bedroom, the rest spread over the others; washing dries in the lounge."""
     bedrooms = [row for row in rows if row["kind"] == KIND_BEDROOM]
     for person in range(occupants):
         target = 0 if person < 2 else 1 + (person - 2) % max(1, len(bedrooms) - 1)

@@ -1,9 +1,8 @@
-"""`dampwatch sim run|cohort|replay`: simulated homes and devices, labelled cohorts, dataset replay."""
+"""`dampwatch sim run|cohort|replay`: simulated homes, labelled cohorts, dataset replay."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -86,9 +85,13 @@ def _add_homes(parser: argparse.ArgumentParser, days_default: int) -> None:
     parser.add_argument("--homes", type=_positive_int, default=10, help="homes (default 10)")
     parser.add_argument("--days", type=_positive_int, default=days_default)
     parser.add_argument("--seed", type=int, default=1, help="same seed, same homes and readings")
-    parser.add_argument("--start", type=_time, help="first reading's time (ISO 8601, UTC if no offset)")
+    parser.add_argument(
+        "--start", type=_time, help="first reading's time (ISO 8601, UTC if no offset)"
+    )
     parser.add_argument("--mix", help="archetype shares, e.g. healthy=0.6,damp=0.3,damp+cold=0.1")
-    parser.add_argument("--interval", type=_positive_int, default=DEFAULT_INTERVAL_S, help="seconds")
+    parser.add_argument(
+        "--interval", type=_positive_int, default=DEFAULT_INTERVAL_S, help="seconds"
+    )
     parser.add_argument("--home-prefix", default="sim", help="home ids are PREFIX-0001 ...")
     parser.add_argument("--registry", action="store_true", help="also publish each home's rooms")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -109,10 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     cohort.add_argument("--no-publish", action="store_true", help="do not publish to the broker")
     _add_mqtt(cohort)
     replay = commands.add_parser("replay", help="replay a real dataset through the broker")
-    replay.add_argument("file", type=Path, help="UCI energydata_complete.csv(.gz) or Bristol dataset_3_data.csv")
+    replay.add_argument(
+        "file", type=Path, help="UCI energydata_complete.csv(.gz) or Bristol dataset_3_data.csv"
+    )
     replay.add_argument("--home", default="replay-1", help="home id of the replayed house")
     shift = replay.add_mutually_exclusive_group()
-    shift.add_argument("--shift-to-now", action="store_true", help="last reading at the current time")
+    shift.add_argument(
+        "--shift-to-now", action="store_true", help="last reading at the current time"
+    )
     shift.add_argument("--start", type=_time, help="first reading at this time")
     replay.add_argument("--speed", type=_speed, default=0.0, help="times real time (default max)")
     replay.add_argument("--json", action="store_true", help="print a JSON summary on stdout")

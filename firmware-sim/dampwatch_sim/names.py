@@ -8,7 +8,9 @@ FIRMWARE_VERSION: Final = "dampwatch-sim/1.0"
 DEFAULT_INTERVAL_S: Final = 300
 DEFAULT_TIMEZONE: Final = "Europe/London"
 SECONDS_PER_DAY: Final = 86_400
-SPIN_UP_DAYS: Final = 3  # physics runs this long before the first reading so no start transient shows
+SPIN_UP_DAYS: Final = (
+    3  # physics runs this long before the first reading so no start transient shows
+)
 
 # Room slugs, as the registry names rooms; `outdoor` marks an outdoor sensor.
 LIVING_ROOM: Final = "living-room"

@@ -3,7 +3,7 @@
 Heat: two nodes per room, air (with furnishings) and the fabric's thermal mass, as in the simple
 hourly method of ISO 13790 (5R1C) reduced to what a room sensor sees. Windows and ventilation
 couple the air node to outdoors, walls and roof couple the mass node to outdoors, and the two nodes
-exchange heat through h_ms. Each step solves the pair implicitly (backward Euler), so it is stable at
+exchange heat through h_ms. Each step solves the pair implicitly (backward Euler): stable at
 any step length and the energy balance closes exactly; the heater is an ideal thermostat that gives
 what the set-point needs, up to the radiators' power.
 
@@ -94,6 +94,7 @@ def step_day(
     state: RoomState,
     outdoor: OutdoorSeries,
     sources: DaySources,
+    *,
     times_s: FloatArray,
     step_s: float,
     ledger: Ledger | None = None,
@@ -111,7 +112,7 @@ def step_day(
     h_em = rooms.h_fabric_w_k
     mass_terms = m + h_ms + h_em
     homes = int(rooms.home.max(initial=-1)) + 1
-    # The doorway air mixes in proportion to each room's exchange flow, so what rooms trade nets out.
+    # Doorway air mixes in proportion to each room's exchange flow, so what rooms trade nets out.
     exchange = rooms.volume_m3 * rooms.ach_interzone
     home_exchange = np.maximum(np.bincount(rooms.home, exchange, minlength=homes), 1e-12)
     for index in range(steps):

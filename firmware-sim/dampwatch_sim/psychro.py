@@ -1,11 +1,17 @@
-"""Array forms of the core moist-air relations (same Magnus/WMO constants as dampwatch.psychrometrics)."""
+"""Array forms of the core moist-air relations, on dampwatch.psychrometrics' Magnus constants."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-from dampwatch.psychrometrics import ABS_HUMIDITY_FACTOR, KELVIN_OFFSET, MAGNUS_B, MAGNUS_C_C, MAGNUS_E0_HPA
+from dampwatch.psychrometrics import (
+    ABS_HUMIDITY_FACTOR,
+    KELVIN_OFFSET,
+    MAGNUS_B,
+    MAGNUS_C_C,
+    MAGNUS_E0_HPA,
+)
 
 FloatArray = npt.NDArray[np.float64]
 

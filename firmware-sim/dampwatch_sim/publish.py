@@ -87,7 +87,9 @@ def day_messages(sent: list[DeviceDay], prefix: str, batch: int) -> list[Outgoin
             count = row_count(message.readings)
             if message.kind != LIVE:
                 payload = readings_payload(message.readings)
-                out.append(Outgoing(float(message.send_s[0]), plan.home_id, topic, payload, False, count))
+                out.append(
+                    Outgoing(float(message.send_s[0]), plan.home_id, topic, payload, False, count)
+                )
                 continue
             for first in range(0, count, batch):
                 part = take(message.readings, slice(first, first + batch))
@@ -173,7 +175,7 @@ class Connections:
         self._track(self.client(home_id).publish(topic, payload, 1, retain))
 
     def _track(self, info: mqtt.MQTTMessageInfo) -> None:
-        if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_NO_CONN:
+        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             raise PublishError(f"publish failed: {mqtt.error_string(info.rc)}")
         self._pending.append(info)
         while len(self._pending) > MAX_OUTSTANDING:
@@ -197,7 +199,9 @@ class Connections:
         for key, client in self._clients.items():
             if clean and key:
                 topic = status_topic(key, HUB_DEVICE_ID, self.settings.mqtt_topic_prefix)
-                self._track(client.publish(topic, status_payload(False, time.time(), None), 1, True))
+                self._track(
+                    client.publish(topic, status_payload(False, time.time(), None), 1, True)
+                )
         self.flush()
         for client in self._clients.values():
             client.disconnect()
@@ -238,7 +242,11 @@ def publish_cohort(
             publish_registry(cohort, connections)
         stream = cohort_outgoing(cohort, mqtt_settings.mqtt_topic_prefix, batch)
         return publish_stream(
-            stream, connections, start_s=cohort.start_s, total=cohort.days, speed=speed,
+            stream,
+            connections,
+            start_s=cohort.start_s,
+            total=cohort.days,
+            speed=speed,
             progress=progress,
         )
     finally:
@@ -269,7 +277,9 @@ def publish_stream(
             stats.messages += 1
             stats.readings += message.readings
             stats.status_messages += message.retain
-            stats.per_device[message.topic] = stats.per_device.get(message.topic, 0) + message.readings
+            stats.per_device[message.topic] = (
+                stats.per_device.get(message.topic, 0) + message.readings
+            )
         if progress is not None:
             progress(number + 1, total)
     connections.flush()

@@ -51,7 +51,9 @@ def replay_messages(
             for begin in range(int(first), int(last), batch):
                 part = take(item.readings, slice(begin, min(begin + batch, int(last))))
                 payload = readings_payload(part, as_array=batch > 1)
-                out.append(Outgoing(float(part["ts"][-1]), home_id, topic, payload, False, row_count(part)))
+                out.append(
+                    Outgoing(float(part["ts"][-1]), home_id, topic, payload, False, row_count(part))
+                )
         out.sort(key=lambda message: message.send_s)
         yield out
         group_start = group_end

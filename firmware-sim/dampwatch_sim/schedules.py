@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dampwatch_sim.homes import BoolArray, HomeTable, RoomTable
-from dampwatch_sim.names import KIND_BATHROOM, KIND_BEDROOM, KIND_KITCHEN, KIND_LIVING
+from dampwatch_sim.names import KIND_BATHROOM, KIND_KITCHEN, KIND_LIVING
 from dampwatch_sim.psychro import FloatArray
 
 MOISTURE_ASLEEP_G_H = 40.0
@@ -69,6 +69,7 @@ class Scheduler:
         self.rooms = rooms
         self._seed = seed
         self._carry: dict[str, FloatArray] = {}
+        self._clock: DayClock | None = None
         self._first_room = np.zeros(homes.occupants.size, dtype=np.int64)
         self._room_of_kind: dict[int, FloatArray] = {}
         for kind in (KIND_LIVING, KIND_KITCHEN, KIND_BATHROOM):
@@ -100,11 +101,10 @@ class Scheduler:
         gains += np.where(awake_room & (kind == KIND_KITCHEN), 120.0, 0.0)
         co2 = occupants * np.where(awake, CO2_AWAKE_L_H, CO2_ASLEEP_L_H) / 3600.0
 
-        grids = {
-            name: np.zeros((2 * steps, count)) for name in ("moisture", "gains", "extract")
-        }
+        grids = {name: np.zeros((2 * steps, count)) for name in ("moisture", "gains", "extract")}
         for name, carried in self._carry.items():
             grids[name][:steps] += carried
+        self._clock = clock
         self._events(rng, clock, grids)
         self._carry = {name: grid[steps:].copy() for name, grid in grids.items()}
 
@@ -118,7 +118,9 @@ class Scheduler:
             awake_home=awake_home,
         )
 
-    def _events(self, rng: np.random.Generator, clock: DayClock, grids: dict[str, FloatArray]) -> None:
+    def _events(
+        self, rng: np.random.Generator, clock: DayClock, grids: dict[str, FloatArray]
+    ) -> None:
         """Showers, meals and washing drying indoors, placed at local times."""
         homes = self.homes
         count = homes.occupants.size
@@ -134,12 +136,18 @@ class Scheduler:
         for person in range(max_people):
             chosen = takes[:, person]
             self._place(
-                clock, grids["moisture"], bathroom[chosen], starts[chosen, person], 10.0,
+                grids["moisture"],
+                bathroom[chosen],
+                starts[chosen, person],
+                10.0,
                 homes.shower_grams[chosen] / 600.0,
             )
             self._place(
-                clock, grids["extract"], bathroom[chosen], starts[chosen, person],
-                10.0 + FAN_OVERRUN_MIN, np.ones(int(chosen.sum())),
+                grids["extract"],
+                bathroom[chosen],
+                starts[chosen, person],
+                10.0 + FAN_OVERRUN_MIN,
+                np.ones(int(chosen.sum())),
             )
         kitchen = self._room_of_kind[KIND_KITCHEN]
         people_scale = np.sqrt(homes.occupants / 2.0) * homes.cooking_scale
@@ -152,27 +160,35 @@ class Scheduler:
             cooks = ~working if index == 1 else np.ones(count, dtype=bool)
             cooks &= rng.random(count) < 0.9
             rate = grams * people_scale[cooks] / (minutes * 60.0)
-            self._place(clock, grids["moisture"], kitchen[cooks], start[cooks], minutes, rate)
+            self._place(grids["moisture"], kitchen[cooks], start[cooks], minutes, rate)
             self._place(
-                clock, grids["gains"], kitchen[cooks], start[cooks], minutes,
+                grids["gains"],
+                kitchen[cooks],
+                start[cooks],
+                minutes,
                 np.full(int(cooks.sum()), COOKING_W),
             )
             self._place(
-                clock, grids["extract"], kitchen[cooks], start[cooks], minutes,
+                grids["extract"],
+                kitchen[cooks],
+                start[cooks],
+                minutes,
                 np.ones(int(cooks.sum())),
             )
         # Washing dried on a rack or radiators in the living room from the evening on.
         drying = rng.random(count) < homes.drying_days_per_week / 7.0
         living = self._room_of_kind[KIND_LIVING]
-        grams = rng.uniform(1500.0, 2000.0, count)[drying]
+        washing_g: FloatArray = rng.uniform(1500.0, 2000.0, count)[drying]
         self._place(
-            clock, grids["moisture"], living[drying], np.full(int(drying.sum()), 18.0),
-            12 * 60.0, grams / (12 * 3600.0),
+            grids["moisture"],
+            living[drying],
+            np.full(int(drying.sum()), 18.0),
+            12 * 60.0,
+            washing_g / (12 * 3600.0),
         )
 
-    @staticmethod
     def _place(
-        clock: DayClock,
+        self,
         grid: FloatArray,
         rooms: FloatArray,
         start_hour: FloatArray,
@@ -180,7 +196,8 @@ class Scheduler:
         rate: FloatArray,
     ) -> None:
         """Add `rate` to each room's steps from its local start hour for `minutes`."""
-        if rooms.size == 0:
+        clock = self._clock
+        if rooms.size == 0 or clock is None:
             return
         offset_h = clock.local_hour[0] - (clock.times_s[0] % 86_400.0) / 3600.0
         start_s = (start_hour - offset_h) * 3600.0 - (clock.times_s[0] % 86_400.0)

@@ -41,7 +41,8 @@ class HourlyRecord:
 
         def hourly(values: FloatArray) -> FloatArray:
             shaped = values.reshape(-1, steps_per_hour, *values.shape[1:])
-            return shaped.mean(axis=1).astype(np.float32)
+            means: FloatArray = shaped.mean(axis=1).astype(np.float32)
+            return means
 
         self.air_c.append(hourly(frame.air_c))
         self.humidity_pct.append(hourly(frame.humidity_pct))
@@ -108,7 +109,13 @@ class HomeSimulation:
             sources = self.scheduler.day(day, clock)
             ledger = self.ledger if day >= 0 else None
             frame = step_day(
-                self.rooms, state, outdoor, sources, clock.times_s, self.step_s, ledger
+                self.rooms,
+                state,
+                outdoor,
+                sources,
+                times_s=clock.times_s,
+                step_s=self.step_s,
+                ledger=ledger,
             )
             if day >= 0:
                 self.hourly.add(frame, clock.local_hour, steps_per_hour)

@@ -171,7 +171,13 @@ def _condition(
 
 
 def device_condition(
-    kind: str, room: str, device: str, onset_s: float, detectable_s: float, evidence: dict[str, Any]
+    kind: str,
+    room: str,
+    device: str,
+    *,
+    onset_s: float,
+    detectable_s: float,
+    evidence: dict[str, Any],
 ) -> Condition:
     """A device condition (offline, battery low, sensor fault) in the same shape."""
     condition = _condition(kind, room, onset_s, detectable_s, evidence)

@@ -49,13 +49,14 @@ def _solar_elevation_sine(times_s: FloatArray) -> FloatArray:
     day_of_year = (times_s / 86_400.0) % 365.25
     declination = np.radians(23.44) * np.sin(2 * np.pi * (284 + day_of_year) / 365.0)
     hour_angle = 2 * np.pi * ((times_s % 86_400) / 86_400.0 - 0.5)
-    return np.sin(LATITUDE_RAD) * np.sin(declination) + np.cos(LATITUDE_RAD) * np.cos(
+    sine: FloatArray = np.sin(LATITUDE_RAD) * np.sin(declination) + np.cos(LATITUDE_RAD) * np.cos(
         declination
     ) * np.cos(hour_angle)
+    return sine
 
 
 class SyntheticWeather:
-    """UK-like weather; each day's random part comes from (seed, day) so chunking never changes it."""
+    """UK-like weather; each day's random part comes from (seed, day), so runs repeat exactly."""
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
@@ -76,9 +77,10 @@ class SyntheticWeather:
         shocks = rng.standard_normal((2, times_s.size))
         for index in range(times_s.size):
             self._anomaly_c = persistence * self._anomaly_c + kick * shocks[0, index]
-            self._humidity_anomaly = persistence * self._humidity_anomaly + 2.0 * math.sqrt(
-                1 - persistence**2
-            ) * shocks[1, index]
+            self._humidity_anomaly = (
+                persistence * self._humidity_anomaly
+                + 2.0 * math.sqrt(1 - persistence**2) * shocks[1, index]
+            )
             anomaly[index] = self._anomaly_c
             humidity_anomaly[index] = self._humidity_anomaly
         season = _season(times_s)

@@ -33,7 +33,9 @@ class Subscriber:
         self.messages: list[mqtt.MQTTMessage] = []
         self._lock = threading.Lock()
         self._ready = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sub-{time.monotonic_ns()}")
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"sub-{time.monotonic_ns()}"
+        )
         self.client.on_connect = lambda c, *_: c.subscribe(topic_filter, qos=1)
         self.client.on_subscribe = lambda *_: self._ready.set()
         self.client.on_message = self._on_message
@@ -41,7 +43,9 @@ class Subscriber:
         self.client.loop_start()
         assert self._ready.wait(10), "subscriber did not subscribe"
 
-    def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+    def _on_message(
+        self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
+    ) -> None:
         with self._lock:
             self.messages.append(message)
 
@@ -74,15 +78,30 @@ def _readings(messages: list[mqtt.MQTTMessage], now_s: float) -> Counter[str]:
 
 
 def test_run_publishes_every_reading_as_valid_contract_payloads(
-    mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    mosquitto: MosquittoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("DAMPWATCH_MQTT_PORT", str(mosquitto.port))
     monkeypatch.chdir(tmp_path)
     subscriber = Subscriber(mosquitto.port)
     start = (time.time() // 86_400 - 3) * 86_400
-    argv = ["run", "--homes", "4", "--days", "2", "--speed", "max", "--seed", "3",
-            "--start", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)), "--registry", "--json"]
+    argv = [
+        "run",
+        "--homes",
+        "4",
+        "--days",
+        "2",
+        "--speed",
+        "max",
+        "--seed",
+        "3",
+        "--start",
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)),
+        "--registry",
+        "--json",
+    ]
     try:
         assert main(argv) == 0
         summary = json.loads(capsys.readouterr().out)
@@ -106,7 +125,9 @@ def test_run_publishes_every_reading_as_valid_contract_payloads(
 
 
 def test_replay_uci_house_with_shifted_timestamps(
-    mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    mosquitto: MosquittoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("DAMPWATCH_MQTT_PORT", str(mosquitto.port))
@@ -132,11 +153,30 @@ def test_replay_uci_house_with_shifted_timestamps(
 @pytest.mark.slow
 def test_per_home_connection_leaves_a_last_will(mosquitto: MosquittoServer, tmp_path: Path) -> None:
     subscriber = Subscriber(mosquitto.port, "dampwatch/v1/+/hub/status")
-    env = os.environ | {"DAMPWATCH_MQTT_PORT": str(mosquitto.port), "DAMPWATCH_MQTT_KEEPALIVE_S": "5"}
+    env = os.environ | {
+        "DAMPWATCH_MQTT_PORT": str(mosquitto.port),
+        "DAMPWATCH_MQTT_KEEPALIVE_S": "5",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dampwatch.cli", "sim", "run", "--homes", "2", "--days", "1",
-         "--speed", "1", "--connection", "home"],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "dampwatch.cli",
+            "sim",
+            "run",
+            "--homes",
+            "2",
+            "--days",
+            "1",
+            "--speed",
+            "1",
+            "--connection",
+            "home",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         online = lambda messages: sum(json.loads(m.payload)["online"] for m in messages) >= 2  # noqa: E731

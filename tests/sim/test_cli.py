@@ -11,7 +11,6 @@ from dampwatch.servers import free_port
 from dampwatch_sim.main import main
 
 
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -33,7 +32,10 @@ from dampwatch_sim.main import main
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -65,9 +67,21 @@ def test_same_seed_gives_byte_identical_output_and_truth(
     def cohort(seed: int, name: str) -> tuple[bytes, bytes]:
         truth, output = tmp_path / f"{name}.json", tmp_path / f"{name}.jsonl"
         argv = [
-            "cohort", "--homes", "4", "--days", "3", "--seed", str(seed), "--start",
-            "2025-01-06T00:00:00Z", "--truth", str(truth), "--output", str(output),
-            "--no-publish", "--json",
+            "cohort",
+            "--homes",
+            "4",
+            "--days",
+            "3",
+            "--seed",
+            str(seed),
+            "--start",
+            "2025-01-06T00:00:00Z",
+            "--truth",
+            str(truth),
+            "--output",
+            str(output),
+            "--no-publish",
+            "--json",
         ]
         assert main(argv) == 0
         return truth.read_bytes(), output.read_bytes()
@@ -81,4 +95,11 @@ def test_same_seed_gives_byte_identical_output_and_truth(
     assert truth["schema"] == "dampwatch-sim-truth/1" and len(truth["homes"]) == 4
     for home in truth["homes"]:
         for condition in home["conditions"]:
-            assert set(condition) == {"kind", "room", "device", "onset", "detectable_at", "evidence"}
+            assert set(condition) == {
+                "kind",
+                "room",
+                "device",
+                "onset",
+                "detectable_at",
+                "evidence",
+            }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,18 +21,77 @@ from dampwatch_sim.encoders import (
 @pytest.mark.parametrize(
     ("capture", "mac", "temperature", "humidity", "millivolts", "percent", "counter", "flags"),
     [
-        ("12161a18f4830238c1a4a9066911b60b58f70d", "A4C1380283F4", 17.05, 44.57, 2998, 88, 247, 0x0D),
-        ("12161a18b2188d38c1a42b089011f70a43200f", "A4C1388D18B2", 20.91, 44.96, 2807, 67, 32, 0x0F),
-        ("12161a188b376338c1a4ce0913107f0b521204", "A4C13863378B", 25.10, 41.15, 2943, 82, 18, 0x04),
-        ("12161a185cc8ee38c1a4b008c314ca0a501405", "A4:C1:38:EE:C8:5C", 22.24, 53.15, 2762, 80, 20, 0x05),
-        ("12161a18ccbbaa38c1a46c07fa13d60a52090f", "A4:C1:38:AA:BB:CC", 19.00, 51.14, 2774, 82, 9, 0x0F),
+        (
+            "12161a18f4830238c1a4a9066911b60b58f70d",
+            "A4C1380283F4",
+            17.05,
+            44.57,
+            2998,
+            88,
+            247,
+            0x0D,
+        ),
+        (
+            "12161a18b2188d38c1a42b089011f70a43200f",
+            "A4C1388D18B2",
+            20.91,
+            44.96,
+            2807,
+            67,
+            32,
+            0x0F,
+        ),
+        (
+            "12161a188b376338c1a4ce0913107f0b521204",
+            "A4C13863378B",
+            25.10,
+            41.15,
+            2943,
+            82,
+            18,
+            0x04,
+        ),
+        (
+            "12161a185cc8ee38c1a4b008c314ca0a501405",
+            "A4:C1:38:EE:C8:5C",
+            22.24,
+            53.15,
+            2762,
+            80,
+            20,
+            0x05,
+        ),
+        (
+            "12161a18ccbbaa38c1a46c07fa13d60a52090f",
+            "A4:C1:38:AA:BB:CC",
+            19.00,
+            51.14,
+            2774,
+            82,
+            9,
+            0x0F,
+        ),
     ],
 )
 def test_pvvx_custom_matches_captures(
-    capture: str, mac: str, temperature: float, humidity: float, millivolts: int, percent: int,
-    counter: int, flags: int,
+    capture: str,
+    mac: str,
+    temperature: float,
+    humidity: float,
+    millivolts: int,
+    percent: int,
+    counter: int,
+    flags: int,
 ) -> None:
-    encoded = pvvx_custom(mac, temperature, humidity, millivolts, percent, counter, flags)
+    encoded = pvvx_custom(
+        mac,
+        temperature_c=temperature,
+        humidity_pct=humidity,
+        battery_mv=millivolts,
+        battery_pct=percent,
+        counter=counter,
+        flags=flags,
+    )
     assert encoded == bytes.fromhex(capture)
 
 
@@ -44,23 +104,53 @@ def test_pvvx_custom_matches_captures(
     ],
 )
 def test_atc1441_matches_captures(
-    capture: str, mac: str, temperature: float, humidity: float, percent: int, millivolts: int,
+    capture: str,
+    mac: str,
+    temperature: float,
+    humidity: float,
+    percent: int,
+    millivolts: int,
     counter: int,
 ) -> None:
-    assert atc1441(mac, temperature, humidity, percent, millivolts, counter) == bytes.fromhex(capture)
+    encoded = atc1441(
+        mac,
+        temperature_c=temperature,
+        humidity_pct=humidity,
+        battery_pct=percent,
+        battery_mv=millivolts,
+        counter=counter,
+    )
+    assert encoded == bytes.fromhex(capture)
 
 
 def test_bthome_v2_matches_capture() -> None:
-    assert bthome_v2(214, 80, 19.20, 50.02) == bytes.fromhex("0e16d2fc4000d6015002800703 8a13".replace(" ", ""))
+    assert bthome_v2(214, 80, 19.20, 50.02) == bytes.fromhex(
+        "0e16d2fc4000d6015002800703 8a13".replace(" ", "")
+    )
 
 
 def test_zigbee2mqtt_matches_snzb02_and_aqara_payloads() -> None:
-    topic, payload = zigbee2mqtt("sensor1", 26.05, 61.49, 80, 2900, 84)
+    topic, payload = zigbee2mqtt(
+        "sensor1",
+        temperature_c=26.05,
+        humidity_pct=61.49,
+        battery_pct=80,
+        voltage_mv=2900,
+        linkquality=84,
+    )
     assert topic == "zigbee2mqtt/sensor1"
     assert json.loads(payload) == json.loads(
         '{"temperature":26.05,"linkquality":84,"humidity":61.49,"battery":80,"voltage":2900}'
     )
-    _topic, payload = zigbee2mqtt("Temp_Sensor", 24.44, 28.44, 80, 2965, 134, pressure_hpa=1004.9)
+    _topic, payload = zigbee2mqtt(
+        "Temp_Sensor",
+        temperature_c=24.44,
+        humidity_pct=28.44,
+        battery_pct=80,
+        voltage_mv=2965,
+        linkquality=134,
+        pressure_hpa=1004.9,
+    )
     assert json.loads(payload) == json.loads(
         '{"battery":80,"voltage":2965,"temperature":24.44,"humidity":28.44,"pressure":1004.9,'
         '"linkquality":134}'
@@ -68,8 +158,6 @@ def test_zigbee2mqtt_matches_snzb02_and_aqara_payloads() -> None:
 
 
 def test_tasmota_sensor_matches_documented_shape() -> None:
-    from datetime import UTC, datetime
-
     ts = datetime(2022, 10, 20, 10, 29, 14, tzinfo=UTC).timestamp()
     topic, payload = tasmota_sensor("outside", "AM2301", ts, 21.7, 75.8)
     assert topic == "tele/outside/SENSOR"

@@ -11,7 +11,13 @@ from dampwatch.readings import parse_payload
 from dampwatch_sim.cohort import build_cohort
 from dampwatch_sim.devices import OFFLINE_AFTER_S
 from dampwatch_sim.firmware import BACKLOG, DUPLICATE, LIVE
-from dampwatch_sim.names import DEVICE_OFFLINE, FAULT_DRIFT, FAULT_DYING_BATTERY, FAULT_STUCK, SENSOR_FAULT
+from dampwatch_sim.names import (
+    DEVICE_OFFLINE,
+    FAULT_DRIFT,
+    FAULT_DYING_BATTERY,
+    FAULT_STUCK,
+    SENSOR_FAULT,
+)
 from dampwatch_sim.payloads import readings_payload
 from dampwatch_sim.publish import day_messages
 
@@ -70,7 +76,10 @@ def test_payloads_are_valid_contract_v1_with_skewed_clocks() -> None:
             parsed = parse_payload(message.payload, now_s=end, retention_s=RETENTION_S)
             assert not parsed.rejections, parsed.rejections
             total += len(parsed.readings)
-            assert all(abs(r.ts_ms / 1000 - round(r.ts_ms / 1000 / 300) * 300) <= 120 for r in parsed.readings)
+            assert all(
+                abs(r.ts_ms / 1000 - round(r.ts_ms / 1000 / 300) * 300) <= 120
+                for r in parsed.readings
+            )
     assert total > 3 * 4 * 2 * 288 * 0.9
 
 

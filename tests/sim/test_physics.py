@@ -15,7 +15,7 @@ from dampwatch_sim.names import KIND_BATHROOM, MOULD_RISK
 from dampwatch_sim.physics import Ledger, initial_state, step_day
 from dampwatch_sim.psychro import saturation_vapour_pressure_hpa as svp_array
 from dampwatch_sim.psychro import vapour_density_gm3
-from dampwatch_sim.schedules import DaySources
+from dampwatch_sim.schedules import DaySources, day_clock
 from dampwatch_sim.weather import OutdoorSeries
 
 STEP_S = 300.0
@@ -41,9 +41,7 @@ def _quiet(rooms: int, homes: int = 1, target: float = -1000.0) -> DaySources:
 
 
 def _steady(temperature: float, humidity: float = 80.0) -> OutdoorSeries:
-    return OutdoorSeries(
-        np.full(STEPS, temperature), np.full(STEPS, humidity), np.zeros(STEPS)
-    )
+    return OutdoorSeries(np.full(STEPS, temperature), np.full(STEPS, humidity), np.zeros(STEPS))
 
 
 def test_array_psychrometrics_agree_with_core() -> None:
@@ -64,10 +62,14 @@ def test_shower_raises_bathroom_rh_and_it_decays_with_the_ventilation_time_const
     outdoor = _steady(5.0)
     sources = _quiet(rooms.home.size, target=20.0)
     # settle to equilibrium, then a short shower at step 100 (small enough to stay unsaturated)
-    step_day(rooms, state, outdoor, sources, np.arange(STEPS) * STEP_S, STEP_S)
-    before = step_day(rooms, state, outdoor, sources, np.arange(STEPS) * STEP_S, STEP_S)
+    step_day(rooms, state, outdoor, sources, times_s=np.arange(STEPS) * STEP_S, step_s=STEP_S)
+    before = step_day(
+        rooms, state, outdoor, sources, times_s=np.arange(STEPS) * STEP_S, step_s=STEP_S
+    )
     sources.moisture_g_s[100:102, bathroom] = 120.0 / 600.0
-    frame = step_day(rooms, state, outdoor, sources, np.arange(STEPS) * STEP_S, STEP_S)
+    frame = step_day(
+        rooms, state, outdoor, sources, times_s=np.arange(STEPS) * STEP_S, step_s=STEP_S
+    )
     base_rh = before.humidity_pct[-1, bathroom]
     assert frame.humidity_pct[101, bathroom] > base_rh + 25
     vapour_out = vapour_density_gm3(np.array([5.0]), np.array([80.0]))[0]
@@ -93,7 +95,9 @@ def test_unheated_home_follows_outdoors_with_the_lag_its_mass_implies() -> None:
     sources = _quiet(rooms.home.size)
     air = []
     for day in range(8):
-        frame = step_day(rooms, state, _steady(0.0), sources, np.arange(STEPS) * STEP_S, STEP_S)
+        frame = step_day(
+            rooms, state, _steady(0.0), sources, times_s=np.arange(STEPS) * STEP_S, step_s=STEP_S
+        )
         air.append(frame.air_c)
         del day
     series = np.concatenate(air)
@@ -127,10 +131,6 @@ def test_damp_home_keeps_wall_surface_above_80_percent_for_days_healthy_does_not
 
 
 def test_energy_and_moisture_balances_close() -> None:
-    homes, table, rooms = build_tables(
-        ["a", "b", "c"], ["healthy", "damp", "cold"], np.random.default_rng(11)
-    )
-    del homes, table
     cohort = build_cohort(3, 1, seed=11, start=JANUARY)
     simulation = cohort.simulation()
     rooms = simulation.rooms
@@ -138,13 +138,13 @@ def test_energy_and_moisture_balances_close() -> None:
     ledger = Ledger.zeros(rooms.home.size)
     stored_heat = rooms.c_air_j_k * state.air_c + rooms.c_mass_j_k * state.mass_c
     stored_vapour = rooms.volume_m3 * state.vapour_gm3
-    from dampwatch_sim.schedules import day_clock
-
     for day in range(3):
         clock = day_clock(JANUARY + day * 86_400, STEPS, STEP_S, 0.0)
         outdoor = simulation.weather.day(day, clock.times_s, STEP_S)
         sources = simulation.scheduler.day(day, clock)
-        step_day(rooms, state, outdoor, sources, clock.times_s, STEP_S, ledger)
+        step_day(
+            rooms, state, outdoor, sources, times_s=clock.times_s, step_s=STEP_S, ledger=ledger
+        )
     heat_change = rooms.c_air_j_k * state.air_c + rooms.c_mass_j_k * state.mass_c - stored_heat
     flows = ledger.heat_j + ledger.gains_j - ledger.loss_j
     assert np.allclose(heat_change, flows, rtol=1e-9, atol=1e-3 * np.abs(flows).max())
