@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench clean
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim clean
 
 setup: system-packages venv
 
@@ -46,6 +46,9 @@ format:
 
 bench:
 	$(BIN)/python -m bench.ingest_bench
+
+bench-sim:
+	$(BIN)/python -m bench.sim_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
