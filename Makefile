@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway clean grafana
 
 setup: system-packages venv
 
@@ -50,6 +50,9 @@ grafana:
 
 bench:
 	$(BIN)/python -m bench.ingest_bench
+
+bench-sim:
+	$(BIN)/python -m bench.sim_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,185 @@
+"""Ground truth: which conditions each home has, in which rooms, from when, judged on the physics.
+
+Every rule is applied to hourly means of the simulated true conditions (before any sensor error):
+- mould_risk: wall-surface RH ≥ 80 % (BS EN ISO 13788, BS 5250) for ≥ 12 h of a day, on ≥ 3 days
+  in a row. Onset: the start of the first such run; detectable: the end of its third day.
+- condensation_risk: room air RH ≥ 70 % for ≥ 6 h of a day, on ≥ 3 days in a row.
+- cold_home (living room): a cold day has ≥ 4 occupied waking hours (07:00–23:00 local, someone at
+  home) and at least half of them below 18 °C (WHO 2018); the home is cold when 4 of any 7
+  consecutive days are cold (most days). Onset: the window's first cold day; detectable: the end
+  of the day that completes the window.
+- overheating (bedrooms, CIBSE TM59): night hours (22:00–07:00 local) above 26 °C reach 1 % of the
+  period's night hours and at least 3 hours. Onset: the first such hour; detectable: the hour the
+  count is reached.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+
+from dampwatch_sim.homes import Home, RoomTable
+from dampwatch_sim.names import (
+    COLD_HOME,
+    CONDENSATION_RISK,
+    KIND_BEDROOM,
+    KIND_LIVING,
+    MOULD_RISK,
+    OVERHEATING_KIND,
+)
+from dampwatch_sim.psychro import FloatArray
+from dampwatch_sim.simulation import HourlyRecord
+
+SURFACE_RH_LIMIT: Final = 80.0
+SURFACE_HOURS_PER_DAY: Final = 12
+ROOM_RH_LIMIT: Final = 70.0
+ROOM_RH_HOURS_PER_DAY: Final = 6
+RUN_DAYS: Final = 3
+COLD_LIMIT_C: Final = 18.0
+COLD_MIN_OCCUPIED_HOURS: Final = 4
+COLD_WINDOW_DAYS: Final = 7
+COLD_DAYS_IN_WINDOW: Final = 4
+OVERHEATING_LIMIT_C: Final = 26.0
+OVERHEATING_SHARE: Final = 0.01
+OVERHEATING_MIN_HOURS: Final = 3
+
+Condition = dict[str, Any]
+
+
+def _iso(seconds: float) -> str:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _first_run(flags: FloatArray, length: int) -> int | None:
+    """Index of the first day starting `length` consecutive true days, or None."""
+    run = 0
+    for day, flag in enumerate(flags):
+        run = run + 1 if flag else 0
+        if run >= length:
+            return day - length + 1
+    return None
+
+
+def physical_conditions(
+    homes: list[Home], rooms: RoomTable, hourly: HourlyRecord, days: int
+) -> dict[str, list[Condition]]:
+    """The conditions of each home (by home id), derived from the hourly true series."""
+    start = hourly.start_s
+    surface = hourly.stacked("surface_humidity_pct").reshape(days, 24, -1)
+    humidity = hourly.stacked("humidity_pct").reshape(days, 24, -1)
+    air = hourly.stacked("air_c")
+    awake = hourly.stacked("awake_home")
+    local_hour = hourly.stacked("local_hour")
+    surface_days = (surface >= SURFACE_RH_LIMIT).sum(axis=1) >= SURFACE_HOURS_PER_DAY
+    humid_days = (humidity >= ROOM_RH_LIMIT).sum(axis=1) >= ROOM_RH_HOURS_PER_DAY
+    result: dict[str, list[Condition]] = {}
+    for home in homes:
+        found: list[Condition] = []
+        for name, room in zip(home.rooms, home.room_index, strict=True):
+            for kind, flags, detail in (
+                (MOULD_RISK, surface_days[:, room], "wall-surface RH >= 80 % for >= 12 h a day"),
+                (CONDENSATION_RISK, humid_days[:, room], "room RH >= 70 % for >= 6 h a day"),
+            ):
+                first = _first_run(flags, RUN_DAYS)
+                if first is not None:
+                    found.append(
+                        _condition(
+                            kind,
+                            name,
+                            start + first * 86_400,
+                            start + (first + RUN_DAYS) * 86_400,
+                            {"days": int(flags.sum()), "rule": detail},
+                        )
+                    )
+            if rooms.kind[room] == KIND_LIVING:
+                cold = _cold(air[:, room], awake[:, home_index(rooms, room)], local_hour, days)
+                if cold is not None:
+                    onset_day, detect_day, cold_days = cold
+                    found.append(
+                        _condition(
+                            COLD_HOME,
+                            name,
+                            start + onset_day * 86_400,
+                            start + (detect_day + 1) * 86_400,
+                            {"cold_days": cold_days, "rule": "occupied hours below 18 °C"},
+                        )
+                    )
+            if rooms.kind[room] == KIND_BEDROOM:
+                hot = _overheating(air[:, room], local_hour)
+                if hot is not None:
+                    onset_hour, detect_hour, hours = hot
+                    found.append(
+                        _condition(
+                            OVERHEATING_KIND,
+                            name,
+                            start + onset_hour * 3600,
+                            start + (detect_hour + 1) * 3600,
+                            {"night_hours_above_26c": hours, "rule": "CIBSE TM59 bedroom"},
+                        )
+                    )
+        result[home.home_id] = found
+    return result
+
+
+def home_index(rooms: RoomTable, room: int) -> int:
+    """The home a room belongs to."""
+    return int(rooms.home[room])
+
+
+def _cold(
+    air: FloatArray, awake: FloatArray, local_hour: FloatArray, days: int
+) -> tuple[int, int, int] | None:
+    occupied = (awake >= 0.5) & (local_hour >= 7) & (local_hour < 23)
+    occupied_days = occupied.reshape(days, 24)
+    below = (air < COLD_LIMIT_C).reshape(days, 24) & occupied_days
+    hours = occupied_days.sum(axis=1)
+    cold_days = (hours >= COLD_MIN_OCCUPIED_HOURS) & (below.sum(axis=1) * 2 >= hours)
+    window = min(COLD_WINDOW_DAYS, days)
+    needed = min(COLD_DAYS_IN_WINDOW, window // 2 + 1)
+    for end in range(window - 1, days):
+        chunk = cold_days[end - window + 1 : end + 1]
+        if chunk.sum() >= needed:
+            onset = end - window + 1 + int(np.argmax(chunk))
+            return onset, end, int(cold_days.sum())
+    return None
+
+
+def _overheating(air: FloatArray, local_hour: FloatArray) -> tuple[int, int, int] | None:
+    night = (local_hour >= 22) | (local_hour < 7)
+    hot = (air > OVERHEATING_LIMIT_C) & night
+    needed = max(OVERHEATING_MIN_HOURS, int(np.ceil(OVERHEATING_SHARE * night.sum())))
+    if hot.sum() < needed:
+        return None
+    hot_hours = np.nonzero(hot)[0]
+    return int(hot_hours[0]), int(hot_hours[needed - 1]), int(hot.sum())
+
+
+def _condition(
+    kind: str, room: str | None, onset_s: float, detectable_s: float, evidence: dict[str, Any]
+) -> Condition:
+    return {
+        "kind": kind,
+        "room": room,
+        "device": None,
+        "onset": _iso(onset_s),
+        "detectable_at": _iso(detectable_s),
+        "evidence": evidence,
+    }
+
+
+def device_condition(
+    kind: str,
+    room: str,
+    device: str,
+    *,
+    onset_s: float,
+    detectable_s: float,
+    evidence: dict[str, Any],
+) -> Condition:
+    """A device condition (offline, battery low, sensor fault) in the same shape."""
+    condition = _condition(kind, room, onset_s, detectable_s, evidence)
+    condition["device"] = device
+    return condition
