@@ -63,6 +63,7 @@ def decode_pvvx(data: bytes) -> BleFrame:
         BATTERY_MV: float(battery_mv),
         BATTERY_PCT: float(battery_pct),
     }
+    _check_plausible("pvvx", humidity / 100, battery_pct)
     return BleFrame("pvvx", format_mac(mac[::-1]), values, counter)
 
 
@@ -77,7 +78,16 @@ def decode_atc1441(data: bytes) -> BleFrame:
         BATTERY_PCT: float(battery_pct),
         BATTERY_MV: float(battery_mv),
     }
+    _check_plausible("atc1441", humidity, battery_pct)
     return BleFrame("atc1441", format_mac(mac), values, counter)
+
+
+def _check_plausible(kind: str, humidity_pct: float, battery_pct: int) -> None:
+    """Formats are told apart by length only: a frame of another kind shows here as nonsense."""
+    if humidity_pct > 100 or battery_pct > 100:
+        raise DecodeError(
+            "implausible", f"{kind} frame with humidity {humidity_pct} %, battery {battery_pct} %"
+        )
 
 
 def decode_service_data(uuid16: int, data: bytes) -> BleFrame:

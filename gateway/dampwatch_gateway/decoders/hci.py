@@ -28,7 +28,7 @@ def parse_hci_report(packet: bytes) -> AdvertisingReport:
     if len(packet) < 4 or packet[0] != HCI_EVENT_PACKET or packet[1] != LE_META_EVENT:
         raise DecodeError("not_hci", "not an HCI LE Meta event")
     body = packet[3 : 3 + packet[2]]
-    if len(body) != packet[2]:
+    if not body or len(body) != packet[2]:
         raise DecodeError("truncated", "HCI event shorter than its length")
     subevent = body[0]
     if subevent == LE_ADVERTISING_REPORT:
