@@ -123,22 +123,19 @@ class BleScanner:
             ):
                 self._events.put(event)
 
-        options: dict[str, Any] = {"scanning_mode": self._config.scanning_mode}
+        bluez: dict[str, Any] = {}
         if self._config.adapter:
-            options["adapter"] = self._config.adapter
+            bluez["adapter"] = self._config.adapter
         if self._config.scanning_mode == "passive":
             # BlueZ passive scanning needs or-patterns: service data that starts with our UUIDs
             from bleak.args.bluez import OrPattern  # noqa: PLC0415
-            from bleak.assigned_numbers import (  # noqa: PLC0415
-                AdvertisementDataType,
-            )
+            from bleak.assigned_numbers import AdvertisementDataType  # noqa: PLC0415
 
-            options["bluez"] = {
-                "or_patterns": [
-                    OrPattern(0, AdvertisementDataType(SERVICE_DATA_16), uuid.to_bytes(2, "little"))
-                    for uuid in SENSOR_UUIDS
-                ]
-            }
+            service_data = AdvertisementDataType(SERVICE_DATA_16)
+            bluez["or_patterns"] = [
+                OrPattern(0, service_data, uuid.to_bytes(2, "little")) for uuid in SENSOR_UUIDS
+            ]
+        options: dict[str, Any] = {"scanning_mode": self._config.scanning_mode, "bluez": bluez}
         async with scanner_class(detection_callback=detected, **options):
             self._events.put(BleChanged("scanning"))
             _LOGGER.info("BLE scanning (%s) started", self._config.scanning_mode)

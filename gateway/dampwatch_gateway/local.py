@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 from typing import Any, Final
 
 import paho.mqtt.client as mqtt
@@ -60,6 +61,8 @@ class LocalBroker:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+        self.subscribed = threading.Event()
 
     @property
     def connected(self) -> bool:
@@ -100,6 +103,19 @@ class LocalBroker:
             ", ".join(self._filters),
         )
         client.subscribe([(topic_filter, QOS) for topic_filter in self._filters])
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            _LOGGER.error("home broker refused subscriptions: %s", ", ".join(refused))
+        self.subscribed.set()
 
     def _on_disconnect(
         self,

@@ -36,4 +36,3 @@ def home_publisher(home_broker: MosquittoServer) -> Iterator[LocalPublisher]:
     client = LocalPublisher(home_broker.port)
     yield client
     client.close()
-

@@ -76,7 +76,9 @@ class RunningGateway:
 class Collector:
     """A subscriber on the uplink with a persistent session: every message, in arrival order."""
 
-    def __init__(self, port: int, topic_filter: str = "dampwatch/v1/#", client_id: str = "collector") -> None:
+    def __init__(
+        self, port: int, topic_filter: str = "dampwatch/v1/#", client_id: str = "collector"
+    ) -> None:
         self.messages: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         self._subscribed = threading.Event()

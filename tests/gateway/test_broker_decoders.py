@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,7 @@ Z2M = [
         {"temperature_c": 26.05, "humidity_pct": 61.49, "battery_pct": 80, "battery_mv": 2900},
     ),
     (
-        '{"battery": 100, "humidity": 40.9, "linkquality": 54, "temperature": 25.65, "voltage": 3200}',
+        '{"battery": 100, "humidity": 40.9, "linkquality": 54, "temperature": 25.65, "voltage": 3200}',  # noqa: E501
         {"temperature_c": 25.65, "humidity_pct": 40.9, "battery_pct": 100, "battery_mv": 3200},
     ),
     (
@@ -97,7 +99,7 @@ def test_zigbee2mqtt_bad_payloads(payload: bytes, reason: str) -> None:
 
 TASMOTA = [
     (
-        '{"Time": "2019-01-01T00:00:00", "AM2301": {"Temperature": 24.6, "Humidity": 58.2}, "TempUnit": "C"}',
+        '{"Time": "2019-01-01T00:00:00", "AM2301": {"Temperature": 24.6, "Humidity": 58.2}, "TempUnit": "C"}',  # noqa: E501
         [("AM2301", {"temperature_c": 24.6, "humidity_pct": 58.2})],
     ),
     (
@@ -110,7 +112,7 @@ TASMOTA = [
         [("AHT1X-0x38", {"temperature_c": 24.7, "humidity_pct": 61.9})],
     ),
     (
-        '{"StatusSNS": {"Time": "2018-02-07T20:16:19", "DHT11": {"Temperature": 78.8, "Humidity": 27.0}, '
+        '{"StatusSNS": {"Time": "2018-02-07T20:16:19", "DHT11": {"Temperature": 78.8, "Humidity": 27.0}, '  # noqa: E501
         '"SHT3X": {"Temperature": 74.8, "Humidity": 18.9}, "TempUnit": "F"}}',
         [
             ("DHT11", {"temperature_c": 26.0, "humidity_pct": 27.0}),
@@ -260,10 +262,8 @@ def test_random_payloads_never_raise_anything_but_decode_error(payload: bytes) -
         lambda: decode_tasmota("t", payload),
         lambda: decode_esphome("n", "temperature", payload),
     ):
-        try:
+        with contextlib.suppress(DecodeError):
             decode()
-        except DecodeError:
-            pass
 
 
 @settings(deadline=None)
@@ -272,18 +272,16 @@ def test_random_payloads_never_raise_anything_but_decode_error(payload: bytes) -
         st.sampled_from(["Temperature", "Humidity", "TempUnit", "AM2301", "StatusSNS", "x"]),
         st.recursive(
             st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
-            lambda inner: st.lists(inner, max_size=3)
-            | st.dictionaries(st.sampled_from(["Temperature", "Humidity", "Pressure"]), inner),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.sampled_from(["Temperature", "Humidity", "Pressure"]), inner)
+            ),
             max_leaves=8,
         ),
     )
 )
 def test_structured_garbage_never_raises_anything_but_decode_error(document: dict) -> None:
-    import json
-
     payload = json.dumps(document).encode()
     for decode in (lambda: decode_zigbee2mqtt("s", payload), lambda: decode_tasmota("t", payload)):
-        try:
+        with contextlib.suppress(DecodeError):
             decode()
-        except DecodeError:
-            pass

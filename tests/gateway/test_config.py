@@ -82,15 +82,15 @@ def test_relative_paths_are_taken_from_the_config_file(tmp_path: Path) -> None:
             "sensors[1].device 'd1' is used twice",
         ),
         (
-            _base(sensors=[{"device": "d1", "zigbee2mqtt": "a"}, {"device": "d2", "zigbee2mqtt": "a"}]),
+            _base(sensors=[{"device": "d1", "zigbee2mqtt": "a"}, {"device": "d2", "zigbee2mqtt": "a"}]),  # noqa: E501
             "sensors[1] maps ('zigbee2mqtt', 'a') a second time",
         ),
         (
             _base(sensors=[{"device": "d1", "esphome": "n", "esphome_sensors": {"t": "warmth"}}]),
             "sensors[0].esphome_sensors.t: Input should be 'temperature_c'",
         ),
-        (_base(sensors=[{"device": "d1", "native": "x", "tasmota_sensor": "AM2301"}]), "tasmota_sensor needs tasmota"),
-        (_base(queue={"disk_budget_mb": 0}), "queue.disk_budget_mb: Input should be greater than 0"),
+        (_base(sensors=[{"device": "d1", "native": "x", "tasmota_sensor": "AM2301"}]), "tasmota_sensor needs tasmota"),  # noqa: E501
+        (_base(queue={"disk_budget_mb": 0}), "queue.disk_budget_mb: Input should be greater than 0"),  # noqa: E501
     ],
 )  # fmt: skip
 def test_bad_configs_name_the_key(document: dict, message: str) -> None:
