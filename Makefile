@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench clean
+.PHONY: setup system-packages venv test test-fast check format bench bench-gateway clean
 
 setup: system-packages venv
 
@@ -46,6 +46,10 @@ format:
 
 bench:
 	$(BIN)/python -m bench.ingest_bench
+
+# Gateway footprint: peak RSS, idle CPU and backlog flush vs a bare paho process (QUICK=1: short).
+bench-gateway:
+	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

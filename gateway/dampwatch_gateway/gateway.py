@@ -28,7 +28,7 @@ from dampwatch_gateway.mapping import SensorMap
 from dampwatch_gateway.pipeline import Outgoing, Pipeline
 from dampwatch_gateway.samples import DecodeError
 from dampwatch_gateway.status import GatewayStatus, iso
-from dampwatch_gateway.store import Eviction, Store
+from dampwatch_gateway.store import Eviction, Store, StoreError
 from dampwatch_gateway.uplink import Uplink
 
 _LOGGER = logging.getLogger("dampwatch.gateway")
@@ -129,30 +129,53 @@ class Gateway:
         local_acks: list[tuple[int, int]] = []
         acked: list[int] = []
         for event in events:
-            if isinstance(event, LocalMessage):
-                outgoing.extend(self.pipeline.local(event, now))
-                local_acks.append((event.mid, event.qos))
-            elif isinstance(event, BleSample):
-                outgoing.extend(self.pipeline.ble(event.sample, now))
-            elif isinstance(event, Acked):
-                acked.append(event.mid)
-            elif isinstance(event, DecodeFailed):
-                self.pipeline.failed(event.source, DecodeError(event.reason, event.detail))
-            elif isinstance(event, UplinkChanged):
-                self._uplink_changed(event, now)
-            elif isinstance(event, BleChanged):
-                self.status.ble = event.state
+            try:
+                self._handle(event, now, outgoing, local_acks, acked)
+            except Exception:  # one bad event must not stop the gateway
+                _LOGGER.exception("error handling %s; it is skipped", type(event).__name__)
+                self.status.decode_errors[f"internal/{type(event).__name__}"] += 1
         outgoing.extend(self.pipeline.due(now))
-        self._queue(outgoing, now)
+        try:
+            self._queue(outgoing, now)
+        except StoreError as error:
+            # unacknowledged, the home broker sends its QoS 1 messages again on reconnect
+            _LOGGER.error("%s; %d readings not queued", error, len(outgoing))
+            self.status.rejected["gateway/store_failed"] += len(outgoing)
+            local_acks = []
         # acknowledged to the home broker only now that their readings are on disk
         if self.local is not None:
             for mid, qos in local_acks:
                 self.local.ack(mid, qos)
-        if acked and self.forwarder.acked(acked):
-            self.store.maintain()
+        try:
+            if acked and self.forwarder.acked(acked):
+                self.store.maintain()
+        except StoreError as error:
+            _LOGGER.error("%s; those readings will go up again", error)
         self.forwarder.flush()
         if now >= self._next_status_s:
             self._publish_status(now)
+
+    def _handle(
+        self,
+        event: Event,
+        now: float,
+        outgoing: list[Outgoing],
+        local_acks: list[tuple[int, int]],
+        acked: list[int],
+    ) -> None:
+        if isinstance(event, LocalMessage):
+            outgoing.extend(self.pipeline.local(event, now))
+            local_acks.append((event.mid, event.qos))
+        elif isinstance(event, BleSample):
+            outgoing.extend(self.pipeline.ble(event.sample, now))
+        elif isinstance(event, Acked):
+            acked.append(event.mid)
+        elif isinstance(event, DecodeFailed):
+            self.pipeline.failed(event.source, DecodeError(event.reason, event.detail))
+        elif isinstance(event, UplinkChanged):
+            self._uplink_changed(event, now)
+        elif isinstance(event, BleChanged):
+            self.status.ble = event.state
 
     def _queue(self, outgoing: list[Outgoing], now: float) -> None:
         readings = validated(outgoing, self.store, self.status, now, self._retention_s)

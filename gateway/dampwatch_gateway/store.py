@@ -99,14 +99,11 @@ class Store:
         db.execute("PRAGMA busy_timeout=5000")
         for statement in _SCHEMA:
             db.execute(statement)
-        row = db.execute(
-            f"SELECT count(*), coalesce(sum({_SIZE}), 0) FROM queue"  # noqa: S608
-        ).fetchone()
-        self.depth: int = row[0]
-        self.queued_bytes: int = row[1]
-        self._next_seq = dict(db.execute("SELECT device, next_seq FROM device_seq").fetchall())
+        self.depth = 0
+        self.queued_bytes = 0
         self.counters: dict[str, int] = {COUNTER_EVICTED: 0, COUNTER_DELIVERED: 0}
-        self.counters.update(db.execute("SELECT name, value FROM counters").fetchall())
+        self._reload_totals()
+        self._next_seq = dict(db.execute("SELECT device, next_seq FROM device_seq").fetchall())
 
     def close(self) -> None:
         """Close the file (everything committed is already on disk)."""
@@ -123,6 +120,18 @@ class Store:
         rows = [(item.device, item.ts_ms, item.payload) for item in readings]
         seqs = {item.device: item.seq + 1 for item in readings if item.seq is not None}
         added_bytes = sum(len(p) + len(d) + ROW_OVERHEAD_BYTES for d, _t, p in rows)
+        try:
+            eviction = self._insert(rows, seqs, added_bytes)
+        except sqlite3.Error as error:
+            self._reload_totals()
+            raise StoreError(f"cannot write to the queue {self.path}: {error}") from None
+        for device, seq in seqs.items():
+            self._next_seq[device] = max(self.next_seq(device), seq)
+        return eviction
+
+    def _insert(
+        self, rows: list[tuple[str, int, str]], seqs: dict[str, int], added_bytes: int
+    ) -> Eviction | None:
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO queue (device, ts_ms, payload) VALUES (?, ?, ?)", rows
@@ -134,10 +143,15 @@ class Store:
             )
             self.depth += len(rows)
             self.queued_bytes += added_bytes
-            eviction = self._evict() if self.queued_bytes > self.budget_bytes else None
-        for device, seq in seqs.items():
-            self._next_seq[device] = max(self.next_seq(device), seq)
-        return eviction
+            return self._evict() if self.queued_bytes > self.budget_bytes else None
+
+    def _reload_totals(self) -> None:
+        """Re-read what the file holds after a failed transaction was rolled back."""
+        row = self._db.execute(
+            f"SELECT count(*), coalesce(sum({_SIZE}), 0) FROM queue"  # noqa: S608
+        ).fetchone()
+        self.depth, self.queued_bytes = row[0], row[1]
+        self.counters.update(self._db.execute("SELECT name, value FROM counters").fetchall())
 
     def _evict(self) -> Eviction:
         target = int(self.budget_bytes * EVICTION_TARGET)
@@ -177,7 +191,15 @@ class Store:
 
     def delete(self, ids: Iterable[int]) -> int:
         """Remove acknowledged readings; returns how many were still queued."""
-        id_list = list(ids)
+        try:
+            return self._delete(list(ids))
+        except sqlite3.Error as error:
+            self._reload_totals()
+            raise StoreError(
+                f"queue {self.path}: removing acknowledged rows failed: {error}"
+            ) from None
+
+    def _delete(self, id_list: list[int]) -> int:
         removed = 0
         with self._transaction():
             for start in range(0, len(id_list), _DELETE_CHUNK):
