@@ -67,6 +67,10 @@ class Gateway:
         self._stopping.set()
         self._events.put(Wake())
 
+    def submit(self, event: Event) -> None:
+        """Hand the engine an event from another source (for example a raw HCI reader)."""
+        self._events.put(event)
+
     def run(self) -> None:
         """Run until `stop()`."""
         _LOGGER.info(
@@ -230,7 +234,11 @@ class Gateway:
 
     def _shutdown(self) -> None:
         now = self._clock()
-        self._queue(self.pipeline.close_all(), now)
+        try:
+            self._queue(self.pipeline.close_all(), now)
+        except StoreError as error:
+            _LOGGER.error("%s; the open intervals' readings are lost", error)
+        self.forwarder.flush()
         if self.ble is not None:
             self.ble.stop()
         if self.local is not None:

@@ -11,6 +11,8 @@ import pytest
 
 from dampwatch.readings import parse_payload
 from dampwatch.servers import MosquittoServer
+from dampwatch_gateway.decoders.ble import ble_sample, decode_advertising_data
+from dampwatch_gateway.events import BleSample, DecodeFailed
 from tests.gateway.helpers import (
     HOME,
     Collector,
@@ -184,3 +186,33 @@ def test_ble_without_a_radio_is_a_clear_line_and_the_rest_keeps_working(
     assert ble_state.startswith("unavailable: ")
     assert "BLE scanning unavailable" in caplog.text
     assert "other sources keep working" in caplog.text
+
+
+def test_ble_frames_are_deduplicated_and_averaged_per_interval(
+    uplink_broker: MosquittoServer, collector: Collector, tmp_path: Path
+) -> None:
+    frame = decode_advertising_data(bytes.fromhex("12161a185cc8ee38c1a4b008c314ca0a501405"))
+    warmer = frame._replace(values={**frame.values, "temperature_c": 23.24}, counter=21)
+    config = make_config(
+        uplink_broker.port,
+        None,
+        tmp_path / "q.db",
+        interval_s=2,
+        sensors=[{"device": "bathroom", "room": "bathroom", "ble_mac": "a4:c1:38:ee:c8:5c"}],
+    )
+    with RunningGateway(config) as running:
+        wait_for(lambda: running.gateway.uplink.connected, what="the uplink")
+        for advert in (frame, frame, frame, warmer, warmer):  # each measurement sent repeatedly
+            running.gateway.submit(BleSample(ble_sample(advert, "A4:C1:38:EE:C8:5C", -70)))
+        running.gateway.submit(DecodeFailed("ble", "encrypted", "encrypted pvvx frame"))
+        # both measurements may straddle a window edge: then two readings, else their mean
+        wait_for(lambda: _temperatures(collector) in ([22.74], [22.24, 23.24]), what="readings")
+        status = running.gateway.status_document()
+    readings = [r for d, r in collector.readings() if d == "bathroom"]
+    assert all(r["humidity_pct"] == 53.15 and r["rssi_dbm"] == -70 for r in readings)
+    assert status["duplicates_dropped"] == 3
+    assert status["decode_errors"] == {"ble/encrypted": 1}
+
+
+def _temperatures(collector: Collector) -> list[float]:
+    return sorted(r["temperature_c"] for d, r in collector.readings() if d == "bathroom")
