@@ -54,5 +54,9 @@ bench:
 bench-sim:
 	$(BIN)/python -m bench.sim_bench
 
+# Gateway footprint: peak RSS, idle CPU and backlog flush vs a bare paho process (QUICK=1: short).
+bench-gateway:
+	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
