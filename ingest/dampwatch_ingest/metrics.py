@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from dampwatch.const import RejectReason
 
 MAX_TRACKED_DEVICES = 500_000
 
 
-def current(metric: Counter | Gauge) -> float:
+def current(metric: Counter | Gauge | CounterFunction) -> float:
     """The present value of an unlabelled counter or gauge."""
     for family in metric.collect():
         for sample in family.samples:
@@ -35,6 +37,19 @@ def rejected_counts(metrics: IngestMetrics) -> dict[str, int]:
 def total_rejected(metrics: IngestMetrics) -> int:
     """Rejections so far, all reasons together."""
     return sum(rejected_counts(metrics).values())
+
+
+class CounterFunction(Collector):
+    """A counter whose value a function reads when scraped."""
+
+    def __init__(self, name: str, documentation: str, value: Callable[[], float]) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._value = value
+
+    def collect(self) -> Iterator[Metric]:
+        """The counter's one sample."""
+        yield CounterMetricFamily(self._name, self._documentation, value=self._value())
 
 
 class SequenceTracker:
@@ -84,9 +99,14 @@ class IngestMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         prefix = "dampwatch_ingest_"
-        self.messages = Counter(
-            prefix + "messages", "MQTT messages received", registry=self.registry
+        # Plain integers, raised on paho's thread for every message without taking a lock (one
+        # thread writes each); Prometheus reads them when scraped.
+        self.received = 0
+        self.acknowledged = 0
+        self.messages = CounterFunction(
+            prefix + "messages", "MQTT messages received", lambda: self.received
         )
+        self.registry.register(self.messages)
         self.readings_written = Counter(
             prefix + "readings_written", "readings accepted by InfluxDB", registry=self.registry
         )
@@ -129,6 +149,7 @@ class IngestMetrics:
             "messages received, not yet acknowledged",
             registry=self.registry,
         )
+        self.backlog.set_function(lambda: self.received - self.acknowledged)
         self.sequence_gaps = Counter(
             prefix + "sequence_gaps",
             "readings missing from device sequence counters",
@@ -146,6 +167,8 @@ class IngestMetrics:
             prefix + "influx_up", "1 while InfluxDB accepts writes", registry=self.registry
         )
         self.sequences = SequenceTracker()
+        # set where the sequences are tracked in another process (the store process)
+        self.worst_gaps: list[tuple[tuple[str, str], int]] = []
         self._lock = threading.Lock()
 
     def observe_sequences(self, device: tuple[str, str], seqs: list[int]) -> None:
@@ -160,7 +183,10 @@ class IngestMetrics:
         """One log line with the totals so far."""
         rejected = rejected_counts(self)
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(rejected.items()))
-        worst = ", ".join(f"{home}/{device}:{n}" for (home, device), n in self.sequences.worst(3))
+        worst = ", ".join(
+            f"{home}/{device}:{n}"
+            for (home, device), n in self.worst_gaps or self.sequences.worst(3)
+        )
         return (
             f"received {int(current(self.messages))} messages, "
             f"wrote {int(current(self.readings_written))} readings, "

@@ -14,9 +14,6 @@ from dampwatch_ingest.registry import Registry
 
 # Parsed topics and series strings are cached; beyond this many the caches start afresh.
 CACHE_LIMIT = 200_000
-# Decoders sharing a `source` (the decoder process and the ingest itself) take turns in the
-# nanosecond: each uses the timestamps congruent to its lane.
-CLOCK_LANES = 2
 
 
 @dataclass(slots=True)
@@ -41,9 +38,7 @@ class MessageDecoder:
         source: str,
         retention_s: float,
         registry: Registry | None = None,
-        clock_lane: int = 0,
     ) -> None:
-        self._clock_lane = clock_lane % CLOCK_LANES
         self._prefix = prefix
         self._source = source
         self._retention_s = retention_s
@@ -54,13 +49,10 @@ class MessageDecoder:
         self._series: dict[tuple[str, str, str | None], str] = {}
 
     def _rejection_time_ns(self) -> int:
-        # strictly increasing within a lane, and lanes never meet, so two rejections from this
-        # source never share a timestamp and merge, even when two decoders record them
+        # strictly increasing, so two rejections from this source never share a timestamp and merge
         with self._clock_lock:
-            candidate = max(time.time_ns(), self._last_rejected_ns + 1)
-            candidate += (self._clock_lane - candidate) % CLOCK_LANES
-            self._last_rejected_ns = candidate
-            return candidate
+            self._last_rejected_ns = max(time.time_ns(), self._last_rejected_ns + 1)
+            return self._last_rejected_ns
 
     def reject(
         self,

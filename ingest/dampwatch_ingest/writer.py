@@ -61,7 +61,9 @@ class BatchWriter:
         max_lines: int,
         retry_initial_s: float,
         retry_max_s: float,
+        on_retry: Callable[[], None] | None = None,
     ) -> None:
+        self._on_retry = on_retry
         self._writer = writer
         self._metrics = metrics
         self._reject = reject
@@ -102,6 +104,8 @@ class BatchWriter:
             except InfluxUnavailable as error:
                 self._metrics.influx_up.set(0)
                 self._metrics.write_retries.inc()
+                if self._on_retry is not None:
+                    self._on_retry()
                 failures += 1
                 if failures == 1 or failures % 10 == 0:
                     _LOGGER.warning(

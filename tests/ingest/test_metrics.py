@@ -24,7 +24,8 @@ def test_tracked_devices_are_bounded():
 
 def test_summary_line():
     metrics = IngestMetrics()
-    metrics.messages.inc(3)
+    metrics.received = 3
+    metrics.acknowledged = 3
     metrics.readings_written.inc(250)
     metrics.rejected.labels("range").inc(2)
     metrics.observe_sequences(("h", "d"), [1, 4])

@@ -1,4 +1,4 @@
-"""The decoder process: losing it loses nothing; rejections recorded on both sides never merge."""
+"""The store process: losing it loses nothing, large batches flow, it reports its own stats."""
 
 from __future__ import annotations
 
@@ -9,44 +9,23 @@ import time
 
 import pytest
 
-from dampwatch.const import RejectReason
-from dampwatch.readings import Rejection
 from dampwatch_ingest.metrics import current
-from dampwatch_ingest.pipeline import MessageDecoder
 from tests.support.ingest import ThreadedIngest, count_readings, reading_messages, wait_until
-
-
-def test_decoder_lanes_never_share_a_timestamp():
-    decoders = [
-        MessageDecoder(prefix="dampwatch/v1", source="ingest-1", retention_s=1e9, clock_lane=lane)
-        for lane in (0, 1)
-    ]
-    rejection = Rejection(RejectReason.SCHEMA, "test", b"{}")
-    stamps = [
-        int(decoder.decode_rejection(rejection, "dampwatch/v1/h/d/reading").rsplit(" ", 1)[1])
-        for _ in range(500)
-        for decoder in decoders
-    ]
-    assert len(set(stamps)) == len(stamps)
-    assert {stamp % 2 for stamp in stamps[0::2]} == {0}
-    assert {stamp % 2 for stamp in stamps[1::2]} == {1}
 
 
 @pytest.mark.servers
 @pytest.mark.slow
-def test_a_killed_decoder_process_is_replaced_and_nothing_is_lost(
-    make_settings, influxql, publisher
-):
+def test_a_killed_store_process_is_replaced_and_nothing_is_lost(make_settings, influxql, publisher):
     messages = reading_messages(devices=20, per_device=100)
     with ThreadedIngest(make_settings()) as worker:
         publisher.publish_all(messages[:1000])
         wait_until(lambda: count_readings(influxql) == 1000, 20, "the first half")
-        first_pid = worker.ingest.decoder.pid
+        first_pid = worker.ingest.store.pid
         assert first_pid is not None
         os.kill(first_pid, signal.SIGKILL)  # the ingest's own child
         publisher.publish_all(messages[1000:])
         wait_until(lambda: count_readings(influxql) == 2000, 30, "the second half")
-        assert worker.ingest.decoder.pid not in (None, first_pid)
+        assert worker.ingest.store.pid not in (None, first_pid)
         assert current(worker.ingest.metrics.messages) == 2000
         assert current(worker.ingest.metrics.backlog) == 0
     assert influxql.rows("SELECT * FROM rejected") == []
@@ -54,11 +33,8 @@ def test_a_killed_decoder_process_is_replaced_and_nothing_is_lost(
 
 @pytest.mark.servers
 @pytest.mark.slow
-def test_large_arrays_flow_both_ways_through_the_decoder_at_once(
-    make_settings, influxql, publisher
-):
-    # batches of ~1 MiB go to the decoder while ~2 MiB of points come back: neither side may
-    # wait on the other with both pipe buffers full
+def test_large_arrays_flow_through_the_store_process(make_settings, influxql, publisher):
+    # batches of ~1 MiB cross the pipe several at a time while reports come back
     start = time.time() - 3 * 86400
     messages = [
         (

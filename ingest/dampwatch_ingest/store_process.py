@@ -1,0 +1,226 @@
+"""The store process: decodes raw batches, writes them to InfluxDB, reports each one stored.
+
+Validation, line-protocol formatting and the HTTP writes cost about as much CPU as paho spends
+receiving a message; under one GIL they would share a core with paho's network thread. Here
+they run in a process of their own, and the ingest process only receives and acknowledges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from dampwatch.const import RejectReason
+from dampwatch.influx import make_writer
+from dampwatch.logs import configure_logging
+from dampwatch.readings import Rejection, excerpt
+from dampwatch_ingest.metrics import IngestMetrics, current, rejected_counts
+from dampwatch_ingest.pipeline import Decoded, MessageDecoder
+from dampwatch_ingest.registry import HomeFacts, Registry
+from dampwatch_ingest.settings import IngestSettings
+from dampwatch_ingest.stats import StatsReporter
+from dampwatch_ingest.writer import Batch, BatchWriter
+
+_LOGGER = logging.getLogger(__name__)
+IDLE_WAIT_S = 0.5
+
+
+@dataclass(slots=True)
+class StoreReport:
+    """The store process's totals so far, and the figures of the batch just stored."""
+
+    written: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    withheld: int = 0
+    unrecorded: int = 0
+    retries: int = 0
+    sequence_gaps: int = 0
+    devices_with_gaps: int = 0
+    worst_gaps: list[tuple[tuple[str, str], int]] = field(default_factory=list)
+    influx_up: bool = True
+    batch_seconds: float = 0.0
+    batch_points: int = 0
+
+
+def report_of(metrics: IngestMetrics, batch_seconds: float = 0.0, points: int = 0) -> StoreReport:
+    """A report from the store process's own metrics."""
+    return StoreReport(
+        written=int(current(metrics.readings_written)),
+        rejected=rejected_counts(metrics),
+        withheld=int(current(metrics.withheld)),
+        unrecorded=int(current(metrics.unrecorded)),
+        retries=int(current(metrics.write_retries)),
+        sequence_gaps=int(current(metrics.sequence_gaps)),
+        devices_with_gaps=metrics.sequences.devices_with_gaps,
+        worst_gaps=metrics.sequences.worst(3),
+        influx_up=bool(current(metrics.influx_up)),
+        batch_seconds=batch_seconds,
+        batch_points=points,
+    )
+
+
+def decode_all(decoder: MessageDecoder, topics: list[str], payloads: list[bytes]) -> list[Decoded]:
+    """Decode each message; an unexpected error rejects that message, never the batch."""
+    results = []
+    for topic, payload in zip(topics, payloads, strict=True):
+        try:
+            results.append(decoder.decode(topic, payload))
+        except Exception as error:
+            _LOGGER.exception("could not decode a message on %s", topic)
+            results.append(quarantined(decoder, topic, payload, repr(error)))
+    return results
+
+
+def quarantined(decoder: MessageDecoder, topic: str, payload: bytes, why: str) -> Decoded:
+    """A message recorded as an internal error without decoding it."""
+    decoded = Decoded()
+    decoder.reject(
+        decoded, Rejection(RejectReason.INTERNAL_ERROR, why[:300], excerpt(payload)), topic
+    )
+    return decoded
+
+
+class _Store:
+    """Everything the store process keeps between batches."""
+
+    def __init__(
+        self, connection: Connection, settings: IngestSettings, homes: dict[str, HomeFacts]
+    ):
+        self.connection = connection
+        self.settings = settings
+        self.metrics = IngestMetrics()
+        self.metrics.influx_up.set(1)
+        self.registry = Registry()
+        self.registry.replace(homes)
+        self.decoder = MessageDecoder(
+            prefix=settings.mqtt_topic_prefix,
+            source=settings.ingest_client_id,
+            retention_s=settings.retention_days * 86400.0,
+            registry=self.registry,
+        )
+        self.line_writer = make_writer(settings)
+        self.give_up = threading.Event()
+        self.writer = BatchWriter(
+            self.line_writer,
+            self.metrics,
+            self._record_rejection,
+            max_lines=settings.ingest_batch_size,
+            retry_initial_s=settings.ingest_retry_initial_s,
+            retry_max_s=settings.ingest_retry_max_s,
+            on_retry=self._on_retry,
+        )
+        self.stats = StatsReporter(settings, self.metrics, self.line_writer)
+
+    def store(
+        self,
+        batch_id: int,
+        topics: list[str],
+        payloads: list[bytes],
+        received_ns: int,
+        quarantine: bool,
+    ) -> bool:
+        """Decode and write one batch, then report it; False if told to give up first."""
+        self.metrics.received += len(topics)
+        if quarantine:
+            results = [
+                quarantined(
+                    self.decoder,
+                    topic,
+                    payload,
+                    "this message repeatedly stopped the store process",
+                )
+                for topic, payload in zip(topics, payloads, strict=True)
+            ]
+        else:
+            results = decode_all(self.decoder, topics, payloads)
+        batch = Batch(first_received_ns=received_ns)
+        for topic, decoded in zip(topics, results, strict=True):
+            batch.add(decoded, topic)
+        self._account(batch)
+        started = time.monotonic()
+        if not self.writer.write(batch, give_up=self.give_up):
+            return False
+        batch_s = time.monotonic() - started
+        self.metrics.acknowledged += len(topics)
+        self.stats.observe_lag((time.time_ns() - received_ns) / 1e9, batch_s)
+        self.connection.send(("done", batch_id, report_of(self.metrics, batch_s, len(batch.lines))))
+        return True
+
+    def _account(self, batch: Batch) -> None:
+        metrics = self.metrics
+        for decoded in batch.decoded:
+            for reason, count in decoded.rejected.items():
+                metrics.rejected.labels(reason).inc(count)
+            if decoded.withheld:
+                metrics.withheld.inc()
+            if decoded.seqs and decoded.device_key is not None:
+                metrics.observe_sequences(decoded.device_key, decoded.seqs)
+
+    def _record_rejection(self, rejection: Rejection, topic: str) -> str:
+        self.metrics.rejected.labels(rejection.reason.value).inc()
+        return self.decoder.decode_rejection(rejection, topic)
+
+    def _on_retry(self) -> None:
+        self.connection.send(("progress", report_of(self.metrics)))
+
+
+def _read_requests(
+    connection: Connection, requests: queue.SimpleQueue[Any], give_up: threading.Event
+) -> None:
+    """Move requests from the pipe to the queue; an abandon order acts at once."""
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            give_up.set()  # the ingest is gone: nobody would acknowledge what is written
+            requests.put(("stop",))
+            return
+        if request[0] == "abandon":
+            give_up.set()
+            requests.put(("stop",))
+            return
+        requests.put(request)
+        if request[0] == "stop":
+            return
+
+
+def serve(connection: Connection, settings: IngestSettings, homes: dict[str, HomeFacts]) -> None:
+    """The store process's main function."""
+    # Ctrl-C reaches the whole process group; only the ingest decides when storing ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    configure_logging(settings.log_level)
+    store = _Store(connection, settings, homes)
+    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    reader = threading.Thread(
+        target=_read_requests, args=(connection, requests, store.give_up), daemon=True
+    )
+    reader.start()
+    try:
+        while True:
+            try:
+                request = requests.get(timeout=IDLE_WAIT_S)
+            except queue.Empty:
+                store.stats.maybe_report(time.monotonic())
+                continue
+            kind = request[0]
+            if kind == "batch":
+                if not store.store(*request[1:]):
+                    return
+            elif kind == "registry":
+                with contextlib.suppress(ValueError):  # the ingest has already logged it
+                    store.registry.update(request[1], request[2])
+            else:
+                return
+            store.stats.maybe_report(time.monotonic())
+    except (BrokenPipeError, EOFError):
+        return  # the ingest is gone
+    finally:
+        store.line_writer.close()
