@@ -84,5 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dampwatch ingest: invalid settings:\n{error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    run(settings)
+    from dampwatch_ingest.store_client import StoreStartError  # noqa: PLC0415
+
+    try:
+        run(settings)
+    except StoreStartError as error:
+        _LOGGER.error("dampwatch ingest: %s", error)
+        return 1
     return 0

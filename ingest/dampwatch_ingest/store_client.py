@@ -24,6 +24,11 @@ from dampwatch_ingest.store_process import StoreReport, serve
 _LOGGER = logging.getLogger(__name__)
 # Deaths of the store process while one batch is the oldest unfinished before it is quarantined.
 MAX_ATTEMPTS = 3
+READY_TIMEOUT_S = 60.0
+
+
+class StoreStartError(RuntimeError):
+    """The store process could not be started."""
 
 
 @dataclass(slots=True)
@@ -68,10 +73,18 @@ class StoreProcess:
         """Batches handed over and not yet reported stored."""
         return len(self._outstanding)
 
-    def start(self) -> None:
-        """Start the store process."""
+    def start(self, timeout: float = READY_TIMEOUT_S) -> None:
+        """Start the store process and wait until it can store: no message is taken before."""
         with self._send_lock:
-            self._start_locked()
+            connection = self._start_locked()
+        try:
+            if not connection.poll(timeout) or connection.recv()[0] != "ready":
+                raise StoreStartError(f"the store process was not ready within {timeout:.0f} s")
+        except (EOFError, OSError) as error:
+            exit_code = self._process.exitcode if self._process is not None else None
+            raise StoreStartError(
+                f"the store process stopped while starting (exit code {exit_code})"
+            ) from error
 
     def _start_locked(self) -> Connection:
         ours, theirs = self._context.Pipe(duplex=True)
@@ -105,6 +118,9 @@ class StoreProcess:
             ready = connection.poll(timeout)
             while ready:
                 message: tuple[Any, ...] = connection.recv()
+                if message[0] == "ready":  # a replacement process has started
+                    ready = connection.poll(0)
+                    continue
                 if message[0] == "done":
                     self._outstanding.pop(message[1], None)
                     stored.append(message[1])

@@ -198,6 +198,7 @@ def serve(connection: Connection, settings: IngestSettings, homes: dict[str, Hom
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_logging(settings.log_level)
     store = _Store(connection, settings, homes)
+    connection.send(("ready",))
     requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
     reader = threading.Thread(
         target=_read_requests, args=(connection, requests, store.give_up), daemon=True
