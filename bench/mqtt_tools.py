@@ -77,6 +77,9 @@ def drop_session(port: int, client_id: str) -> None:
         client.loop_stop()
 
 
+MAX_OUTSTANDING = 20_000
+
+
 class Publisher:
     """A QoS 1 publisher (MQTT 3.1.1) that can wait for the broker's PUBACK of everything."""
 
@@ -100,7 +103,11 @@ class Publisher:
             self._lock.notify_all()
 
     def publish(self, message: Message) -> None:
-        """Queue one QoS 1 message."""
+        """Queue one QoS 1 message, first waiting while too many await their PUBACK."""
+        # paho numbers messages with 16-bit ids: beyond ~65,000 outstanding it refuses more
+        with self._lock:
+            while self._sent - self._acked >= MAX_OUTSTANDING:
+                self._lock.wait(0.1)
         info = self.client.publish(message.topic, message.payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise MqttError(f"publish failed: {mqtt.error_string(info.rc)}")

@@ -27,6 +27,7 @@ class BenchConfig:
     naive_messages: int = 5_000
     latency_s: float = 20.0
     latency_devices: int = 200
+    live_probe_messages: int = 40_000
     latency_rate: float | None = None
     baseline_protocol: str = "5"  # the ingest speaks MQTT 5
 
