@@ -21,7 +21,11 @@ MODEL_MODULES = ("dampwatch_api.registry.models", "dampwatch_api.alerts.models")
 def load_models() -> None:
     """Import the model modules present in this installation."""
     for name in MODEL_MODULES:
-        if importlib.util.find_spec(name) is not None:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the parent package is not installed
+            found = False
+        if found:
             importlib.import_module(name)
 
 
