@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -13,8 +15,19 @@ load_models()
 target_metadata = Base.metadata
 
 
+def _include_object(
+    item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    # Each branch autogenerates only its own tables (attribute `tables`, a set of names).
+    tables = context.config.attributes.get("tables")
+    if tables is None or type_ != "table":
+        return True
+    return name in tables
+
+
 def _run(connection: Connection) -> None:
     context.configure(
+        include_object=_include_object,
         connection=connection,
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
