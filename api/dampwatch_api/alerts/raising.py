@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from dampwatch.assessment.kinds import (
     Evidence,
     Finding,
     Severity,
+    Verdict,
     hazard_level,
 )
 from dampwatch.statutory import investigation_due_by
@@ -23,14 +23,6 @@ from dampwatch_api.alerts.audit import SYSTEM_ACTOR, record_event
 from dampwatch_api.alerts.models import Alert, AlertEvent
 
 AlertKey = tuple[str, str, str, str]  # home_id, room, kind, subject
-
-
-class Verdict(StrEnum):
-    """A rule's reading of one hour: raise, neither (hold as is), or below the clear threshold."""
-
-    RAISE = "raise"
-    HOLD = "hold"
-    CLEAR = "clear"
 
 
 def _now(now: datetime | None) -> datetime:

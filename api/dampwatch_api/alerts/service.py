@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from dampwatch.assessment.kinds import AlertStatus
+from dampwatch.assessment.kinds import AlertStatus, Verdict
 from dampwatch.statutory import summary_due_by
 from dampwatch_api.alerts.audit import (
     SYSTEM_ACTOR,
@@ -27,7 +27,6 @@ from dampwatch_api.alerts.audit import (
 from dampwatch_api.alerts.models import Alert, AlertEvent, AlertNote
 from dampwatch_api.alerts.raising import (
     AlertKey,
-    Verdict,
     apply_verdict,
     find_open,
     open_alerts,

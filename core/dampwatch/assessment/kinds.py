@@ -31,6 +31,14 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+class Verdict(StrEnum):
+    """A rule's reading of one hour: raise, neither (hold as is), or below the clear threshold."""
+
+    RAISE = "raise"
+    HOLD = "hold"
+    CLEAR = "clear"
+
+
 class AlertStatus(StrEnum):
     """Lifecycle: open → acknowledged → resolved."""
 
