@@ -46,7 +46,7 @@ class BrokerLink:
         self._connected = threading.Event()
         self._pending: dict[str, tuple[threading.Event, list[dict[str, Any]], int]] = {}
         self._lock = threading.Lock()
-        self.on_connected: list[Callable[[], None]] = []
+        self.on_connected: list[Callable[[], object]] = []
 
     @property
     def connected(self) -> bool:
