@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -45,14 +42,6 @@ class MetricsMiddleware:
         self.app = app
         self.metrics = metrics
 
-    def _route(self, scope: Scope) -> str:
-        router: Any = scope["app"].router
-        for route in router.routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return str(getattr(route, "path", "other"))
-        return "unmatched"
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Time the request and count its status."""
         if scope["type"] != "http":
@@ -70,6 +59,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route, method = self._route(scope), scope["method"]
+            # The router records the matched route in the scope; its template keeps labels few.
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            method = scope["method"]
             self.metrics.requests.labels(route, method, str(status_code)).inc()
             self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)

@@ -33,6 +33,7 @@ def alembic_config(url: str) -> Config:
     """An Alembic configuration for the database at `url`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     # Alembic's ini parser treats `%` as interpolation.
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
