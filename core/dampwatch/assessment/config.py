@@ -31,10 +31,12 @@ class AssessmentConfig:
     # Damp and condensation
     room_rh_screen_pct: float = 70.0
     surface_rh_pct: float = 80.0
-    condensation_raise_hours_7d: int = 36
+    condensation_raise_hours_7d: int = 48  # two full days in a week: "for days" (BS 5250)
     condensation_clear_hours_7d: int = 12
-    dew_point_raise_hours_7d: int = 12
-    dew_point_clear_hours_7d: int = 2
+    # The room air must back the wall estimate: humid for a full day of the week (screening).
+    room_rh_raise_hours_7d: int = 24
+    dew_point_raise_hours_7d: int = 24
+    dew_point_clear_hours_7d: int = 4
     condensation_high_hours_7d: int = 96  # most of the week: a significant hazard
     # Mould (VTT index)
     mould_raise_index: float = 1.0  # first microscopic growth expected

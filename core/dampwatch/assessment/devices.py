@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
-from dampwatch.assessment.frame import nan_grid
+from dampwatch.assessment.frame import OUTDOOR_ROOM, nan_grid
 from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
 
@@ -152,11 +152,17 @@ def device_health(
             & (np.nan_to_num(frame.humidity_spread[:, 1:]) == 0)
         )
         stuck_runs = _run_lengths(np.concatenate([np.zeros((len(same), 1), bool), same], axis=1))
-        out_of_range = has & (
-            (frame.temperature_c < config.indoor_min_plausible_c)
-            | (frame.temperature_c > config.indoor_max_plausible_c)
+        indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
+        # Frost is normal outside: the indoor range applies to indoor sensors only.
+        out_of_range = (
+            has
+            & indoor[:, None]
+            & (
+                (frame.temperature_c < config.indoor_min_plausible_c)
+                | (frame.temperature_c > config.indoor_max_plausible_c)
+            )
         )
-        saturated = has & (frame.humidity_pct >= config.saturated_rh_pct)
+        saturated = has & indoor[:, None] & (frame.humidity_pct >= config.saturated_rh_pct)
     stuck = stuck_runs + 1 >= config.stuck_hours
     implausible = (_run_lengths(out_of_range) >= config.implausible_hours) | (
         _run_lengths(saturated) >= config.saturated_hours

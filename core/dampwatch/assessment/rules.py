@@ -92,7 +92,10 @@ def room_verdicts(
         ),
         AlertKind.CONDENSATION_RISK: KindVerdicts(
             _grid(
-                (s80 >= config.condensation_raise_hours_7d)
+                (
+                    (s80 >= config.condensation_raise_hours_7d)
+                    & (c["hours_rh70_7d"] >= config.room_rh_raise_hours_7d)
+                )
                 | (dew >= config.dew_point_raise_hours_7d),
                 (s80 <= config.condensation_clear_hours_7d)
                 & (dew <= config.dew_point_clear_hours_7d),
@@ -158,7 +161,8 @@ def room_evidence(
             f"air was at 70 % or more for {c['hours_rh70_7d']} hours. Mould can start when "
             f"this lasts for days.",
             HOURS_7D,
-            f"{config.condensation_raise_hours_7d} hours at 80 % surface RH in 7 days, or "
+            f"{config.condensation_raise_hours_7d} hours at 80 % surface RH with "
+            f"{config.room_rh_raise_hours_7d} hours of room air at 70 % in 7 days, or "
             f"{config.dew_point_raise_hours_7d} hours below the dew point (BS 5250)",
             {
                 key: c[key]
