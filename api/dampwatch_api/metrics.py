@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -142,7 +142,7 @@ def list_alerts(
     room: str | None = None,
     assigned_to: str | None = None,
     overdue: bool | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
 ) -> list[AlertOut]:
     """Alerts of the homes the caller may see, newest first; `X-Total-Count` gives the total."""

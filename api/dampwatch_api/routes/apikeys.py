@@ -56,7 +56,7 @@ def create_key(body: ApiKeyIn, principal: Administrator, session: SessionDep) ->
 
 @router.delete("/{key_id}", response_model=ApiKeyOut)
 def revoke_key(
-    key_id: Annotated[int, Path(ge=1)], principal: Administrator, session: SessionDep
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Administrator, session: SessionDep
 ) -> ApiKeyOut:
     """Revoke a key: it stops working at once."""
     key = session.get(ApiKey, key_id)

@@ -44,7 +44,7 @@ def get_board(
     portfolio: str | None = None,
     patch: str | None = None,
     overdue: bool | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[BoardEntry]:
     """Homes with open alerts the caller may see, highest priority first."""

@@ -30,7 +30,7 @@ def list_homes(
     session: SessionDep,
     response: Response,
     portfolio: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Home]:
     """The homes the caller may see, by home id; `X-Total-Count` gives the total."""
