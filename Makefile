@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench clean
+.PHONY: setup system-packages venv test test-fast check format bench bench-api clean
 
 setup: system-packages venv
 
@@ -46,6 +46,10 @@ format:
 
 bench:
 	$(BIN)/python -m bench.ingest_bench
+
+# The API's board under load (uvicorn in a subprocess, a load generator on loopback).
+bench-api:
+	$(BIN)/python -m bench.api_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
