@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-api clean
+.PHONY: setup system-packages venv test test-fast check format bench bench-assess eval bench-api clean
 
 setup: system-packages venv
 
@@ -46,6 +46,14 @@ format:
 
 bench:
 	$(BIN)/python -m bench.ingest_bench
+
+# One assessment cycle at 10,000 homes × 3 rooms × 30 days, with its baselines.
+bench-assess:
+	$(BIN)/python -m bench.assess_bench
+
+# Precision, recall and time to flag of the assessment rules on a labelled winter cohort.
+eval:
+	$(BIN)/python -m bench.assess_eval --homes 240 --days 60
 
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:

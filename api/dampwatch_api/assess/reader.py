@@ -22,14 +22,12 @@ AGGREGATES: Final = (
     ('mean("surface_temperature_c")', "probe_c"),
     ('mean("co2_ppm")', "co2_ppm"),
     ('count("temperature_c")', "count_t"),
-    ('count("humidity_pct")', "count_rh"),
-    ('spread("temperature_c")', "temperature_spread"),
-    ('spread("humidity_pct")', "humidity_spread"),
     ('min("battery_pct")', "battery_pct"),
     ('min("seq")', "seq_min"),
     ('max("seq")', "seq_max"),
-    ('count("seq")', "seq_count"),
 )
+# Each aggregate costs InfluxDB a pass over the hour's points, so only these are read: a stuck
+# sensor shows as identical hourly means, and the seq count is taken to be the reading count.
 
 
 def hourly_statement(first_hour: int, end_hour: int) -> str:
@@ -108,20 +106,18 @@ def read_hourly(
         "humidity_pct": frame.humidity_pct,
         "probe_c": probe,
         "co2_ppm": co2,
-        "temperature_spread": frame.temperature_spread,
-        "humidity_spread": frame.humidity_spread,
         "battery_pct": frame.battery_pct,
         "seq_min": frame.seq_min,
         "seq_max": frame.seq_max,
-        "seq_count": frame.seq_count,
     }
     for home, device, _room, col, record in rows:
         row = index[home, device]
         # A device moved between rooms has two series in one hour: combine by the larger count.
-        count = max(record.get("count_t") or 0, record.get("count_rh") or 0)
+        count = record.get("count_t") or (1 if record.get("humidity_pct") is not None else 0)
         if count < frame.count[row, col]:
             continue
         frame.count[row, col] = count
+        frame.seq_count[row, col] = count if record.get("seq_min") is not None else np.nan
         for name, target in targets.items():
             value = record.get(name)
             target[row, col] = np.nan if value is None else float(value)

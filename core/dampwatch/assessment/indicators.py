@@ -98,16 +98,20 @@ def hour_flags(
 
 
 def rolling_counts(
-    history: FlagArray, flags: FlagArray, bit: HourFlag, window: int
-) -> npt.NDArray[np.int32]:
-    """For each frame hour, how many of the last `window` hours (itself included) had `bit`."""
-    joined = np.concatenate([history[:, -window:], flags], axis=1)
+    history: FlagArray, flags: FlagArray, bit: HourFlag, windows: tuple[int, ...]
+) -> dict[int, npt.NDArray[np.int32]]:
+    """For each frame hour and window, how many of the last `window` hours had `bit`."""
+    longest = max(windows)
+    joined = np.concatenate([history[:, -longest:], flags], axis=1)
     present = (joined & np.uint16(bit)) != 0
     cumulative = np.zeros((joined.shape[0], joined.shape[1] + 1), dtype=np.int32)
     np.cumsum(present, axis=1, dtype=np.int32, out=cumulative[:, 1:])
     lead = joined.shape[1] - flags.shape[1]
     ends = np.arange(lead + 1, joined.shape[1] + 1)
-    return cumulative[:, ends] - cumulative[:, np.maximum(ends - window, 0)]
+    return {
+        window: cumulative[:, ends] - cumulative[:, np.maximum(ends - window, 0)]
+        for window in windows
+    }
 
 
 def run_mould(
@@ -143,11 +147,17 @@ def run_mould(
             & (t_all > mould.GROWTH_MIN_TEMPERATURE_C)
             & (t_all < mould.GROWTH_MAX_TEMPERATURE_C)
         )
+        # Hour-major copies: each step then reads contiguous memory.
+        favourable_t, valid_t = favourable_all.T.copy(), valid_all.T.copy()
+        m_max_t, rate_t = m_max_all.T.copy(), base_rate.T.copy()
         for hour in range(hours):
-            favourable, valid = favourable_all[:, hour], valid_all[:, hour]
+            favourable, valid = favourable_t[hour], valid_t[hour]
+            if not valid.any():
+                out_index[:, hour], out_dry[:, hour] = index, dry
+                continue
             k1 = np.where(index < 1.0, p.k1_initial, p.k1_established)
-            k2 = np.maximum(1.0 - np.exp(mould.K2_STEEPNESS * (index - m_max_all[:, hour])), 0.0)
-            grown = np.minimum(index + k1 * k2 * base_rate[:, hour], mould.MOULD_INDEX_MAX)
+            k2 = np.maximum(1.0 - np.exp(mould.K2_STEEPNESS * (index - m_max_t[hour])), 0.0)
+            grown = np.minimum(index + k1 * k2 * rate_t[hour], mould.MOULD_INDEX_MAX)
             dry_next = dry + 1
             decline = np.where(
                 dry_next <= mould.DECLINE_FIRST_HOURS,
@@ -206,10 +216,11 @@ def assess_rooms(
     surface_pct = surface_rh(frame.temperature_c, frame.humidity_pct, surface_c)
     flags = hour_flags(frame, surface_c, surface_pct, config)
     index, dry = run_mould(surface_c, surface_pct, mould_start)
-    counts = {
-        name: rolling_counts(history, flags, bit, window)
-        for name, (bit, window) in COUNT_WINDOWS.items()
-    }
+    by_bit: dict[HourFlag, tuple[int, ...]] = {}
+    for bit, window in COUNT_WINDOWS.values():
+        by_bit[bit] = (*by_bit.get(bit, ()), window)
+    per_bit = {bit: rolling_counts(history, flags, bit, windows) for bit, windows in by_bit.items()}
+    counts = {name: per_bit[bit][window] for name, (bit, window) in COUNT_WINDOWS.items()}
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]
     night_pct = np.where(
