@@ -9,8 +9,8 @@ from fastapi.routing import APIRoute
 
 from dampwatch_api.app import ROUTERS
 from dampwatch_api.deps import Guard
-from dampwatch_api.routes import health
 from dampwatch_api.policy import PUBLIC_PATHS
+from dampwatch_api.routes import health
 from tests.api.conftest import HOME_NORTH, Api
 
 REFUSED = {401, 403, 404}

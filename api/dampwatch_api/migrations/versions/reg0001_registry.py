@@ -167,7 +167,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
