@@ -4,8 +4,9 @@ Input: a cohort with ground truth, either generated here (bench.cohort_gen) or t
 (`dampwatch sim cohort --truth FILE`) as a readings CSV (`home,device,room,ts,temperature_c,
 humidity_pct`, ts in RFC 3339 or Unix seconds) plus its truth JSON:
     {"start": ISO, "days": N, "homes": [{"home_id": ..., "archetype": ...,
-      "conditions": [{"kind": "damp"|"cold"|"overheating"|"device_offline",
-                      "rooms": [...], "device": ..., "from": ISO}]}]}
+      "conditions": [{"kind": "damp"|"cold"|"overheating"|"device_offline" or an alert kind
+                      (mould_risk, condensation_risk, cold_home, ...), "rooms": [...],
+                      "device": ..., "from" or "onset": ISO}]}]}
 The rules are the pure ones the job applies (dampwatch.assessment), run hour by hour with the
 alert service's hold-off semantics (dampwatch.assessment.timeline).
 """
@@ -112,12 +113,27 @@ def evaluate_flags(frame: DeviceFrame, config: AssessmentConfig) -> Flags:
     return flags
 
 
+def condition_group(condition: dict[str, Any]) -> str | None:
+    """The group of a truth condition: a group name, or an alert kind (the simulator's truth)."""
+    kind = str(condition.get("kind", ""))
+    if kind in GROUPS:
+        return kind
+    return next((group for group, kinds in GROUPS.items() if kind in kinds), None)
+
+
+def condition_onset(condition: dict[str, Any]) -> datetime:
+    """When a condition began (`from`, or the simulator's `onset`)."""
+    return datetime.fromisoformat(str(condition.get("from") or condition["onset"]))
+
+
 def score(flags: Flags, truth: dict[str, Any], start_hour: int) -> dict[str, Any]:
     """Precision and recall per group, time to flag damp, alerts in healthy homes."""
     results: dict[str, Any] = {"groups": {}}
     homes = truth["homes"]
     for group, kinds in GROUPS.items():
-        actual = {h["home_id"] for h in homes if any(c["kind"] == group for c in h["conditions"])}
+        actual = {
+            h["home_id"] for h in homes if any(condition_group(c) == group for c in h["conditions"])
+        }
         predicted = {home for home, found in flags.kinds.items() if found & kinds}
         true_positive = len(actual & predicted)
         results["groups"][group] = {
@@ -129,8 +145,8 @@ def score(flags: Flags, truth: dict[str, Any], start_hour: int) -> dict[str, Any
     delays = []
     for home in homes:
         for condition in home["conditions"]:
-            if condition["kind"] == "damp" and (home["home_id"], "damp") in flags.first:
-                onset = hour_index(datetime.fromisoformat(condition["from"])) - start_hour
+            if condition_group(condition) == "damp" and (home["home_id"], "damp") in flags.first:
+                onset = hour_index(condition_onset(condition)) - start_hour
                 delays.append(flags.first[home["home_id"], "damp"] + 1 - onset)
     results["median_hours_to_flag_damp"] = statistics.median(delays) if delays else None
     healthy = [h["home_id"] for h in homes if not h["conditions"]]
