@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval clean grafana
 
 setup: system-packages venv
 
@@ -57,6 +57,18 @@ bench-sim:
 # Gateway footprint: peak RSS, idle CPU and backlog flush vs a bare paho process (QUICK=1: short).
 bench-gateway:
 	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
+
+# One assessment cycle at 10,000 homes × 3 rooms × 30 days, with its baselines.
+bench-assess:
+	$(BIN)/python -m bench.assess_bench
+
+# Precision, recall and time to flag of the assessment rules on a labelled winter cohort.
+eval:
+	$(BIN)/python -m bench.assess_eval --homes 240 --days 60
+
+# The API's board under load (uvicorn in a subprocess, a load generator on loopback).
+bench-api:
+	$(BIN)/python -m bench.api_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Alerts: SQL models, the lifecycle with its audit trail, the statutory clock and the board."""

@@ -1,0 +1,104 @@
+"""The officers' board: homes with open alerts, ranked by priority, with clock and top reasons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from dampwatch.assessment.kinds import AlertKind, Severity
+from dampwatch.assessment.priority import OpenAlertView, alert_points, home_priority
+from dampwatch_api.alerts.models import Alert
+from dampwatch_api.alerts.raising import open_alerts
+from dampwatch_api.alerts.service import is_overdue
+
+TOP_REASONS = 3
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One home on the board."""
+
+    home_id: str
+    score: float
+    open_alerts: int
+    overdue_alerts: int
+    next_due_by: datetime | None  # the earliest open statutory deadline
+    kinds: list[str]
+    top_reasons: list[str]  # the evidence of the highest-scoring alerts, in plain words
+    alert_ids: list[int]
+    vulnerability_flags: list[str]
+
+
+def _view(alert: Alert, now: datetime) -> OpenAlertView:
+    return OpenAlertView(
+        kind=AlertKind(alert.kind),
+        severity=Severity(alert.severity),
+        condition_since=alert.condition_since,
+        overdue=is_overdue(alert, now),
+    )
+
+
+def _next_deadline(alerts: list[Alert]) -> datetime | None:
+    deadlines = [
+        alert.summary_due_by if alert.investigated_at is not None else alert.due_by
+        for alert in alerts
+    ]
+    pending = [deadline for deadline in deadlines if deadline is not None]
+    return min(pending) if pending else None
+
+
+def _reason(alert: Alert) -> str:
+    text = str((alert.evidence or {}).get("text", "")) or alert.kind.replace("_", " ")
+    where = f"{alert.room}: " if alert.room else ""
+    return f"{where}{text}"
+
+
+def home_rows(
+    alerts: list[Alert], vulnerability: Mapping[str, Collection[str]], now: datetime
+) -> list[BoardRow]:
+    """Board rows of the homes these open alerts belong to, best first."""
+    by_home: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        by_home[alert.home_id].append(alert)
+    rows: list[BoardRow] = []
+    for home_id, home_alerts in by_home.items():
+        flags = sorted(set(vulnerability.get(home_id, ())))
+        views = {alert.id: _view(alert, now) for alert in home_alerts}
+        ranked = sorted(home_alerts, key=lambda a: alert_points(views[a.id], now), reverse=True)
+        rows.append(
+            BoardRow(
+                home_id=home_id,
+                score=home_priority(list(views.values()), flags, now),
+                open_alerts=len(home_alerts),
+                overdue_alerts=sum(view.overdue for view in views.values()),
+                next_due_by=_next_deadline(home_alerts),
+                kinds=sorted({alert.kind for alert in home_alerts}),
+                top_reasons=[_reason(alert) for alert in ranked[:TOP_REASONS]],
+                alert_ids=[alert.id for alert in ranked],
+                vulnerability_flags=flags,
+            )
+        )
+    far_future = datetime.max.replace(tzinfo=UTC)
+    rows.sort(key=lambda row: (-row.score, row.next_due_by or far_future, row.home_id))
+    return rows
+
+
+def board(
+    session: Session,
+    *,
+    home_ids: Collection[str] | None = None,
+    vulnerability: Mapping[str, Collection[str]] | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> list[BoardRow]:
+    """Homes with open alerts (of a portfolio when `home_ids` is given), ranked by priority.
+
+    `vulnerability` maps home ids to the registry's vulnerability flags of their occupants.
+    """
+    moment = now if now is not None else datetime.now(UTC)
+    rows = home_rows(open_alerts(session, home_ids), vulnerability or {}, moment)
+    return rows if limit is None else rows[:limit]

@@ -1,0 +1,1 @@
+"""The assessment job: hourly aggregates from InfluxDB → indicators, alerts and risk series."""

@@ -1,0 +1,185 @@
+"""One assessment cycle: read new hours (and a rewind window for late readings), compute
+indicators, apply the rules to alerts, write the series, keep the state."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dampwatch.assessment.config import DEFAULT_CONFIG, AssessmentConfig
+from dampwatch.assessment.frame import RoomFrame, hour_index, hour_start
+from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
+from dampwatch.assessment.kinds import AlertKind, Finding
+from dampwatch.assessment.rules import KindVerdicts, room_finding, room_verdicts
+from dampwatch.influx import InfluxQL, LineWriter
+from dampwatch_api.alerts.models import RoomAssessmentState
+from dampwatch_api.alerts.raising import AlertKey, open_alerts
+from dampwatch_api.assess.alerting import apply_grid
+from dampwatch_api.assess.devicecycle import assess_devices
+from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, risk_lines
+from dampwatch_api.assess.reader import read_hourly
+from dampwatch_api.assess.registry import read_registry
+from dampwatch_api.assess.rooms import build_rooms
+from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, updated
+
+log = logging.getLogger(__name__)
+WRITE_BATCH_LINES = 5000
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did."""
+
+    first_hour: datetime | None = None
+    end_hour: datetime | None = None  # exclusive
+    new_hours: int = 0
+    rooms: int = 0
+    devices: int = 0
+    alerts_opened: int = 0
+    alerts_cleared: int = 0
+    points_written: int = 0
+    seconds: float = 0.0
+
+
+def _write(writer: LineWriter, lines: list[str]) -> int:
+    for start in range(0, len(lines), WRITE_BATCH_LINES):
+        writer.write(lines[start : start + WRITE_BATCH_LINES])
+    return len(lines)
+
+
+@dataclass(frozen=True)
+class _RoomFindings:
+    """Builds the finding of a raising room-hour of one kind, on demand."""
+
+    kind: AlertKind
+    frame: RoomFrame
+    ind: RoomIndicators
+    grid: KindVerdicts
+    config: AssessmentConfig
+
+    def __call__(self, row: int, col: int) -> Finding:
+        return room_finding(
+            self.kind, self.frame, self.ind, self.grid, row=row, col=col, config=self.config
+        )
+
+
+def cycle_window(
+    states: list[RoomAssessmentState], end_hour: int, settings: AssessSettings
+) -> tuple[int, int]:
+    """(first hour to read, first new hour): the rewind window before the new hours."""
+    backfill_start = end_hour - settings.assess_backfill_days * 24
+    last = max((hour_index(state.last_hour) for state in states), default=None)
+    if last is None:
+        return backfill_start, backfill_start
+    return max(last + 1 - settings.assess_rewind_hours, backfill_start), max(
+        last + 1, backfill_start
+    )
+
+
+def run_cycle(
+    session: Session,
+    influx: InfluxQL,
+    writer: LineWriter,
+    settings: AssessSettings,
+    *,
+    config: AssessmentConfig = DEFAULT_CONFIG,
+    now: datetime | None = None,
+) -> CycleReport:
+    """Assess every complete hour since the last cycle; the caller commits the session."""
+    started = time.monotonic()
+    moment = now or datetime.now(UTC)
+    end_hour = hour_index(moment)  # the current hour is still incomplete
+    states = {(s.home_id, s.room): s for s in session.scalars(select(RoomAssessmentState))}
+    first, first_new = cycle_window(list(states.values()), end_hour, settings)
+    report = CycleReport(hour_start(first), hour_start(end_hour))
+    if first_new >= end_hour:
+        return report
+    facts = read_registry(session)
+    known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
+    readings = read_hourly(influx, first, end_hour, known, settings.assess_query_hours)
+    rooms = build_rooms(readings, states.keys(), facts, settings.assess_outdoor_home)
+    open_keys: set[AlertKey] = {
+        (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)
+    }
+    snapshots = settings.assess_rewind_hours + 1
+    new_col = first_new - first
+    lines: list[str] = []
+    room_scores: dict[str, float] = {}
+    for chunk_start in range(0, len(rooms.rooms), settings.assess_chunk_rooms):
+        part = rooms.take(slice(chunk_start, chunk_start + settings.assess_chunk_rooms))
+        count = len(part.rooms)
+        history = np.zeros((count, FLAG_HOURS), np.uint16)
+        start = MouldGrid.zeros(count)
+        for row, key in enumerate(zip(part.homes, part.rooms, strict=True)):
+            if (state := states.get(key)) is not None:
+                back = hour_index(state.last_hour) - (first - 1)
+                flags, index, dry = RoomHistory.unpack(state.history).before(back)
+                history[row], start.index[row], start.dry_hours[row] = flags, index, dry
+        ind = assess_rooms(part, history, start, config)
+        vulnerable = np.array([bool(facts.vulnerabilities.get(h)) for h in part.homes])
+        verdicts = room_verdicts(part, ind, vulnerable, config)
+        keys_by_kind = {
+            kind: [(h, r, kind.value, "") for h, r in zip(part.homes, part.rooms, strict=True)]
+            for kind in verdicts
+        }
+        for kind, grid in verdicts.items():
+            opened, cleared = apply_grid(
+                session,
+                kind=kind,
+                verdicts=grid,
+                keys=keys_by_kind[kind],
+                open_keys=open_keys,
+                first_new_col=new_col,
+                start_hour=first,
+                finding=_RoomFindings(kind, part, ind, grid, config),
+                config=config,
+                now=moment,
+            )
+            report.alerts_opened += opened
+            report.alerts_cleared += cleared
+        lines.extend(risk_lines(part, ind))
+        for row, home in enumerate(part.homes):
+            room_scores[home] = max(room_scores.get(home, 0.0), float(ind.score[row, -1]))
+            key = (home, part.rooms[row])
+            state = states.get(key)
+            new_state = updated(
+                history[row],
+                ind.flags[row],
+                mould_index=ind.mould_index[row],
+                dry_hours=ind.mould_dry_hours[row],
+                start_index=float(start.index[row]),
+                start_dry=int(start.dry_hours[row]),
+                snapshots=snapshots,
+            )
+            if state is None:
+                state = RoomAssessmentState(home_id=home, room=part.rooms[row])
+                session.add(state)
+            state.last_hour = hour_start(end_hour - 1)
+            state.mould_index = float(ind.mould_index[row, -1])
+            state.mould_dry_hours = int(ind.mould_dry_hours[row, -1])
+            state.history = new_state.pack()
+            state.updated_at = moment
+    device_lines, device_opened, device_cleared = assess_devices(
+        session, readings, facts, open_keys, first_new=first_new, config=config, now=moment
+    )
+    lines.extend(device_lines)
+    report.alerts_opened += device_opened
+    report.alerts_cleared += device_cleared
+    session.flush()
+    homes = set(rooms.homes) | set(readings.frame.homes)
+    lines.extend(
+        home_risk_lines(session, homes, room_scores, facts=facts, hour=end_hour - 1, now=moment)
+    )
+    report.points_written = _write(writer, lines)
+    report.points_written += export_alert_events(session, writer)
+    report.rooms, report.devices = len(rooms.rooms), len(readings.frame.devices)
+    report.new_hours = end_hour - first_new
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,147 @@
+"""The device half of a cycle: health per device-hour, device alerts, state, series points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
+from dampwatch.assessment.devices import (
+    DEVICE_SEVERITY,
+    DeviceFrame,
+    DeviceHealth,
+    DeviceStart,
+    device_evidence,
+    device_health,
+    offline_allowance_h,
+)
+from dampwatch.assessment.frame import hour_index, hour_start
+from dampwatch.assessment.kinds import AlertKind, Finding
+from dampwatch_api.alerts.models import DeviceAssessmentState
+from dampwatch_api.alerts.raising import AlertKey
+from dampwatch_api.assess.alerting import apply_grid
+from dampwatch_api.assess.export import device_health_line
+from dampwatch_api.assess.reader import HourlyReadings
+from dampwatch_api.assess.registry import RegistryFacts
+
+
+def assess_devices(
+    session: Session,
+    readings: HourlyReadings,
+    facts: RegistryFacts,
+    open_keys: set[AlertKey],
+    *,
+    first_new: int,
+    config: AssessmentConfig,
+    now: datetime,
+) -> tuple[list[str], int, int]:
+    """Device health and alerts for the frame; returns (points, opened, cleared)."""
+    frame = readings.frame
+    first = frame.start_hour
+    states = {(s.home_id, s.device_id): s for s in session.scalars(select(DeviceAssessmentState))}
+    count = len(frame.devices)
+    start = DeviceStart.unknown(count, config.battery_offline_after_h)
+    gaps_before = np.zeros(count)
+    for row, key in enumerate(zip(frame.homes, frame.devices, strict=True)):
+        registered = facts.devices.get(key)
+        if registered is not None:
+            start.offline_after_h[row] = offline_allowance_h(
+                registered.expected_interval_s, registered.battery_powered, config
+            )
+        state = states.get(key)
+        if state is None:
+            continue
+        if state.battery_pct is not None:
+            start.battery_pct[row] = state.battery_pct
+        if state.last_seen_at is not None and hour_index(state.last_seen_at) - 1 < first:
+            start.last_seen_hour[row] = hour_index(state.last_seen_at) - 1
+            start.last_seq[row] = np.nan if state.last_seq is None else state.last_seq
+        gaps_before[row] = sum(
+            gaps for hour, gaps in state.seq_gaps.items() if first - HOURS_7D <= int(hour) < first
+        )
+    health = device_health(frame, start, gaps_before, config)
+    rooms = frame.rooms
+    opened = cleared = 0
+    for kind, grid in health.verdicts.items():
+        keys = [
+            (home, room, kind.value, device)
+            for home, room, device in zip(frame.homes, rooms, frame.devices, strict=True)
+        ]
+
+        def finding(row: int, col: int, kind: AlertKind = kind) -> Finding:
+            return Finding(
+                home_id=frame.homes[row],
+                room=rooms[row],
+                kind=kind,
+                severity=DEVICE_SEVERITY[kind],
+                evidence=device_evidence(kind, frame, health, start, row=row, col=col),
+                condition_since=hour_start(first + col),
+                subject=frame.devices[row],
+            )
+
+        done = apply_grid(
+            session,
+            kind=kind,
+            verdicts=grid,
+            keys=keys,
+            open_keys=open_keys,
+            first_new_col=first_new - first,
+            start_hour=first,
+            finding=finding,
+            config=config,
+            now=now,
+        )
+        opened, cleared = opened + done[0], cleared + done[1]
+    lines: list[str] = []
+    for row, (home, device) in enumerate(zip(frame.homes, frame.devices, strict=True)):
+        for col in range(max(first_new - first, 0), frame.hours):
+            values = {
+                "last_seen_age_h": float(health.last_seen_age_h[row, col]),
+                "offline": float(health.offline[row, col]),
+                "battery_pct": float(health.battery_pct[row, col]),
+                "seq_gaps_7d": float(health.seq_gaps_7d[row, col]),
+                "stuck": float(health.stuck[row, col]),
+            }
+            if (line := device_health_line(home, device, values, first + col)) is not None:
+                lines.append(line)
+        _save_state(
+            session, states.get((home, device)), frame=frame, health=health, row=row, now=now
+        )
+    return lines, opened, cleared
+
+
+def _save_state(
+    session: Session,
+    state: DeviceAssessmentState | None,
+    *,
+    frame: DeviceFrame,
+    health: DeviceHealth,
+    row: int,
+    now: datetime,
+) -> None:
+    if state is None:
+        state = DeviceAssessmentState(
+            home_id=frame.homes[row], device_id=frame.devices[row], seq_gaps={}
+        )
+        session.add(state)
+    state.room = frame.rooms[row]
+    seen = np.flatnonzero(frame.count[row] > 0)
+    if seen.size:
+        state.last_seen_at = hour_start(frame.start_hour + int(seen[-1]) + 1)
+        seqs = frame.seq_max[row][np.isfinite(frame.seq_max[row])]
+        state.last_seq = int(seqs[-1]) if seqs.size else state.last_seq
+    battery = float(health.battery_pct[row, -1])
+    state.battery_pct = battery if np.isfinite(battery) else state.battery_pct
+    end = frame.start_hour + frame.hours
+    kept = {
+        hour: gaps
+        for hour, gaps in (state.seq_gaps or {}).items()
+        if end - HOURS_7D <= int(hour) < frame.start_hour
+    }
+    for col in np.flatnonzero(health.seq_gaps[row] > 0):
+        kept[str(frame.start_hour + int(col))] = int(health.seq_gaps[row, col])
+    state.seq_gaps = kept
+    state.updated_at = now

@@ -1,0 +1,88 @@
+"""`dampwatch assess [--once]`: run the assessment cycle now and then every interval."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from pydantic import ValidationError
+
+from dampwatch.influx import InfluxError, InfluxQL, make_writer
+from dampwatch.settings import UnsafeSettingsError
+from dampwatch_api.assess.cycle import CycleReport, run_cycle
+from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.db.migrate import migrate_engine
+from dampwatch_api.db.session import engine_from_settings, make_session_factory, session_scope
+
+log = logging.getLogger("dampwatch.assess")
+EXIT_USAGE = 2
+RETRY_AFTER_ERROR_S = 60.0
+
+
+def describe(report: CycleReport) -> str:
+    """One line for the log."""
+    return (
+        f"assessed {report.rooms} rooms and {report.devices} devices, {report.new_hours} new "
+        f"hours from {report.first_hour:%Y-%m-%d %H:%M} UTC; alerts opened {report.alerts_opened}, "
+        f"cleared {report.alerts_cleared}; {report.points_written} points in {report.seconds:.1f} s"
+    )
+
+
+def run(settings: AssessSettings, once: bool, stop: threading.Event | None = None) -> int:
+    """Migrate the database, then run cycles until `stop` is set (or one cycle with `once`)."""
+    stop = stop or threading.Event()
+    engine = engine_from_settings(settings)
+    migrate_engine(engine)
+    factory = make_session_factory(engine)
+    influx = InfluxQL(settings)
+    writer = make_writer(settings)
+    failures = 0
+    try:
+        while True:
+            try:
+                with session_scope(factory) as session:
+                    report = run_cycle(session, influx, writer, settings)
+                log.info(describe(report))
+                failures = 0
+            except InfluxError as error:
+                failures += 1
+                log.error("cycle failed, nothing committed; retrying: %s", error)
+                if once:
+                    return 1
+            if once:
+                return 0
+            wait = settings.assess_interval_s if failures == 0 else RETRY_AFTER_ERROR_S
+            if stop.wait(wait):
+                return 0
+    finally:
+        writer.close()
+        influx.close()
+        engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    """Parse flags and settings, then run."""
+    parser = argparse.ArgumentParser(
+        prog="dampwatch assess",
+        description="Assess homes: mould, damp, cold, overheating and device health; raise alerts.",
+    )
+    parser.add_argument("--once", action="store_true", help="run one cycle and exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = AssessSettings()
+    except (ValidationError, UnsafeSettingsError) as error:
+        print(f"dampwatch assess: bad settings: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return run(settings, args.once, stop)

@@ -1,0 +1,124 @@
+"""Hourly aggregates per device from the `reading` measurement, over InfluxQL `/query`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+
+from dampwatch.assessment.devices import DeviceFrame
+from dampwatch.assessment.frame import SECONDS_PER_HOUR
+from dampwatch.const import MEASUREMENT_READING, TAG_DEVICE, TAG_HOME, TAG_ROOM
+from dampwatch.influx import InfluxQL
+
+MS_PER_HOUR: Final = SECONDS_PER_HOUR * 1000
+NS_PER_HOUR: Final = SECONDS_PER_HOUR * 1_000_000_000
+# Aggregate column → DeviceFrame field.
+AGGREGATES: Final = (
+    ('mean("temperature_c")', "temperature_c"),
+    ('mean("humidity_pct")', "humidity_pct"),
+    ('mean("surface_temperature_c")', "probe_c"),
+    ('mean("co2_ppm")', "co2_ppm"),
+    ('count("temperature_c")', "count_t"),
+    ('min("battery_pct")', "battery_pct"),
+    ('min("seq")', "seq_min"),
+    ('max("seq")', "seq_max"),
+)
+# Each aggregate costs InfluxDB a pass over the hour's points, so only these are read: a stuck
+# sensor shows as identical hourly means, and the seq count is taken to be the reading count.
+
+
+def hourly_statement(first_hour: int, end_hour: int) -> str:
+    """InfluxQL for per-device hourly aggregates of hours [first_hour, end_hour)."""
+    columns = ", ".join(f"{expression} AS {name}" for expression, name in AGGREGATES)
+    # Only integers and constants are interpolated: nothing from outside reaches the statement.
+    return (
+        f'SELECT {columns} FROM "{MEASUREMENT_READING}" '  # noqa: S608
+        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR} "
+        f'GROUP BY time(1h), "{TAG_HOME}", "{TAG_DEVICE}", "{TAG_ROOM}" fill(none)'
+    )
+
+
+@dataclass
+class HourlyReadings:
+    """Aggregates read for a window, per device, with room-level extras kept aside."""
+
+    frame: DeviceFrame
+    probe_c: np.ndarray[Any, np.dtype[np.float64]]
+    co2_ppm: np.ndarray[Any, np.dtype[np.float64]]
+    index: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _slices(first_hour: int, end_hour: int, step: int) -> Iterator[tuple[int, int]]:
+    for start in range(first_hour, end_hour, step):
+        yield start, min(start + step, end_hour)
+
+
+def read_hourly(
+    influx: InfluxQL,
+    first_hour: int,
+    end_hour: int,
+    known: list[tuple[str, str, str]],
+    hours_per_query: int = 24,
+) -> HourlyReadings:
+    """Read hours [first_hour, end_hour) for every device seen, plus the `known` ones.
+
+    `known` lists (home, device, room) that must appear even when silent (for offline checks).
+    """
+    hours = end_hour - first_hour
+    rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
+    for start, end in _slices(first_hour, end_hour, hours_per_query):
+        for series in influx.query(hourly_statement(start, end)):
+            tags = series.get("tags") or {}
+            home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
+            room = tags.get(TAG_ROOM, "")
+            columns = series["columns"]
+            for values in series.get("values", []):
+                record = dict(zip(columns, values, strict=True))
+                col = int(record["time"]) // MS_PER_HOUR - first_hour
+                if 0 <= col < hours:
+                    rows.append((home, device, room, col, record))
+    index: dict[tuple[str, str], int] = {}
+    identities: list[tuple[str, str, str]] = []
+    for home, device, room in known:
+        if (home, device) not in index:
+            index[home, device] = len(identities)
+            identities.append((home, device, room))
+    for home, device, room, _col, _record in rows:
+        if (home, device) not in index:
+            index[home, device] = len(identities)
+            identities.append((home, device, room))
+        elif room and not identities[index[home, device]][2]:
+            identities[index[home, device]] = (home, device, room)
+    frame = DeviceFrame.empty(
+        [i[0] for i in identities],
+        [i[1] for i in identities],
+        [i[2] for i in identities],
+        first_hour,
+        hours,
+    )
+    probe = np.full(frame.count.shape, np.nan)
+    co2 = np.full(frame.count.shape, np.nan)
+    targets = {
+        "temperature_c": frame.temperature_c,
+        "humidity_pct": frame.humidity_pct,
+        "probe_c": probe,
+        "co2_ppm": co2,
+        "battery_pct": frame.battery_pct,
+        "seq_min": frame.seq_min,
+        "seq_max": frame.seq_max,
+    }
+    for home, device, _room, col, record in rows:
+        row = index[home, device]
+        # A device moved between rooms has two series in one hour: combine by the larger count.
+        count = record.get("count_t") or (1 if record.get("humidity_pct") is not None else 0)
+        if count < frame.count[row, col]:
+            continue
+        frame.count[row, col] = count
+        frame.seq_count[row, col] = count if record.get("seq_min") is not None else np.nan
+        for name, target in targets.items():
+            value = record.get(name)
+            target[row, col] = np.nan if value is None else float(value)
+    return HourlyReadings(frame, probe, co2, index)

@@ -1,0 +1,75 @@
+"""Room conditions from device aggregates: devices of a room are averaged; the `outdoor` room
+gives the home's outdoor temperature and is never judged as a room."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, is_bedroom
+from dampwatch_api.assess.reader import HourlyReadings
+from dampwatch_api.assess.registry import RegistryFacts
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _group_mean(values: FloatArray, groups: npt.NDArray[np.int64], size: int) -> FloatArray:
+    """Mean of the finite values of the rows in each group (NaN where none)."""
+    keep = groups >= 0
+    rows, picked = groups[keep], values[keep]
+    finite = np.isfinite(picked)
+    sums = np.zeros((size, values.shape[1]))
+    counts = np.zeros((size, values.shape[1]))
+    np.add.at(sums, rows, np.where(finite, picked, 0.0))
+    np.add.at(counts, rows, finite.astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def build_rooms(
+    readings: HourlyReadings,
+    known_rooms: Iterable[tuple[str, str]],
+    facts: RegistryFacts,
+    outdoor_home: str | None = None,
+) -> RoomFrame:
+    """One row per judged room (seen in the data or remembered in state), outdoor excluded."""
+    frame = readings.frame
+    keys: dict[tuple[str, str], int] = {}
+    for key in known_rooms:
+        if key[1] and key[1] != OUTDOOR_ROOM:
+            keys.setdefault(key, len(keys))
+    device_room = np.full(len(frame.devices), -1, dtype=np.int64)
+    home_ids: dict[str, int] = {}
+    device_home_outdoor = np.full(len(frame.devices), -1, dtype=np.int64)
+    for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True)):
+        if room == OUTDOOR_ROOM:
+            device_home_outdoor[row] = home_ids.setdefault(home, len(home_ids))
+        elif room:
+            device_room[row] = keys.setdefault((home, room), len(keys))
+    homes = [key[0] for key in keys]
+    rooms = [key[1] for key in keys]
+    result = RoomFrame.empty(homes, rooms, frame.start_hour, frame.hours)
+    result.bedroom = np.array(
+        [
+            is_bedroom(room, facts.room_kinds.get(key))
+            for key, room in zip(keys, rooms, strict=True)
+        ],
+        dtype=np.bool_,
+    )
+    size = len(keys)
+    result.temperature_c = _group_mean(frame.temperature_c, device_room, size)
+    result.humidity_pct = _group_mean(frame.humidity_pct, device_room, size)
+    result.probe_c = _group_mean(readings.probe_c, device_room, size)
+    result.co2_ppm = _group_mean(readings.co2_ppm, device_room, size)
+    outdoor = _group_mean(frame.temperature_c, device_home_outdoor, len(home_ids))
+    fallback = (
+        outdoor[home_ids[outdoor_home]]
+        if outdoor_home in home_ids
+        else np.full(frame.hours, np.nan)
+    )
+    for row, home in enumerate(homes):
+        own = outdoor[home_ids[home]] if home in home_ids else fallback
+        result.outdoor_c[row] = np.where(np.isfinite(own), own, fallback)
+    return result

@@ -1,0 +1,1 @@
+"""The API's MQTT side: the broker link, registry messages and dynamic-security provisioning."""

@@ -1,0 +1,141 @@
+"""FastAPI dependencies: the session, the caller, and the guards every route declares.
+
+Every non-public route depends on exactly one `Guard` (checked by the tests): `HomeGuard` loads
+the home named in the path and asks the policy; `PlatformGuard` asks it without a home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dampwatch.const import ID_PATTERN
+from dampwatch_api.auth.apikeys import find_api_key, split_key
+from dampwatch_api.auth.principal import Principal
+from dampwatch_api.auth.tokens import TokenError, username_from_token
+from dampwatch_api.context import ApiContext
+from dampwatch_api.policy import Action, allowed, may
+from dampwatch_api.registry.models import Home, Role, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+UNAUTHENTICATED = HTTPException(
+    status.HTTP_401_UNAUTHORIZED,
+    "missing or invalid credentials",
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+def get_context(request: Request) -> ApiContext:
+    """The running API's context."""
+    context: ApiContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    """A session per request, committed by the route, rolled back on error."""
+    with context.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _principal_of_user(user: User) -> Principal:
+    return Principal(
+        name=user.username,
+        role=Role(user.role),
+        portfolios=frozenset(user.portfolios or []),
+        home_id=user.home.home_id if user.home is not None else None,
+        user_pk=user.id,
+    )
+
+
+def current_principal(
+    session: SessionDep,
+    context: ContextDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """The caller named by a JWT or an API key, or 401."""
+    if not token:
+        raise UNAUTHENTICATED
+    if split_key(token) is not None:
+        key = find_api_key(session, token)
+        if key is None:
+            raise UNAUTHENTICATED
+        key.last_used_at = datetime.now(UTC)
+        session.commit()
+        return Principal(
+            name=f"apikey:{key.name}",
+            role=Role(key.role),
+            portfolios=frozenset(key.portfolios or []),
+            home_id=key.home.home_id if key.home is not None else None,
+            via_api_key=True,
+        )
+    try:
+        username = username_from_token(token, context.settings.secret_key.get_secret_value())
+    except TokenError as error:
+        raise UNAUTHENTICATED from error
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise UNAUTHENTICATED
+    return _principal_of_user(user)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+HomeIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The public home id")]
+
+
+class Guard:
+    """Marker base of the dependencies that authorise a route."""
+
+    action: Action
+
+
+class HomeGuard(Guard):
+    """Loads `{home_id}` and requires `action` on it: 404 when the caller may not see it at all."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, home_id: HomeIdPath, principal: CurrentUser, session: SessionDep) -> Home:
+        """The home, once the policy allows the action."""
+        home = session.scalar(select(Home).where(Home.home_id == home_id))
+        if home is None or not may(principal, home, Action.READ):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"home {home_id!r} not found")
+        if not may(principal, home, self.action):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed to {self.action} here")
+        return home
+
+
+class PlatformGuard(Guard):
+    """Requires `action` platform-wide (READ: any signed-in caller; results are scoped later)."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy allows the action."""
+        if self.action is not Action.READ and not allowed(principal, None, None, self.action):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed to {self.action}")
+        return principal
+
+
+HomeRead = Annotated[Home, Depends(HomeGuard(Action.READ))]
+HomeConsent = Annotated[Home, Depends(HomeGuard(Action.CONSENT))]
+HomeManage = Annotated[Home, Depends(HomeGuard(Action.MANAGE))]
+HomeAdminister = Annotated[Home, Depends(HomeGuard(Action.ADMINISTER))]
+SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
+Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]

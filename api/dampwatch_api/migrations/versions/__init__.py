@@ -1,0 +1,1 @@
+"""Alembic revisions of the registry and alerts branches."""

@@ -1,0 +1,64 @@
+"""Authorization in one place: may this principal do this action on this home?"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from sqlalchemy import ColumnElement, false, true
+
+from dampwatch_api.auth.principal import Principal
+from dampwatch_api.registry.models import Home, Role
+
+# Routes that need no credentials; every other route must carry a guard (tests enforce it).
+PUBLIC_PATHS: Final = frozenset(
+    {"/health", "/metrics", "/v1/auth/token", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+)
+
+
+class Action(StrEnum):
+    """What a route does to a home's data."""
+
+    READ = "read"  # see the home, its rooms, devices, readings (tenants: aggregated) and alerts
+    CONSENT = "consent"  # give or withdraw consent for the home's data
+    MANAGE = "manage"  # change the registry, see tenants, work on alerts
+    ADMINISTER = "administer"  # users, API keys, creating and deleting homes
+
+
+TENANT_ACTIONS: Final = frozenset({Action.READ, Action.CONSENT})
+
+
+def allowed(
+    principal: Principal, home_id: str | None, portfolio: str | None, action: Action
+) -> bool:
+    """True when `principal` may do `action` on the home (or, with no home, platform-wide)."""
+    if principal.role is Role.ADMIN:
+        return True
+    if action is Action.ADMINISTER or home_id is None:
+        return False
+    if principal.role is Role.OFFICER:
+        return portfolio is not None and portfolio in principal.portfolios
+    return principal.home_id == home_id and action in TENANT_ACTIONS
+
+
+def may(principal: Principal, home: Home, action: Action) -> bool:
+    """`allowed` for a loaded home."""
+    return allowed(principal, home.home_id, home.portfolio, action)
+
+
+def visible_homes(principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on `Home` selecting the homes the principal may read."""
+    if principal.role is Role.ADMIN:
+        return true()
+    if principal.role is Role.OFFICER:
+        if not principal.portfolios:
+            return false()
+        return Home.portfolio.in_(sorted(principal.portfolios))
+    if principal.home_id is None:
+        return false()
+    return Home.home_id == principal.home_id
+
+
+def aggregated_only(principal: Principal) -> bool:
+    """Tenants see hourly aggregates, never raw readings."""
+    return principal.role is Role.TENANT

@@ -1,0 +1,1 @@
+"""The registry: homes, rooms, devices, gateways, tenants with consent, users and API keys."""

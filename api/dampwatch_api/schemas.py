@@ -1,0 +1,290 @@
+"""Request and response bodies of the registry resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from dampwatch.const import ID_PATTERN
+from dampwatch_api.registry.models import Role, RoomKind
+
+PublicId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=16)]
+
+
+VULNERABILITIES = (
+    "child_under_5",
+    "over_65",
+    "respiratory_condition",
+    "disability",
+    "pregnancy",
+    "immunocompromised",
+)
+VulnerabilityFlag = Annotated[
+    str, StringConstraints(pattern="^(" + "|".join(VULNERABILITIES) + ")$")
+]
+
+
+class Out(BaseModel):
+    """Responses read straight from ORM objects."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class HomeIn(BaseModel):
+    """A new home."""
+
+    home_id: PublicId
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    postcode: Postcode
+    landlord_ref: Label | None = None
+    portfolio: Label
+    patch: Label | None = None
+    vulnerabilities: list[VulnerabilityFlag] = Field(default_factory=list, max_length=10)
+
+
+class HomePatch(BaseModel):
+    """Changes to a home; omitted fields stay."""
+
+    address: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
+    postcode: Postcode | None = None
+    landlord_ref: Label | None = None
+    portfolio: Label | None = None
+    patch: Label | None = None
+    vulnerabilities: list[VulnerabilityFlag] | None = Field(default=None, max_length=10)
+
+
+class HomeOut(Out):
+    """A home."""
+
+    home_id: str
+    address: str
+    postcode: str
+    landlord_ref: str | None
+    portfolio: str
+    patch: str | None
+    vulnerabilities: list[str]
+    created_at: datetime
+
+
+class RoomIn(BaseModel):
+    """A new room."""
+
+    room_id: Slug
+    name: Label
+    kind: RoomKind
+
+
+class RoomPatch(BaseModel):
+    """Changes to a room."""
+
+    name: Label | None = None
+    kind: RoomKind | None = None
+
+
+class RoomOut(Out):
+    """A room."""
+
+    room_id: str
+    name: str
+    kind: RoomKind
+
+
+class MqttCredentials(BaseModel):
+    """Shown once, when a device or gateway is created: the broker keeps only a hash."""
+
+    username: str
+    password: str
+    topic_prefix: str
+
+
+class DeviceIn(BaseModel):
+    """A new device."""
+
+    device_id: PublicId
+    device_type: Label
+    room_id: Slug | None = None
+    expected_interval_s: int = Field(default=300, ge=10, le=86_400)
+    battery_powered: bool = True
+
+
+class DevicePatch(BaseModel):
+    """Changes to a device (moving it to another room, or out of any with `null`)."""
+
+    device_type: Label | None = None
+    room_id: Slug | None = None
+    expected_interval_s: int | None = Field(default=None, ge=10, le=86_400)
+    battery_powered: bool | None = None
+
+
+class DeviceOut(BaseModel):
+    """A device."""
+
+    device_id: str
+    device_type: str
+    room_id: str | None
+    expected_interval_s: int
+    battery_powered: bool
+    mqtt_username: str | None
+    installed_at: datetime
+    removed_at: datetime | None
+
+
+class DeviceCreated(DeviceOut):
+    """A created device with its MQTT credentials (null when the broker is not provisioned)."""
+
+    mqtt: MqttCredentials | None
+
+
+class GatewayIn(BaseModel):
+    """A new gateway."""
+
+    gateway_id: PublicId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+
+
+class GatewayOut(Out):
+    """A gateway."""
+
+    gateway_id: str
+    name: str
+    mqtt_username: str | None
+    installed_at: datetime
+    removed_at: datetime | None
+
+
+class GatewayCreated(GatewayOut):
+    """A created gateway with its MQTT credentials."""
+
+    mqtt: MqttCredentials | None
+
+
+class TenantIn(BaseModel):
+    """A new tenancy; consent starts as given here and is recorded in the history."""
+
+    name: Text
+    email: (
+        Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None
+    ) = None
+    username: Label | None = None
+    consent: bool = False
+    consent_version: Label = "1"
+
+
+class TenantOut(Out):
+    """A tenancy."""
+
+    id: int
+    name: str
+    email: str | None
+    consent: bool
+    consent_version: str | None
+    consent_at: datetime | None
+
+
+class ConsentIn(BaseModel):
+    """Give or withdraw consent (`tenant_id` needed when staff record it for a tenant)."""
+
+    granted: bool
+    version: Label = "1"
+    tenant_id: int | None = None
+
+
+class ConsentEventOut(Out):
+    """One recorded change of consent."""
+
+    granted: bool
+    version: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+class TenantConsentOut(BaseModel):
+    """One tenant's consent and its history."""
+
+    tenant_id: int
+    consent: bool
+    version: str | None
+    history: list[ConsentEventOut]
+
+
+class ConsentOut(BaseModel):
+    """The home's consent: true unless a tenant has not consented; with each tenant's history."""
+
+    home_id: str
+    consent: bool
+    tenants: list[TenantConsentOut]
+
+
+class UserIn(BaseModel):
+    """A new user: officers carry portfolios, tenants a home."""
+
+    username: Label
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+    role: Role
+    portfolios: list[Label] = Field(default_factory=list, max_length=50)
+    home_id: PublicId | None = None
+
+
+class UserPatch(BaseModel):
+    """Changes to a user."""
+
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+    portfolios: list[Label] | None = Field(default=None, max_length=50)
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    """A user (never the password hash)."""
+
+    username: str
+    role: Role
+    portfolios: list[str]
+    home_id: str | None
+    active: bool
+    created_at: datetime
+
+
+class ApiKeyIn(BaseModel):
+    """A new API key."""
+
+    name: Label
+    role: Role
+    home_id: PublicId | None = None
+    portfolios: list[Label] = Field(default_factory=list, max_length=50)
+
+
+class ApiKeyOut(BaseModel):
+    """An API key's facts (never the key)."""
+
+    id: int
+    name: str
+    prefix: str
+    role: Role
+    home_id: str | None
+    portfolios: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """A created key: `key` is shown this once."""
+
+    key: str
+
+
+class TokenOut(BaseModel):
+    """An OAuth2 access token."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int

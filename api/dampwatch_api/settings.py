@@ -1,0 +1,48 @@
+"""Settings of the API: shared pieces plus secrets, token lifetime, login limits, provisioning."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from dampwatch.settings import ApiSettings, DatabaseSettings, InfluxSettings, MqttSettings
+
+DEVELOPMENT_SECRET_KEY = "dampwatch-development-secret-key-do-not-use-in-production"  # noqa: S105
+DEVELOPMENT_ADMIN_PASSWORD = "admin"  # noqa: S105 - the development default production refuses
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ApiAppSettings(ApiSettings, DatabaseSettings, MqttSettings, InfluxSettings):
+    """Everything `dampwatch api` reads from `DAMPWATCH_*` variables and `.env`."""
+
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=300, ge=1)
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+    # Provisioning through Mosquitto's dynamic security plugin, as the MQTT user above.
+    dynsec_enabled: bool = False
+    dynsec_timeout_s: float = Field(default=5.0, gt=0)
+    mqtt_client_id: str = "dampwatch-api"
+    health_timeout_s: float = Field(default=2.0, gt=0)
+    api_workers: int = Field(default=1, ge=1)
+
+    @property
+    def bootstrap_admin_password(self) -> str:
+        """The first admin's password: configured, or the development default."""
+        if self.admin_password is not None:
+            return self.admin_password.get_secret_value()
+        return DEVELOPMENT_ADMIN_PASSWORD
+
+    def production_problems(self) -> list[str]:
+        """The development secret key and a passwordless admin are unsafe."""
+        problems = super().production_problems()
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"DAMPWATCH_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters"
+            )
+        if self.admin_password is None:
+            problems.append("the admin needs a password (DAMPWATCH_ADMIN_PASSWORD)")
+        return problems

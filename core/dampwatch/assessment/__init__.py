@@ -1,0 +1,1 @@
+"""Pure assessment models: surface conditions, indicators, device health, rules and priority."""

@@ -1,0 +1,88 @@
+"""Every threshold of the assessment in one place, with its source.
+
+Sources: BS 5250:2021 and BS EN ISO 13788:2012 (surface RH ≥ 80 % sustained for days invites
+mould; condensation when the surface is below the dew point); BRE IP1/06 (temperature factor
+f_Rsi ≥ 0.75 as the UK design minimum); WHO Housing and health guidelines (2018): at least 18 °C,
+below 16 °C respiratory and below 12 °C cardiovascular risk; CIBSE TM59 (2017): bedrooms above
+26 °C for more than 1 % of annual night hours (22:00–07:00) overheat; CO₂ above 1500 ppm
+sustained as a sign of poor ventilation (Approved Document F 2021 uses 1500 ppm as the
+upper limit of the occupied-room average).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+HOURS_7D: Final = 7 * 24
+HOURS_30D: Final = 30 * 24
+# TM59: 1 % of the 3285 night hours of a year (9 h × 365).
+TM59_ANNUAL_NIGHT_HOURS: Final = 3285
+TM59_ALLOWED_FRACTION: Final = 0.01
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    """Thresholds, windows and hold-offs of the indicators and rules."""
+
+    # Surface estimate
+    temperature_factor: float = 0.75  # f_Rsi, BRE IP1/06 design minimum
+    air_margin_k: float = 3.0  # coldest surface this far below room air when outdoor is unknown
+    # Damp and condensation
+    room_rh_screen_pct: float = 70.0
+    surface_rh_pct: float = 80.0
+    condensation_raise_hours_7d: int = 48  # two full days in a week: "for days" (BS 5250)
+    condensation_clear_hours_7d: int = 12
+    # The room air must back the wall estimate: humid for a full day of the week (screening).
+    room_rh_raise_hours_7d: int = 24
+    dew_point_raise_hours_7d: int = 24
+    dew_point_clear_hours_7d: int = 4
+    condensation_high_hours_7d: int = 96  # most of the week: a significant hazard
+    # Mould (VTT index)
+    mould_raise_index: float = 1.0  # first microscopic growth expected
+    mould_clear_index: float = 0.5
+    mould_visible_index: float = 3.0  # visible growth
+    mould_emergency_index: float = 4.0
+    # Cold, in occupied hours
+    occupied_from_hour: int = 7
+    occupied_to_hour: int = 23  # exclusive: 07:00–23:00 local time
+    cold_c: float = 18.0
+    very_cold_c: float = 16.0
+    cold_raise_share: float = 0.4
+    cold_clear_share: float = 0.15
+    cold_min_observed_hours: int = 48
+    # Overheating, bedrooms at night (TM59)
+    night_from_hour: int = 22
+    night_to_hour: int = 7  # exclusive
+    overheating_c: float = 26.0
+    overheating_raise_hours_30d: int = 33  # more than a year's TM59 allowance in 30 days
+    overheating_clear_hours_30d: int = 10
+    # Ventilation
+    co2_ppm: float = 1500.0
+    # Devices
+    battery_offline_after_h: float = 25.0
+    mains_offline_after_h: float = 2.0
+    offline_after_intervals: int = 3  # or this many expected intervals, if longer
+    battery_low_pct: float = 15.0
+    battery_ok_pct: float = 25.0
+    stuck_hours: int = 24
+    implausible_hours: int = 6
+    indoor_min_plausible_c: float = 0.0
+    indoor_max_plausible_c: float = 45.0
+    saturated_rh_pct: float = 99.5
+    saturated_hours: int = 12
+    # Hold-off: how long the clear condition must hold before an alert clears (hours)
+    hold_off_hazard_h: int = 72
+    hold_off_device_h: int = 2
+    hold_off_battery_h: int = 24
+    hold_off_fault_h: int = 24
+    # Incremental processing
+    rewind_hours: int = 48  # late readings re-compute this many hours
+
+    @property
+    def overheating_allowance_hours(self) -> float:
+        """TM59's yearly allowance of hot night hours."""
+        return TM59_ANNUAL_NIGHT_HOURS * TM59_ALLOWED_FRACTION
+
+
+DEFAULT_CONFIG: Final = AssessmentConfig()

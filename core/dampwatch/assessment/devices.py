@@ -1,0 +1,242 @@
+"""Device health per hour: offline against the expected interval, battery, stuck or implausible
+values, and sequence gaps.
+
+A missing hour is not a fault (ESP32 and gateway receivers miss BLE adverts): a device is offline
+only once it has been silent for longer than its allowance, 25 h for battery sensors by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
+from dampwatch.assessment.frame import OUTDOOR_ROOM, nan_grid
+from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
+from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class DeviceFrame:
+    """Hourly aggregates per device (D, H); NaN or 0 where nothing arrived."""
+
+    homes: list[str]
+    devices: list[str]
+    rooms: list[str]
+    start_hour: int
+    count: FloatArray  # readings in the hour
+    temperature_c: FloatArray
+    humidity_pct: FloatArray
+    temperature_spread: FloatArray  # max - min within the hour
+    humidity_spread: FloatArray
+    battery_pct: FloatArray  # lowest in the hour
+    seq_min: FloatArray
+    seq_max: FloatArray
+    seq_count: FloatArray
+
+    @classmethod
+    def empty(
+        cls, homes: list[str], devices: list[str], rooms: list[str], start_hour: int, hours: int
+    ) -> DeviceFrame:
+        """A frame of these devices with nothing received."""
+        count = len(devices)
+        grids = [nan_grid(count, hours) for _ in range(8)]
+        return cls(
+            list(homes), list(devices), list(rooms), start_hour, np.zeros((count, hours)), *grids
+        )
+
+    @property
+    def hours(self) -> int:
+        """Number of hourly columns."""
+        return int(self.count.shape[1])
+
+
+@dataclass
+class DeviceStart:
+    """What is known of each device before the frame (D,): NaN when unknown."""
+
+    last_seen_hour: FloatArray  # epoch hour of the last hour with data
+    battery_pct: FloatArray
+    last_seq: FloatArray
+    offline_after_h: FloatArray
+
+    @classmethod
+    def unknown(cls, devices: int, offline_after_h: float) -> DeviceStart:
+        """Nothing known; the same offline allowance for all."""
+        nan = np.full(devices, np.nan)
+        return cls(nan.copy(), nan.copy(), nan.copy(), np.full(devices, offline_after_h))
+
+
+@dataclass
+class DeviceHealth:
+    """Per device-hour health and the verdicts of the device kinds."""
+
+    last_seen_age_h: FloatArray
+    offline: BoolArray
+    battery_pct: FloatArray
+    seq_gaps: FloatArray  # gaps found in each hour
+    seq_gaps_7d: FloatArray
+    stuck: BoolArray
+    implausible: BoolArray
+    stuck_run_h: FloatArray
+    verdicts: dict[AlertKind, KindVerdicts]
+
+
+def offline_allowance_h(
+    expected_interval_s: float | None, battery_powered: bool, config: AssessmentConfig
+) -> float:
+    """Hours of silence before a device counts as offline."""
+    floor = config.battery_offline_after_h if battery_powered else config.mains_offline_after_h
+    if expected_interval_s is None:
+        return floor
+    return max(floor, config.offline_after_intervals * expected_interval_s / 3600.0)
+
+
+def _forward_fill(values: FloatArray, start: FloatArray) -> FloatArray:
+    filled = np.empty_like(values)
+    current = start.copy()
+    for col in range(values.shape[1]):
+        current = np.where(np.isfinite(values[:, col]), values[:, col], current)
+        filled[:, col] = current
+    return filled
+
+
+def _run_lengths(condition: BoolArray) -> FloatArray:
+    runs = np.zeros(condition.shape)
+    current = np.zeros(condition.shape[0])
+    for col in range(condition.shape[1]):
+        current = np.where(condition[:, col], current + 1, 0.0)
+        runs[:, col] = current
+    return runs
+
+
+def _seq_gaps(frame: DeviceFrame, last_seq: FloatArray) -> FloatArray:
+    with np.errstate(invalid="ignore"):
+        inside = np.nan_to_num(frame.seq_max - frame.seq_min + 1 - frame.seq_count)
+        previous = _forward_fill(frame.seq_max, last_seq)
+        previous = np.concatenate([last_seq[:, None], previous[:, :-1]], axis=1)
+        across = np.nan_to_num(frame.seq_min - previous - 1)
+    # A counter that went backwards restarted: not a gap.
+    return np.clip(inside, 0, None) + np.clip(across, 0, None)
+
+
+def device_health(
+    frame: DeviceFrame, start: DeviceStart, gaps_before_7d: FloatArray, config: AssessmentConfig
+) -> DeviceHealth:
+    """Health of every device-hour; `gaps_before_7d` are gaps in the week before the frame."""
+    columns = frame.start_hour + np.arange(frame.hours, dtype=np.float64)
+    seen = np.where(frame.count > 0, columns[None, :], np.nan)
+    last_seen = _forward_fill(seen, start.last_seen_hour)
+    age = (columns[None, :] + 1) - (last_seen + 1)
+    age = np.where(np.isfinite(age), age, columns[None, :] + 1 - frame.start_hour)
+    offline = age > start.offline_after_h[:, None]
+    battery = _forward_fill(frame.battery_pct, start.battery_pct)
+    gaps = _seq_gaps(frame, start.last_seq)
+    gaps_7d = np.cumsum(gaps, axis=1) + gaps_before_7d[:, None]
+    if frame.hours > HOURS_7D:
+        shifted = np.cumsum(gaps, axis=1)[:, :-HOURS_7D]
+        gaps_7d[:, HOURS_7D:] -= shifted + gaps_before_7d[:, None]
+    has = frame.count > 0
+    with np.errstate(invalid="ignore"):
+        same = (
+            has[:, 1:]
+            & has[:, :-1]
+            & (frame.temperature_c[:, 1:] == frame.temperature_c[:, :-1])
+            & (frame.humidity_pct[:, 1:] == frame.humidity_pct[:, :-1])
+            & (np.nan_to_num(frame.temperature_spread[:, 1:]) == 0)
+            & (np.nan_to_num(frame.humidity_spread[:, 1:]) == 0)
+        )
+        stuck_runs = _run_lengths(np.concatenate([np.zeros((len(same), 1), bool), same], axis=1))
+        indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
+        # Frost is normal outside: the indoor range applies to indoor sensors only.
+        out_of_range = (
+            has
+            & indoor[:, None]
+            & (
+                (frame.temperature_c < config.indoor_min_plausible_c)
+                | (frame.temperature_c > config.indoor_max_plausible_c)
+            )
+        )
+        saturated = has & indoor[:, None] & (frame.humidity_pct >= config.saturated_rh_pct)
+    stuck = stuck_runs + 1 >= config.stuck_hours
+    implausible = (_run_lengths(out_of_range) >= config.implausible_hours) | (
+        _run_lengths(saturated) >= config.saturated_hours
+    )
+    fault = stuck | implausible
+    with np.errstate(invalid="ignore"):
+        low = battery <= config.battery_low_pct
+        recovered = ~np.isfinite(battery) | (battery >= config.battery_ok_pct)
+    medium = np.full(offline.shape, 1, dtype=np.int8)
+    verdicts = {
+        AlertKind.DEVICE_OFFLINE: KindVerdicts(
+            np.where(offline, RAISE, CLEAR).astype(np.int8), medium
+        ),
+        AlertKind.BATTERY_LOW: KindVerdicts(
+            np.where(low, RAISE, np.where(recovered, CLEAR, HOLD)).astype(np.int8),
+            np.zeros_like(medium),
+        ),
+        AlertKind.SENSOR_FAULT: KindVerdicts(np.where(fault, RAISE, CLEAR).astype(np.int8), medium),
+    }
+    return DeviceHealth(
+        age, offline, battery, gaps, gaps_7d, stuck, implausible, stuck_runs + has, verdicts
+    )
+
+
+DEVICE_SEVERITY = {
+    AlertKind.DEVICE_OFFLINE: Severity.MEDIUM,
+    AlertKind.BATTERY_LOW: Severity.LOW,
+    AlertKind.SENSOR_FAULT: Severity.MEDIUM,
+}
+
+
+def device_evidence(
+    kind: AlertKind,
+    frame: DeviceFrame,
+    health: DeviceHealth,
+    start: DeviceStart,
+    *,
+    row: int,
+    col: int,
+) -> Evidence:
+    """What was seen of device `row` at hour `col`, in plain words."""
+    name = frame.devices[row]
+    where = f" in the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else ""
+    if kind is AlertKind.DEVICE_OFFLINE:
+        age, allowed = float(health.last_seen_age_h[row, col]), float(start.offline_after_h[row])
+        return Evidence(
+            f"Sensor {name}{where} has sent nothing for {age:.0f} hours; it should report "
+            f"at least every {allowed:.0f} hours. Conditions there are not being watched.",
+            int(allowed),
+            f"silent for more than {allowed:.0f} hours",
+            {"last_seen_age_h": round(age, 1)},
+        )
+    if kind is AlertKind.BATTERY_LOW:
+        battery = float(health.battery_pct[row, col])
+        return Evidence(
+            f"Sensor {name}{where} reports {battery:.0f} % battery; replace it before it stops.",
+            1,
+            "battery at 15 % or less",
+            {"battery_pct": round(battery, 1)},
+        )
+    if bool(health.stuck[row, col]):
+        run = float(health.stuck_run_h[row, col])
+        text = (
+            f"Sensor {name}{where} has reported exactly the same temperature and humidity for "
+            f"{run:.0f} hours; real rooms always vary a little, so it is probably faulty."
+        )
+        return Evidence(text, int(run), "identical values for 24 hours", {"stuck_hours": run})
+    return Evidence(
+        f"Sensor {name}{where} reports values no occupied room can have (below 0 °C or above "
+        f"45 °C for 6 hours, or 100 % humidity for 12 hours); it is probably faulty or misplaced.",
+        12,
+        "implausible for 6 hours (temperature) or 12 hours (humidity)",
+        {
+            "temperature_c": round(float(np.nan_to_num(frame.temperature_c[row, col])), 1),
+            "humidity_pct": round(float(np.nan_to_num(frame.humidity_pct[row, col])), 1),
+        },
+    )

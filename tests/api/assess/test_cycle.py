@@ -1,0 +1,186 @@
+"""The assessment job against a real InfluxDB with known hourly data, state in SQLite."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dampwatch.influx import InfluxQL, make_writer
+from dampwatch_api.alerts.models import Alert, RoomAssessmentState
+from dampwatch_api.assess.cycle import run_cycle
+from dampwatch_api.assess.settings import AssessSettings
+from tests.support import InfluxDatabase
+
+NOW = datetime(2026, 1, 20, 12, 5, tzinfo=UTC)
+START = NOW - timedelta(days=10)
+STEP = timedelta(minutes=15)
+
+Profile = Callable[[datetime], tuple[float, float]]
+
+
+def series(home: str, device: str, room: str, profile: Profile, until: datetime = NOW) -> list[str]:
+    lines, t, seq = [], START, 0
+    while t < until:
+        temperature, humidity = profile(t)
+        ms = int(t.timestamp() * 1000)
+        lines.append(
+            f"reading,device={device},home={home},room={room} "
+            f"temperature_c={temperature},humidity_pct={humidity},battery_pct=80,seq={seq}i {ms}"
+        )
+        t, seq = t + STEP, seq + 1
+    return lines
+
+
+def wobble(t: datetime) -> float:
+    """Real sensors never repeat exactly: ±0.2 over the day, so nothing looks stuck."""
+    return round(0.2 * math.sin(t.timestamp() / 3600), 2)
+
+
+def damp(t: datetime) -> tuple[float, float]:
+    return 18.5 + wobble(t), 78.0 + wobble(t)
+
+
+def healthy(t: datetime) -> tuple[float, float]:
+    return 20.5 + wobble(t), 50.0 + wobble(t)
+
+
+def shower(t: datetime) -> tuple[float, float]:
+    return (23.0, 95.0) if t.hour == 7 else (20.0 + wobble(t), 55.0 + wobble(t))
+
+
+def outdoor(t: datetime) -> tuple[float, float]:
+    return 4.0 + wobble(t), 90.0 + wobble(t)
+
+
+def settings_for(db: InfluxDatabase) -> AssessSettings:
+    return AssessSettings(
+        influx_url=db.url, influx_api="v1", influx_database=db.database, assess_backfill_days=10
+    )
+
+
+def cycle(engine: Engine, db: InfluxDatabase, now: datetime) -> None:
+    settings = settings_for(db)
+    influx, writer = InfluxQL(settings), make_writer(settings)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory() as session:
+        run_cycle(session, influx, writer, settings, now=now)
+        session.commit()
+    influx.close()
+    writer.close()
+
+
+def open_alerts(engine: Engine) -> set[tuple[str, str, str, str]]:
+    with Session(engine) as session:
+        rows = session.scalars(select(Alert).where(Alert.status != "resolved"))
+        return {(a.home_id, a.room, a.kind, a.subject) for a in rows}
+
+
+@pytest.mark.servers
+def test_cycle_raises_explained_alerts_and_writes_the_series(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    lines = (
+        series("damp-1", "s1", "bedroom-1", damp)
+        + series("damp-1", "s2", "living-room", healthy)
+        + series("damp-1", "s3", "outdoor", outdoor)
+        + series("well-1", "s4", "bathroom", shower)
+        + series("well-1", "s5", "living-room", healthy)
+        + series("well-1", "s6", "kitchen", healthy, until=NOW - timedelta(hours=30))
+    )
+    influx_db.write("\n".join(lines))
+    cycle(sqlite_engine, influx_db, NOW)
+
+    assert open_alerts(sqlite_engine) == {
+        ("damp-1", "bedroom-1", "condensation_risk", ""),
+        ("well-1", "kitchen", "device_offline", "s6"),
+    }
+    with Session(sqlite_engine) as session:
+        alert = session.scalars(select(Alert).where(Alert.kind == "condensation_risk")).one()
+        text = alert.evidence["text"]
+        assert "bedroom 1" in text
+        assert "80 % relative humidity or more for 168 of the last 168 hours" in text
+        assert "estimated from the outdoor temperature" in text
+        # Most of the week above 80 %: a significant hazard with the 10-working-day clock.
+        assert alert.severity == "high"
+        assert alert.due_by is not None
+        offline = session.scalars(select(Alert).where(Alert.kind == "device_offline")).one()
+        assert "has sent nothing for 30 hours" in offline.evidence["text"]
+        states = session.scalars(select(RoomAssessmentState)).all()
+        assert {(s.home_id, s.room) for s in states} == {
+            ("damp-1", "bedroom-1"),
+            ("damp-1", "living-room"),
+            ("well-1", "bathroom"),
+            ("well-1", "kitchen"),
+            ("well-1", "living-room"),
+        }
+        assert all(s.last_hour == datetime(2026, 1, 20, 11, tzinfo=UTC) for s in states)
+
+    rooms = influx_db.rows('SELECT count("score") FROM "risk" GROUP BY "home", "room"')
+    assert {(r["home"], r["room"]) for r in rooms} == {
+        ("damp-1", "bedroom-1"),
+        ("damp-1", "living-room"),
+        ("well-1", "bathroom"),
+        ("well-1", "kitchen"),
+        ("well-1", "living-room"),
+    }  # the outdoor probe is never judged as a room
+    last = influx_db.rows(
+        'SELECT last("hours_surface80_7d"), last("surface_temperature_c"), last("mould_index") '
+        "FROM \"risk\" WHERE room = 'bedroom-1'"
+    )[0]
+    assert last["last"] == 168
+    # T_si = 4 + 0.75·(18.5 - 4) = 14.875 °C (BRE IP1/06 temperature factor), ± the wobble.
+    assert last["last_1"] == pytest.approx(14.875, abs=0.2)
+    assert 0 < last["last_2"] < 1
+    homes = influx_db.rows(
+        'SELECT last("open_alerts"), last("kinds") FROM "home_risk" GROUP BY "home"'
+    )
+    by_home = {r["home"]: r for r in homes}
+    assert by_home["damp-1"]["last"] == 1
+    assert by_home["damp-1"]["last_1"] == "condensation_risk"
+    events = influx_db.rows('SELECT "status", "alert_id", "text" FROM "alert"')
+    assert {e["status"] for e in events} == {"open"}
+    assert len(events) == 3  # condensation opened as medium, escalated to high; offline opened
+    health = influx_db.rows(
+        'SELECT last("offline"), last("last_seen_age_h") FROM "device_health" GROUP BY "device"'
+    )
+    offline = {r["device"]: r["last"] for r in health}
+    assert offline["s6"] == 1
+    assert offline["s1"] == 0
+
+
+@pytest.mark.servers
+def test_next_cycle_reads_new_hours_and_late_readings_recompute(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    influx_db.write("\n".join(series("home-x", "s1", "living-room", healthy)))
+    cycle(sqlite_engine, influx_db, NOW)
+    later = NOW + timedelta(hours=3)
+    more = [
+        f"reading,device=s1,home=home-x,room=living-room temperature_c=20.5,humidity_pct=72.0 "
+        f"{int((NOW + timedelta(minutes=m)).timestamp() * 1000)}"
+        for m in range(0, 180, 15)
+    ]
+    # A late reading for an hour processed in the first cycle (within the rewind window).
+    late_hour = NOW - timedelta(hours=5)
+    late = (
+        "reading,device=s1,home=home-x,room=living-room temperature_c=20.5,humidity_pct=90.0 "
+        f"{int(late_hour.replace(minute=50).timestamp() * 1000)}"
+    )
+    influx_db.write("\n".join([*more, late]))
+    cycle(sqlite_engine, influx_db, later)
+    rows = influx_db.rows(
+        'SELECT "hours_rh70_7d" FROM "risk" WHERE time >= '
+        f"'{(NOW - timedelta(hours=6)).isoformat()}'"
+    )
+    counts = [row["hours_rh70_7d"] for row in rows]
+    # Hour of the late reading: mean of 50,50,50,90 = 60 % → no change; new hours at 72 %.
+    assert counts[-3:] == [1, 2, 3]
+    with Session(sqlite_engine) as session:
+        state = session.scalars(select(RoomAssessmentState)).one()
+        assert state.last_hour == datetime(2026, 1, 20, 14, tzinfo=UTC)
+        assert not math.isnan(state.mould_index)

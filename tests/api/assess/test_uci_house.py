@@ -1,0 +1,97 @@
+"""The real UCI house (Mons, 2016): showers alone raise no damp alert; the north-wall outdoor
+probe (T6/RH_6) gives the outdoor temperature and is never judged as a room."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dampwatch.influx import InfluxQL, make_writer
+from dampwatch_api.alerts.models import Alert
+from dampwatch_api.assess.cycle import run_cycle
+from dampwatch_api.assess.settings import AssessSettings
+from tests.support import InfluxDatabase
+
+DATA = Path("/work/shared/data/uci_appliances_energy/energydata_complete.csv.gz")
+ROOMS = {
+    "1": "kitchen",
+    "2": "living-room",
+    "3": "laundry",
+    "4": "office",
+    "5": "bathroom",
+    "6": "outdoor",
+    "7": "ironing-room",
+    "8": "bedroom-2",
+    "9": "bedroom-1",
+}
+DAYS = 35
+FIRST = datetime(2016, 1, 12, tzinfo=UTC)
+
+
+def uci_lines() -> list[str]:
+    lines = []
+    end = FIRST + timedelta(days=DAYS)
+    with gzip.open(DATA, "rt", newline="") as handle:
+        for row in csv.DictReader(handle):
+            at = datetime.fromisoformat(row["date"]).replace(tzinfo=UTC)
+            if not FIRST <= at < end:
+                continue
+            ms = int(at.timestamp() * 1000)
+            for number, room in ROOMS.items():
+                temperature = float(row[f"T{number}"].strip())
+                humidity = float(row[f"RH_{number}"].strip())
+                lines.append(
+                    f"reading,device=uci-{number},home=uci-mons,room={room} "
+                    f"temperature_c={temperature},humidity_pct={humidity} {ms}"
+                )
+    return lines
+
+
+@pytest.mark.servers
+@pytest.mark.slow
+def test_uci_house_shower_peaks_raise_no_damp_alert(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    if not DATA.exists():
+        pytest.skip(f"{DATA} is not present")
+    lines = uci_lines()
+    for start in range(0, len(lines), 20_000):
+        influx_db.write("\n".join(lines[start : start + 20_000]))
+    peaks = influx_db.rows('SELECT max("humidity_pct") FROM "reading" WHERE room = \'bathroom\'')[
+        0
+    ]["max"]
+    assert peaks > 85  # the shower peaks are in the data
+    settings = AssessSettings(
+        influx_url=influx_db.url,
+        influx_api="v1",
+        influx_database=influx_db.database,
+        assess_backfill_days=DAYS,
+    )
+    influx, writer = InfluxQL(settings), make_writer(settings)
+    with sessionmaker(bind=sqlite_engine)() as session:
+        run_cycle(session, influx, writer, settings, now=FIRST + timedelta(days=DAYS))
+        session.commit()
+    influx.close()
+    writer.close()
+    with Session(sqlite_engine) as session:
+        alerts = session.scalars(select(Alert)).all()
+        damp = [a for a in alerts if a.kind in ("mould_risk", "condensation_risk")]
+        assert damp == [], [a.evidence["text"] for a in damp]
+        assert [(a.room, a.kind) for a in alerts if a.room == "outdoor"] == []
+    judged = influx_db.rows('SELECT count("score") FROM "risk" GROUP BY "room"')
+    rooms = {row["room"] for row in judged}
+    assert "outdoor" not in rooms
+    assert rooms == set(ROOMS.values()) - {"outdoor"}
+    # The bathroom's wall was estimated from the outdoor probe's temperature.
+    bathroom = influx_db.rows(
+        'SELECT max("surface_rh_pct"), last("hours_surface80_7d"), max("mould_index") '
+        "FROM \"risk\" WHERE room = 'bathroom'"
+    )[0]
+    assert bathroom["max"] > 80  # the peaks reach the wall
+    assert bathroom["max_1"] < 1.0  # but never long enough for the mould model

@@ -1,0 +1,80 @@
+"""The alert workflow through the API, and the board's ranking and scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dampwatch_api.alerts.models import Alert
+from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
+
+
+def add_alert(api: Api, home_id: str, severity: str, days_open: int, text: str) -> int:
+    """Store an open alert as the assessment job would."""
+    context = api.client.app.state.context  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with context.sessions() as session:
+        alert = Alert(
+            home_id=home_id,
+            room="bathroom",
+            kind="mould_risk",
+            severity=severity,
+            status="open",
+            opened_at=now - timedelta(days=days_open),
+            condition_since=now - timedelta(days=days_open),
+            last_seen_at=now,
+            due_by=now + timedelta(days=10 - days_open),
+            evidence={"text": text},
+        )
+        session.add(alert)
+        session.commit()
+        return alert.id
+
+
+def test_officer_works_an_alert_with_an_audit_trail(api: Api) -> None:
+    alert_id = add_alert(api, HOME_NORTH, "high", 2, "mould index 3.2 on the north wall")
+    base = f"/v1/alerts/{alert_id}"
+    assert (
+        api.call("POST", f"{base}/acknowledge", "officer-north").json()["status"] == "acknowledged"
+    )
+    assigned = api.call("POST", f"{base}/assign", "officer-north", json={"assignee": "surveyor-1"})
+    assert assigned.json()["assigned_to"] == "surveyor-1"
+    assert (
+        api.call(
+            "POST", f"{base}/notes", "officer-north", json={"text": "visit booked"}
+        ).status_code
+        == 201
+    )
+    assert api.call("POST", f"{base}/acknowledge", "tenant-north").status_code == 403
+    resolved = api.call(
+        "POST", f"{base}/resolve", "officer-north", json={"reason": "extractor fan fitted"}
+    )
+    assert resolved.json()["status"] == "resolved"
+    again = api.call("POST", f"{base}/resolve", "officer-north", json={"reason": "twice"})
+    assert again.status_code == 409 and "resolved" in again.json()["detail"]
+    trail = api.call("GET", f"{base}/events", "tenant-north").json()
+    assert [event["action"] for event in trail] == ["acknowledged", "assigned", "note", "resolved"]
+    assert {event["actor"] for event in trail} == {"officer-north"}
+    listed = api.call("GET", "/v1/alerts?status=resolved", "officer-north")
+    assert [a["id"] for a in listed.json()] == [alert_id] and listed.headers["X-Total-Count"] == "1"
+    assert api.call("GET", "/v1/alerts?status=resolved", "officer-south").json() == []
+
+
+def test_board_ranks_homes_and_scopes_them(api: Api) -> None:
+    add_alert(api, HOME_NORTH, "low", 1, "damp corner")
+    add_alert(api, HOME_SOUTH, "emergency", 12, "black mould over the cot")
+    response = api.call("GET", "/v1/board", "admin")
+    assert response.status_code == 200, response.text
+    board = response.json()
+    assert [row["home_id"] for row in board] == [HOME_SOUTH, HOME_NORTH]
+    top = board[0]
+    assert top["overdue"] is True and top["due_by"] is not None
+    assert "black mould over the cot" in top["top_reasons"][0]
+    assert [row["home_id"] for row in api.call("GET", "/v1/board", "officer-north").json()] == [
+        HOME_NORTH
+    ]
+    assert [row["home_id"] for row in api.call("GET", "/v1/board", "tenant-south").json()] == [
+        HOME_SOUTH
+    ]
+    # A change made by the assessment job (another process) shows without a restart.
+    add_alert(api, "unknown-home", "emergency", 3, "not in the registry")
+    assert len(api.call("GET", "/v1/board", "admin").json()) == 2

@@ -1,0 +1,149 @@
+"""The pure assessment models: surface estimate, indicators, rules, device health, priority."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from dampwatch import mould
+from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D
+from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
+from dampwatch.assessment.frame import RoomFrame, hour_index
+from dampwatch.assessment.indicators import MouldGrid, assess_rooms, run_mould
+from dampwatch.assessment.kinds import AlertKind, Severity
+from dampwatch.assessment.priority import OpenAlertView, home_priority
+from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, room_verdicts
+from dampwatch.assessment.surface import (
+    SurfaceSource,
+    surface_rh,
+    surface_rh_scalar,
+    surface_temperature,
+)
+from dampwatch.assessment.timeline import Episode, episodes
+
+START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # a Monday, GMT
+
+
+def frame_of(temperature: np.ndarray, humidity: np.ndarray, room: str = "bedroom-1") -> RoomFrame:
+    frame = RoomFrame.empty(["h"], [room], START, temperature.size)
+    frame.temperature_c = temperature.reshape(1, -1).astype(float)
+    frame.humidity_pct = humidity.reshape(1, -1).astype(float)
+    return frame
+
+
+def verdicts_of(frame: RoomFrame) -> dict[AlertKind, np.ndarray]:
+    ind = assess_rooms(
+        frame, np.zeros((1, HOURS_30D), np.uint16), MouldGrid.zeros(1), DEFAULT_CONFIG
+    )
+    found = room_verdicts(frame, ind, np.zeros(1, bool), DEFAULT_CONFIG)
+    return {kind: grid.verdict[0] for kind, grid in found.items()}
+
+
+def test_surface_prefers_probe_then_temperature_factor_then_margin() -> None:
+    air = np.array([20.0, 20.0, 20.0, np.nan])
+    outdoor = np.array([0.0, 0.0, np.nan, 0.0])
+    probe = np.array([12.0, np.nan, np.nan, np.nan])
+    surface, source = surface_temperature(air, outdoor, probe, DEFAULT_CONFIG)
+    # 0 + 0.75·(20 - 0) = 15 °C (BRE IP1/06); room air less 3 K without outdoor data.
+    assert surface[:3].tolist() == [12.0, 15.0, 17.0]
+    assert source.tolist() == [
+        SurfaceSource.WALL_PROBE,
+        SurfaceSource.TEMPERATURE_FACTOR,
+        SurfaceSource.AIR_MARGIN,
+        SurfaceSource.NONE,
+    ]
+
+
+def test_surface_rh_matches_the_core_psychrometrics() -> None:
+    # 20 °C / 60 % air at a 15 °C wall: 60 · e_s(20)/e_s(15) = 60 · 23.37/17.04 ≈ 82.3 %.
+    vector = surface_rh(np.array([20.0]), np.array([60.0]), np.array([15.0]))[0]
+    assert vector == pytest.approx(surface_rh_scalar(20.0, 60.0, 15.0))
+    assert vector == pytest.approx(82.3, abs=0.1)
+    assert surface_rh(np.array([20.0]), np.array([90.0]), np.array([10.0]))[0] == 100.0
+
+
+def test_vectorised_mould_equals_the_scalar_model() -> None:
+    rng = np.random.default_rng(1)
+    temperature = rng.uniform(5, 25, (3, 400))
+    humidity = rng.uniform(70, 100, (3, 400))
+    humidity[1, 100:200] = np.nan
+    index, _dry = run_mould(temperature, humidity, MouldGrid.zeros(3))
+    for row in range(3):
+        scalar = mould.run(zip(temperature[row], humidity[row], strict=True))
+        assert index[row] == pytest.approx(scalar, abs=1e-9)
+
+
+def test_shower_peaks_never_raise_but_damp_days_do() -> None:
+    hours = 24 * 14
+    temperature = np.full(hours, 20.0) + 0.1 * np.sin(np.arange(hours))
+    showers = np.where(np.arange(hours) % 24 == 7, 97.0, 55.0)
+    shower_verdicts = verdicts_of(frame_of(temperature, showers, "bathroom"))
+    assert not (shower_verdicts[AlertKind.CONDENSATION_RISK] == RAISE).any()
+    assert not (shower_verdicts[AlertKind.MOULD_RISK] == RAISE).any()
+    damp = np.where(np.arange(hours) < 72, 50.0, 78.0)  # onset at hour 72
+    damp_verdicts = verdicts_of(frame_of(temperature, damp))[AlertKind.CONDENSATION_RISK]
+    first = int(np.flatnonzero(damp_verdicts == RAISE)[0])
+    assert first - 72 + 1 == 48  # 48 hours at ≥ 80 % at the wall, room air ≥ 70 %
+
+
+def test_cold_counts_occupied_hours_only() -> None:
+    hours = 24 * 10
+    local = np.arange(hours) % 24
+    # Heated 07:00–23:00, cold at night: not a cold home.
+    night_cold = np.where((local >= 7) & (local < 23), 20.0, 12.0)
+    humidity = np.full(hours, 50.0)
+    assert not (verdicts_of(frame_of(night_cold, humidity))[AlertKind.COLD_HOME] == RAISE).any()
+    always_cold = np.full(hours, 15.0) + 0.05 * np.sin(np.arange(hours))
+    cold = verdicts_of(frame_of(always_cold, humidity))[AlertKind.COLD_HOME]
+    assert cold[-1] == RAISE
+
+
+def test_tm59_bedroom_night_rule() -> None:
+    hours = 24 * 20
+    local = np.arange(hours) % 24
+    hot_nights = np.where((local >= 22) | (local < 7), 27.0, 24.0)
+    humidity = np.full(hours, 50.0)
+    bedroom = verdicts_of(frame_of(hot_nights, humidity, "bedroom-2"))[AlertKind.OVERHEATING]
+    # 9 hot night hours a night: the 33-hour allowance is used up on the 4th night.
+    assert int(np.flatnonzero(bedroom == RAISE)[0]) < 24 * 4
+    living = verdicts_of(frame_of(hot_nights, humidity, "living-room"))[AlertKind.OVERHEATING]
+    assert not (living == RAISE).any()
+
+
+def test_episodes_follow_the_hold_off_without_flapping() -> None:
+    grid = np.array([[HOLD, RAISE, CLEAR, CLEAR, RAISE, CLEAR, HOLD, CLEAR, CLEAR, CLEAR]], np.int8)
+    assert episodes(grid, hold_off_h=2) == [Episode(0, 1, 9)]
+
+
+def test_device_offline_after_25_hours_and_stuck_after_24_identical_hours() -> None:
+    hours = 60
+    frame = DeviceFrame.empty(["h", "h"], ["quiet", "stuck"], ["living-room"] * 2, START, hours)
+    frame.count[0, :10] = 12
+    frame.temperature_c[0, :10] = 20 + np.arange(10) * 0.01
+    frame.humidity_pct[0, :10] = 50
+    frame.count[1] = 12
+    frame.temperature_c[1] = 20.5
+    frame.humidity_pct[1] = 48.0
+    health = device_health(frame, DeviceStart.unknown(2, 25.0), np.zeros(2), DEFAULT_CONFIG)
+    offline = health.verdicts[AlertKind.DEVICE_OFFLINE].verdict[0]
+    # Last data in hour 9; silent for more than 25 hours at the end of hour 35.
+    assert int(np.flatnonzero(offline == RAISE)[0]) == 35
+    fault = health.verdicts[AlertKind.SENSOR_FAULT].verdict[1]
+    assert int(np.flatnonzero(fault == RAISE)[0]) == 23
+
+
+def test_priority_ranks_severity_then_duration_then_vulnerability() -> None:
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    emergency = OpenAlertView(AlertKind.MOULD_RISK, Severity.EMERGENCY, now, False)
+    old_damp = OpenAlertView(
+        AlertKind.CONDENSATION_RISK, Severity.HIGH, now - timedelta(days=10), False
+    )
+    new_damp = OpenAlertView(AlertKind.CONDENSATION_RISK, Severity.HIGH, now, False)
+    offline = OpenAlertView(AlertKind.DEVICE_OFFLINE, Severity.MEDIUM, now, False)
+    assert home_priority([emergency], [], now) > home_priority([old_damp], [], now)
+    assert home_priority([old_damp], [], now) > home_priority([new_damp], [], now)
+    assert home_priority([new_damp], ["child_under_5"], now) > home_priority([new_damp], [], now)
+    assert home_priority([offline, offline, offline], [], now) < home_priority([new_damp], [], now)
+    assert home_priority([], ["over_65"], now) == 0.0
