@@ -43,7 +43,7 @@ STATE_FILE = "state.json"
 PortMode = Literal["settings", "auto"]
 # Where each component answers once it serves: the port's role and the path to poll.
 READINESS_PATHS: Mapping[str, tuple[str, str]] = {
-    "ingest": ("ingest_metrics", "/metrics"),
+    "ingest": ("ingest_metrics", "/ready"),
     "api": ("api", "/health"),
 }
 PORT_SETTINGS: Mapping[str, str] = {
@@ -255,7 +255,7 @@ class Stack:
             for name, url in list(pending.items()):
                 try:
                     with _OPENER.open(url, timeout=2) as response:
-                        if int(response.status) < 500:
+                        if int(response.status) == 200:
                             del pending[name]
                 except (OSError, urllib.error.URLError):
                     pass

@@ -19,8 +19,7 @@ _LOGGER = logging.getLogger("dampwatch.ingest")
 
 def run(settings: IngestSettings) -> None:
     """Run an ingest worker until SIGTERM or SIGINT, then drain its batch and exit."""
-    from prometheus_client import start_http_server  # noqa: PLC0415
-
+    from dampwatch_ingest.http import serve  # noqa: PLC0415
     from dampwatch_ingest.service import Ingest  # noqa: PLC0415
 
     ingest = Ingest(settings)
@@ -33,11 +32,14 @@ def run(settings: IngestSettings) -> None:
     signal.signal(signal.SIGINT, _stop)
     server = None
     if settings.ingest_metrics_port is not None:
-        server, _thread = start_http_server(
-            settings.ingest_metrics_port, settings.ingest_metrics_host, ingest.metrics.registry
+        server = serve(
+            settings.ingest_metrics_host,
+            settings.ingest_metrics_port,
+            ingest.metrics.registry,
+            ingest.ready,
         )
         _LOGGER.info(
-            "metrics on http://%s:%d/metrics",
+            "metrics on http://%s:%d/metrics, readiness on /ready",
             settings.ingest_metrics_host,
             server.server_address[1],
         )

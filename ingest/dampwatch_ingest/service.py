@@ -57,6 +57,10 @@ class Ingest:
         self._stopping = threading.Event()
         self._abandon = threading.Event()
 
+    def ready(self) -> bool:
+        """True once the store process runs and the broker has acknowledged the subscriptions."""
+        return self.store.pid is not None and self.consumer.wait_connected(0)
+
     def stop(self) -> None:
         """Stop taking messages, store and acknowledge what is batched, then return from run().
 

@@ -73,7 +73,9 @@ def settings_variables() -> set[str]:
         except ModuleNotFoundError:
             continue
         for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
-            importlib.import_module(module.name)
+            # migration scripts run only inside Alembic, and hold no settings
+            if ".migrations" not in module.name:
+                importlib.import_module(module.name)
     names: set[str] = set()
     pending: list[type[BaseSettings]] = [BaseSettings]
     while pending:

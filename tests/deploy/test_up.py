@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,33 @@ class UpProcess:
         return self.process.wait(60)
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        """Stop `up` cleanly if it still runs; a failed test must not leave its servers behind."""
+        if self.process.poll() is not None:
+            return
+        children = self.state().get("children", {})
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+            for pid in children.values():  # started by this test's `up`, which could not
+                if process_is_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+    def wait_ready(self, role: str, path: str, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        def answers() -> bool:
+            assert self.process.poll() is None, f"up exited early:\n{self.output()}"
+            port = self.state().get("ports", {}).get(role)
+            if port is None:
+                return False
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as reply:
+                    return bool(reply.status == 200)
+            except OSError:
+                return False
+
+        wait_until(answers, timeout, f"{path} on the {role} port of dampwatch up")
 
 
 def _stored_temperatures(influx_url: str) -> list[float]:
@@ -94,7 +119,7 @@ def test_up_runs_restarts_stops_and_reuses_its_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     up = UpProcess(data_dir, "--ports", "auto", "--components", "ingest")
     try:
-        up.wait_for("metrics on http://")
+        up.wait_ready("ingest_metrics", "/ready")
         state = up.state()
         ports = state["ports"]
         influx_url = f"http://127.0.0.1:{ports['influx']}"
@@ -155,7 +180,7 @@ def test_up_stops_servers_an_earlier_killed_up_left_behind(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     up = UpProcess(data_dir, "--ports", "auto", "--components", "ingest")
     try:
-        up.wait_for("metrics on http://")
+        up.wait_ready("ingest_metrics", "/ready")
         children = dict(up.state()["children"])
         up.process.kill()  # no chance to stop anything
         up.process.wait(10)
