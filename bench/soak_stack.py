@@ -94,6 +94,37 @@ class GatewayNode:
         return Route(self.local.host, self.local.port)
 
 
+def ingest_env(
+    mqtt_port: int,
+    password: str,
+    influx_url: str,
+    database: str,
+    *,
+    share_group: str | None = SHARE_GROUP,
+) -> dict[str, str]:
+    """The environment of a `dampwatch ingest` worker on loopback servers (InfluxDB 1.x API)."""
+    group = {"DAMPWATCH_INGEST_SHARE_GROUP": share_group} if share_group else {}
+    return clean_env(
+        group
+        | {
+            "PYTHONUNBUFFERED": "1",
+            "DAMPWATCH_MQTT_HOST": "127.0.0.1",
+            "DAMPWATCH_MQTT_PORT": str(mqtt_port),
+            "DAMPWATCH_MQTT_USERNAME": INGEST_USER,
+            "DAMPWATCH_MQTT_PASSWORD": password,
+            "DAMPWATCH_INFLUX_URL": influx_url,
+            "DAMPWATCH_INFLUX_API": "v1",
+            "DAMPWATCH_INFLUX_DATABASE": database,
+            "DAMPWATCH_INGEST_METRICS_HOST": "127.0.0.1",
+            "DAMPWATCH_INGEST_RETRY_INITIAL_S": "0.2",
+            "DAMPWATCH_INGEST_RETRY_MAX_S": "2",
+            "DAMPWATCH_INGEST_STATS_INTERVAL_S": "2",
+            "DAMPWATCH_INGEST_LOG_INTERVAL_S": "10",
+            "DAMPWATCH_INGEST_SHUTDOWN_TIMEOUT_S": "10",
+        }
+    )
+
+
 def gateway_toml(
     *, home_id: str, devices: dict[str, str], uplink_port: int, password: str, local_port: int
 ) -> str:
@@ -211,25 +242,12 @@ class Stack:
 
     def _ingest_env(self) -> dict[str, str]:
         assert self.broker is not None and self.influx is not None
-        group = {"DAMPWATCH_INGEST_SHARE_GROUP": self.share_group} if self.share_group else {}
-        return clean_env(
-            group
-            | {
-                "PYTHONUNBUFFERED": "1",
-                "DAMPWATCH_MQTT_HOST": self.broker.host,
-                "DAMPWATCH_MQTT_PORT": str(self.broker.port),
-                "DAMPWATCH_MQTT_USERNAME": INGEST_USER,
-                "DAMPWATCH_MQTT_PASSWORD": self.passwords[INGEST_USER],
-                "DAMPWATCH_INFLUX_URL": self.influx.url,
-                "DAMPWATCH_INFLUX_API": "v1",
-                "DAMPWATCH_INFLUX_DATABASE": self.database,
-                "DAMPWATCH_INGEST_METRICS_HOST": "127.0.0.1",
-                "DAMPWATCH_INGEST_RETRY_INITIAL_S": "0.2",
-                "DAMPWATCH_INGEST_RETRY_MAX_S": "2",
-                "DAMPWATCH_INGEST_STATS_INTERVAL_S": "2",
-                "DAMPWATCH_INGEST_LOG_INTERVAL_S": "10",
-                "DAMPWATCH_INGEST_SHUTDOWN_TIMEOUT_S": "10",
-            }
+        return ingest_env(
+            self.broker.port,
+            self.passwords[INGEST_USER],
+            self.influx.url,
+            self.database,
+            share_group=self.share_group,
         )
 
     def _start_gateway(self, home_id: str) -> GatewayNode:
