@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway soak clean grafana
 
 setup: system-packages venv
 
@@ -57,6 +57,10 @@ bench-sim:
 # Gateway footprint: peak RSS, idle CPU and backlog flush vs a bare paho process (QUICK=1: short).
 bench-gateway:
 	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
+
+# Bounded soak under random faults (loopback only): MINUTES=3 make soak for a short run.
+soak:
+	$(BIN)/python -m bench.soak $(if $(MINUTES),--minutes $(MINUTES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
