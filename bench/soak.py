@@ -114,7 +114,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             monitor.start()
             fleet.start(duration_s)
             plan = _plan(options, stack, rng)
-            gap = max(5.0, (duration_s - 20) / (len(plan) + 1))
+            # the faults' own durations come out of the stream first, the rest spaces them
+            busy = sum(_lasts(options, name) for name, _ in plan)
+            gap = max(3.0, (duration_s - 20 - busy) / (len(plan) + 1))
             for name, action in plan:
                 time.sleep(max(0.0, rng.uniform(0.5, 1.0) * gap))
                 if monitor.elapsed() > duration_s - 10:
@@ -135,6 +137,13 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             )
             stack.stop()
     return _figures(options, len(cohort.devices), ledger, monitor, verdict)
+
+
+def _lasts(options: argparse.Namespace, name: str) -> float:
+    """About how long a planned fault keeps the stack disturbed, in seconds."""
+    if name.startswith("InfluxDB"):
+        return float(options.influx_outage_s)
+    return 3600 / options.speed if name.startswith("gateway") else 3.0
 
 
 def _settle(stack: Stack, ledger: Ledger) -> None:
