@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval soak clean grafana
 
 setup: system-packages venv
 
@@ -69,6 +69,10 @@ eval:
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:
 	$(BIN)/python -m bench.api_bench
+
+# Bounded soak under random faults (loopback only): MINUTES=3 make soak for a short run.
+soak:
+	$(BIN)/python -m bench.soak $(if $(MINUTES),--minutes $(MINUTES))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,158 @@
+"""The deployment's broker configuration (deploy/mosquitto/) on loopback ports, for tests and soak.
+
+The file is the one operators install, with only its paths and ports moved into a scratch
+directory: the ACL, the queue limits, the packet size limit and persistence are exactly what a
+deployment runs. Passwords are hashed by Mosquitto's own `mosquitto_passwd`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from dampwatch.servers import MosquittoServer, find_binary, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY_DIR = ROOT / "deploy" / "mosquitto"
+DEPLOY_CONF = DEPLOY_DIR / "mosquitto.conf"
+DEPLOY_ACL = DEPLOY_DIR / "acl"
+MAKE_CERTS = DEPLOY_DIR / "make-dev-certs.sh"
+INGEST_USER = "dampwatch-ingest"
+API_USER = "dampwatch-api"
+# Lines of the TLS listener block, dropped when the broker runs without certificates.
+_TLS_KEYS = ("certfile", "keyfile", "cafile", "tls_version")
+
+
+class BrokerSetupError(RuntimeError):
+    """A tool the broker configuration needs is missing or failed."""
+
+
+def write_password_file(path: Path, passwords: Mapping[str, str]) -> Path:
+    """A Mosquitto password file holding every user, hashed in one `mosquitto_passwd -U` run."""
+    tool = find_binary("mosquitto_passwd")
+    if tool is None:
+        raise BrokerSetupError("mosquitto_passwd is missing (apt-get install -y mosquitto)")
+    for user, password in passwords.items():
+        if ":" in user or "\n" in user + password:
+            raise BrokerSetupError(f"user {user!r} cannot go into a password file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{user}:{pw}\n" for user, pw in passwords.items()), encoding="utf-8")
+    path.chmod(0o600)
+    done = subprocess.run([tool, "-U", str(path)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BrokerSetupError(f"mosquitto_passwd -U failed: {done.stderr.strip()}")
+    return path
+
+
+def make_certificates(directory: Path, host: str = "localhost") -> Path:
+    """A private CA and a server certificate from deploy/mosquitto/make-dev-certs.sh."""
+    if find_binary("openssl") is None:
+        raise BrokerSetupError("openssl is missing (apt-get install -y openssl)")
+    done = subprocess.run(
+        ["sh", str(MAKE_CERTS), host, str(directory)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BrokerSetupError(f"make-dev-certs.sh failed: {done.stderr.strip()}")
+    return directory
+
+
+def deployed_config(
+    *,
+    port: int,
+    data_dir: Path,
+    password_file: Path,
+    acl_file: Path,
+    tls_port: int | None = None,
+    certs_dir: Path | None = None,
+    source: Path = DEPLOY_CONF,
+) -> str:
+    """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved."""
+    lines: list[str] = []
+    in_tls_block = False
+    for original in source.read_text(encoding="utf-8").splitlines():
+        words = original.split()
+        key = words[0] if words and not original.startswith("#") else ""
+        if key == "listener":
+            in_tls_block = len(words) == 2  # `listener 8883`: the device TLS listener
+            if not in_tls_block:
+                lines.append(f"listener {port} 127.0.0.1")
+            elif tls_port is not None:
+                lines.append(f"listener {tls_port} 127.0.0.1")
+            continue
+        if key in _TLS_KEYS and in_tls_block:
+            if tls_port is None or certs_dir is None:
+                continue
+            moved = {"tls_version": original}
+            lines.append(moved.get(key, f"{key} {certs_dir / Path(words[1]).name}"))
+            continue
+        replaced = {
+            "password_file": f"password_file {password_file}",
+            "acl_file": f"acl_file {acl_file}",
+            "persistence_location": f"persistence_location {data_dir}/",
+        }
+        lines.append(replaced.get(key, original))
+    # Line-buffered log with the `running` line that says every listener is bound.
+    lines += [f"log_dest file {data_dir / 'mosquitto.log'}", "log_type information"]
+    lines += ["connection_messages true"]
+    if os.geteuid() == 0:
+        lines.append("user root")  # as root Mosquitto would switch to a user without access
+    return "\n".join(lines) + "\n"
+
+
+class DeployedBroker(MosquittoServer):
+    """Mosquitto running deploy/mosquitto/mosquitto.conf and its ACL on loopback ports."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        passwords: Mapping[str, str],
+        *,
+        port: int | None = None,
+        tls: bool = False,
+        acl_source: Path = DEPLOY_ACL,
+    ) -> None:
+        super().__init__(data_dir, port)
+        self.passwords = dict(passwords)
+        self.tls_port = free_port() if tls else None
+        self.certs_dir = self.data_dir / "certs" if tls else None
+        self.password_path = self.data_dir / "passwd"
+        self.acl_path = self.data_dir / "acl"
+        self.acl_source = acl_source
+
+    @property
+    def ca_path(self) -> Path:
+        """The CA certificate clients verify the TLS listener with."""
+        if self.certs_dir is None:
+            raise BrokerSetupError("this broker has no TLS listener")
+        return self.certs_dir / "ca.crt"
+
+    def prepare(self) -> None:
+        """Write the password file, the ACL and (once) the certificates."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        write_password_file(self.password_path, self.passwords)
+        self.acl_path.write_text(self.acl_source.read_text(encoding="utf-8"), encoding="utf-8")
+        if self.certs_dir is not None and not (self.certs_dir / "server.crt").exists():
+            make_certificates(self.certs_dir)
+
+    def config_text(self) -> str:
+        """The deployment's configuration with this instance's ports and paths."""
+        return deployed_config(
+            port=self.port,
+            data_dir=self.data_dir,
+            password_file=self.password_path,
+            acl_file=self.acl_path,
+            tls_port=self.tls_port,
+            certs_dir=self.certs_dir,
+        )
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Prepare the files on first start, then start as any managed Mosquitto."""
+        if not self.password_path.exists():
+            self.prepare()
+        super().start(timeout)
+
+    def log_text(self) -> str:
+        """Everything the broker logged (across restarts)."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,1 @@
+"""End-to-end tests: the whole chain on real servers, under faults and attack."""
