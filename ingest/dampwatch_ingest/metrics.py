@@ -55,8 +55,8 @@ class CounterFunction(Collector):
 class SequenceTracker:
     """Counts readings missing from each device's `seq` counter, as this worker sees them.
 
-    With a shared subscription a device's messages are spread over several workers, so each
-    worker's count is an upper bound; the stored `seq` field gives the exact figure.
+    Only a worker outside a shared subscription sees every message of a device; in a group the
+    ingest leaves the count to the assessment, which reads the stored `seq` field.
     """
 
     def __init__(self, max_devices: int = MAX_TRACKED_DEVICES) -> None:

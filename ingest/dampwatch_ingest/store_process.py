@@ -155,12 +155,15 @@ class _Store:
 
     def _account(self, batch: Batch) -> None:
         metrics = self.metrics
+        # In a shared subscription each worker sees only some of a device's messages, so its
+        # view of the sequence would be all gaps; the assessment counts them from stored `seq`.
+        track_sequences = self.settings.ingest_share_group is None
         for decoded in batch.decoded:
             for reason, count in decoded.rejected.items():
                 metrics.rejected.labels(reason).inc(count)
             if decoded.withheld:
                 metrics.withheld.inc()
-            if decoded.seqs and decoded.device_key is not None:
+            if track_sequences and decoded.seqs and decoded.device_key is not None:
                 metrics.observe_sequences(decoded.device_key, decoded.seqs)
 
     def _record_rejection(self, rejection: Rejection, topic: str) -> str:
