@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 
 from bench.assess_hourly import hourly_readings
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D, AssessmentConfig
-from dampwatch.assessment.devices import DeviceStart, device_health
+from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
 from dampwatch.assessment.frame import hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.kinds import AlertKind
@@ -35,6 +36,7 @@ from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
 from dampwatch_api.assess.rooms import build_rooms
 from dampwatch_sim.cohort import CohortError, build_cohort
+from dampwatch_sim.payloads import reading_dicts
 
 GROUPS: dict[str, frozenset[AlertKind]] = {
     "damp/mould": frozenset({AlertKind.MOULD_RISK, AlertKind.CONDENSATION_RISK}),
@@ -59,8 +61,15 @@ class Flags:
     first: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def evaluate_flags(readings: HourlyReadings, config: AssessmentConfig) -> Flags:
-    """Run the rules over the whole period and collect what they would raise."""
+def evaluate_flags(
+    readings: HourlyReadings, config: AssessmentConfig, arrivals: DeviceFrame | None = None
+) -> Flags:
+    """Run the rules over the whole period and collect what they would raise.
+
+    `arrivals` counts messages by the hour they arrived: a device that was silent for a day and
+    then resent its buffer was offline while the job watched it, though the hindsight frame of
+    reading times shows a shorter gap. Offline is judged on it when given.
+    """
     frame = readings.frame
     rooms = build_rooms(readings, [], RegistryFacts())
     history = np.zeros((len(rooms.rooms), HOURS_30D), np.uint16)
@@ -81,7 +90,11 @@ def evaluate_flags(readings: HourlyReadings, config: AssessmentConfig) -> Flags:
             note(rooms.homes[episode.row], kind, episode.raised)
     start = DeviceStart.unknown(len(frame.devices), config.battery_offline_after_h)
     health = device_health(frame, start, np.zeros(len(frame.devices)), config)
-    for kind, grid in health.verdicts.items():
+    verdicts_of_devices = dict(health.verdicts)
+    if arrivals is not None:
+        live = device_health(arrivals, start, np.zeros(len(arrivals.devices)), config)
+        verdicts_of_devices[AlertKind.DEVICE_OFFLINE] = live.verdicts[AlertKind.DEVICE_OFFLINE]
+    for kind, grid in verdicts_of_devices.items():
         hours = int(hold_off(kind, config).total_seconds() // 3600)
         for episode in episodes(grid.verdict, hours):
             note(frame.homes[episode.row], kind, episode.raised)
@@ -177,10 +190,30 @@ def run(homes: int, days: int, seed: int, start: datetime) -> dict[str, Any]:
     began = time.monotonic()
     cohort = build_cohort(homes=homes, days=days, seed=seed, start=start)
     start_hour = hour_index(start)
-    batches = ((b.home_id, b.device_id, b.room, b.readings) for b in cohort.device_readings())
-    readings = hourly_readings(batches, start_hour, days * 24)
+    known = [(plan.home_id, plan.device_id, plan.room) for plan in cohort.devices]
+    arrivals = DeviceFrame.empty(
+        [k[0] for k in known], [k[1] for k in known], [k[2] for k in known], start_hour, days * 24
+    )
+    row_of = {(k[0], k[1]): row for row, k in enumerate(known)}
+
+    def batches() -> Iterator[tuple[str, str, str, list[dict[str, Any]]]]:
+        for _day, _frame, sent in cohort.days_sent():
+            for device_day in sent:
+                plan = device_day.plan
+                readings: list[dict[str, Any]] = []
+                row = row_of[plan.home_id, plan.device_id]
+                for message in device_day.messages:
+                    readings.extend(reading_dicts(message.readings))
+                    sent_hours = np.atleast_1d(message.send_s) // 3600 - start_hour
+                    hours = sent_hours.astype(np.int64)
+                    np.add.at(arrivals.count[row], hours[(hours >= 0) & (hours < days * 24)], 1.0)
+                if readings:
+                    yield plan.home_id, plan.device_id, plan.room, readings
+
+    readings = hourly_readings(batches(), start_hour, days * 24, known)
     simulated = time.monotonic() - began
-    results = score(evaluate_flags(readings, DEFAULT_CONFIG), cohort.truth, start_hour)
+    flags = evaluate_flags(readings, DEFAULT_CONFIG, arrivals)
+    results = score(flags, cohort.truth, start_hour)
     results["cohort"] = {"homes": homes, "days": days, "seed": seed, "start": start.isoformat()}
     results["seconds"] = {
         "simulate": round(simulated, 1),

@@ -55,10 +55,16 @@ def _extreme(
 
 
 def hourly_readings(
-    batches: Iterable[tuple[str, str, str, list[dict[str, Any]]]], start_hour: int, hours: int
+    batches: Iterable[tuple[str, str, str, list[dict[str, Any]]]],
+    start_hour: int,
+    hours: int,
+    known: Iterable[tuple[str, str, str]] = (),
 ) -> HourlyReadings:
-    """Aggregate (home, device, room, contract readings) batches into the job's hourly frame."""
-    series: dict[tuple[str, str, str], _Series] = {}
+    """Aggregate (home, device, room, contract readings) batches into the job's hourly frame.
+
+    `known` devices (the registry's) get a row even when they sent nothing, as in the job.
+    """
+    series: dict[tuple[str, str, str], _Series] = {key: _Series() for key in known}
     for home, device, room, readings in batches:
         entry = series.setdefault((home, device, room), _Series())
         entry.ts.append(_column(readings, "ts"))
@@ -72,6 +78,8 @@ def hourly_readings(
     co2 = np.full(frame.count.shape, np.nan)
     for row, key in enumerate(keys):
         entry = series[key]
+        if not entry.ts:
+            continue
         ts = np.concatenate(entry.ts)
         # The last write of a timestamp wins, as in InfluxDB.
         _, last = np.unique(ts[::-1], return_index=True)
