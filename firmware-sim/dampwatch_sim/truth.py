@@ -74,14 +74,19 @@ def physical_conditions(
     awake = hourly.stacked("awake_home")
     local_hour = hourly.stacked("local_hour")
     surface_days = (surface >= SURFACE_RH_LIMIT).sum(axis=1) >= SURFACE_HOURS_PER_DAY
-    humid_days = (humidity >= ROOM_RH_LIMIT).sum(axis=1) >= ROOM_RH_HOURS_PER_DAY
+    humid_at_cold_wall = (humidity >= ROOM_RH_LIMIT) & (surface >= SURFACE_RH_LIMIT)
+    humid_days = humid_at_cold_wall.sum(axis=1) >= ROOM_RH_HOURS_PER_DAY
     result: dict[str, list[Condition]] = {}
     for home in homes:
         found: list[Condition] = []
         for name, room in zip(home.rooms, home.room_index, strict=True):
             for kind, flags, detail in (
                 (MOULD_RISK, surface_days[:, room], "wall-surface RH >= 80 % for >= 12 h a day"),
-                (CONDENSATION_RISK, humid_days[:, room], "room RH >= 70 % for >= 6 h a day"),
+                (
+                    CONDENSATION_RISK,
+                    humid_days[:, room],
+                    "room RH >= 70 % at a wall surface RH >= 80 % for >= 6 h a day",
+                ),
             ):
                 first = _first_run(flags, RUN_DAYS)
                 if first is not None:

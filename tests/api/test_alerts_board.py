@@ -78,3 +78,12 @@ def test_board_ranks_homes_and_scopes_them(api: Api) -> None:
     # A change made by the assessment job (another process) shows without a restart.
     add_alert(api, "unknown-home", "emergency", 3, "not in the registry")
     assert len(api.call("GET", "/v1/board", "admin").json()) == 2
+
+
+def test_board_keeps_an_alert_of_unknown_severity(api: Api) -> None:
+    add_alert(api, HOME_NORTH, "catastrophic", 1, "written by a newer version")
+    add_alert(api, HOME_SOUTH, "low", 1, "damp corner")
+    response = api.call("GET", "/v1/board", "admin")
+    assert response.status_code == 200, response.text
+    # Ranked as high: above the low alert, not hidden and not an error.
+    assert [row["home_id"] for row in response.json()] == [HOME_NORTH, HOME_SOUTH]

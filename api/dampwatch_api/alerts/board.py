@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from dampwatch_api.alerts.raising import open_alerts
 from dampwatch_api.alerts.service import is_overdue
 
 TOP_REASONS = 3
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,19 @@ class BoardRow:
     vulnerability_flags: list[str]
 
 
+def _severity(alert: Alert) -> Severity:
+    """The stored severity; a value this version does not know ranks as high, never hidden."""
+    try:
+        return Severity(alert.severity)
+    except ValueError:
+        log.warning("alert %s has an unknown severity %r; ranked as high", alert.id, alert.severity)
+        return Severity.HIGH
+
+
 def _view(alert: Alert, now: datetime) -> OpenAlertView:
     return OpenAlertView(
         kind=AlertKind(alert.kind),
-        severity=Severity(alert.severity),
+        severity=_severity(alert),
         condition_since=alert.condition_since,
         overdue=is_overdue(alert, now),
     )

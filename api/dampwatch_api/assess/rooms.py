@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, is_bedroom
+from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, cold_rooms, is_bedroom
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
 
@@ -58,6 +58,7 @@ def build_rooms(
         ],
         dtype=np.bool_,
     )
+    result.cold_judged = cold_rooms(homes, rooms, [facts.room_kinds.get(key) for key in keys])
     size = len(keys)
     result.temperature_c = _group_mean(frame.temperature_c, device_room, size)
     result.humidity_pct = _group_mean(frame.humidity_pct, device_room, size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,7 @@ class RoomFrame:
     homes: list[str]
     rooms: list[str]
     bedroom: BoolArray  # (R,) judged by TM59's bedroom rule
+    cold_judged: BoolArray  # (R,) judged for a cold home (see cold_rooms)
     start_hour: int  # epoch hour of column 0
     temperature_c: FloatArray  # (R, H)
     humidity_pct: FloatArray
@@ -73,8 +75,9 @@ class RoomFrame:
         """A frame of these rooms with no data yet."""
         count = len(rooms)
         bedroom = np.array([is_bedroom(room) for room in rooms], dtype=np.bool_)
+        cold = cold_rooms(list(homes), list(rooms))
         grids = [nan_grid(count, hours) for _ in range(5)]
-        return cls(list(homes), list(rooms), bedroom, start_hour, *grids)
+        return cls(list(homes), list(rooms), bedroom, cold, start_hour, *grids)
 
     def take(self, rows: slice) -> RoomFrame:
         """The rooms of `rows` only (a chunk)."""
@@ -82,6 +85,7 @@ class RoomFrame:
             self.homes[rows],
             self.rooms[rows],
             self.bedroom[rows],
+            self.cold_judged[rows],
             self.start_hour,
             self.temperature_c[rows],
             self.humidity_pct[rows],
@@ -96,3 +100,46 @@ def is_bedroom(room: str, kind: str | None = None) -> bool:
     if kind is not None:
         return kind == "bedroom"
     return "bedroom" in room.lower()
+
+
+LIVING_WORDS: Final = ("living", "lounge", "sitting")
+WET_ROOM_KINDS: Final = frozenset({"bathroom", "kitchen"})
+WET_ROOM_WORDS: Final = ("bathroom", "kitchen", "shower", "toilet", "wc", "utility")
+
+
+def is_living(room: str, kind: str | None = None) -> bool:
+    """A living room by the registry's kind, else by its slug (`living-room`, `lounge`)."""
+    if kind is not None:
+        return kind == "living"
+    return any(word in room.lower() for word in LIVING_WORDS)
+
+
+def _is_wet(room: str, kind: str | None) -> bool:
+    if kind is not None:
+        return kind in WET_ROOM_KINDS
+    return any(word in room.lower() for word in WET_ROOM_WORDS)
+
+
+def cold_rooms(
+    homes: list[str], rooms: list[str], kinds: list[str | None] | None = None
+) -> BoolArray:
+    """Rooms judged for a cold home: the living room, or every dry room of a home without one.
+
+    A cold home is judged where the household spends its waking hours (HHSRS excess cold, WHO
+    2018's 18 °C for occupied rooms). Bathrooms and kitchens are heated briefly and bedrooms are
+    often kept cooler by choice (PHE Cold Weather Plan: 18 °C bedrooms, 21 °C living rooms), so a
+    cool bedroom beside a warm living room is not a cold home.
+    """
+    room_kinds = kinds if kinds is not None else [None] * len(rooms)
+    living = np.array(
+        [is_living(room, kind) for room, kind in zip(rooms, room_kinds, strict=True)], np.bool_
+    )
+    with_living = {home for home, flag in zip(homes, living, strict=True) if flag}
+    dry = np.array(
+        [
+            home not in with_living and not _is_wet(room, kind)
+            for home, room, kind in zip(homes, rooms, room_kinds, strict=True)
+        ],
+        np.bool_,
+    )
+    return living | dry

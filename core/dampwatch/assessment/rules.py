@@ -81,6 +81,7 @@ def room_verdicts(
     share16 = c["hours_below_16c_7d"] / np.maximum(occupied, 1)
     hot = c["hot_night_hours_30d"]
     bedroom = np.broadcast_to(frame.bedroom[:, None], index.shape)
+    cold_room = np.broadcast_to(frame.cold_judged[:, None], index.shape)
     return {
         AlertKind.MOULD_RISK: KindVerdicts(
             _grid(index >= config.mould_raise_index, index < config.mould_clear_index, enough),
@@ -105,8 +106,8 @@ def room_verdicts(
         ),
         AlertKind.COLD_HOME: KindVerdicts(
             _grid(
-                share18 >= config.cold_raise_share,
-                share18 <= config.cold_clear_share,
+                cold_room & (share18 >= config.cold_raise_share),
+                ~cold_room | (share18 <= config.cold_clear_share),
                 enough & (occupied >= config.cold_min_observed_hours),
             ),
             _ranks((share16 >= config.cold_raise_share, Severity.HIGH), base=Severity.MEDIUM),

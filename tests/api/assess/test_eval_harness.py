@@ -1,69 +1,79 @@
-"""The evaluation harness on a small physically generated cohort, and its file input."""
+"""The evaluation harness on the simulator's cohort: its hourly aggregates agree with the job's
+InfluxQL read of the same readings in a real InfluxDB, and it scores against the truth."""
 
 from __future__ import annotations
 
-import csv
-import json
-from datetime import timedelta
-from pathlib import Path
+import time
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from bench import assess_eval
-from bench.cohort_gen import SAMPLES_PER_HOUR, generate
+from bench.assess_hourly import hourly_readings
 
-from dampwatch.assessment.config import DEFAULT_CONFIG
+from dampwatch.assessment.frame import hour_index
+from dampwatch.influx import InfluxQL, make_writer
+from dampwatch.lineprotocol import reading_line
+from dampwatch.readings import ValidReading, validate_reading
+from dampwatch_api.assess.reader import read_hourly
+from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_sim.cohort import build_cohort
+from tests.support import InfluxDatabase
+
+START = datetime(2024, 11, 4, tzinfo=UTC)
 
 
-def test_rules_find_the_planted_conditions_and_spare_healthy_homes() -> None:
-    cohort = generate(homes=20, days=40, seed=3)
-    frame = assess_eval.hourly_frame(cohort)
-    results = assess_eval.score(
-        assess_eval.evaluate_flags(frame, DEFAULT_CONFIG), cohort.truth, frame.start_hour
+@pytest.mark.servers
+@pytest.mark.slow
+def test_harness_aggregates_match_the_jobs_influxql_read(influx_db: InfluxDatabase) -> None:
+    cohort = build_cohort(homes=3, days=2, seed=11, start=START, mix="damp=0.5,faulty=0.5")
+    batches = [(b.home_id, b.device_id, b.room, b.readings) for b in cohort.device_readings()]
+    settings = AssessSettings(
+        influx_url=influx_db.url, influx_api="v1", influx_database=influx_db.database
     )
-    for group in ("damp", "cold", "device_offline"):
-        assert results["groups"][group]["recall"] == 1.0, group
-        assert results["groups"][group]["precision"] == 1.0, group
-    assert results["healthy_homes_with_hazard_alerts"] == 0
-    assert results["median_hours_to_flag_damp"] <= 72
-    assert assess_eval.passed(results)
+    writer = make_writer(settings)
+    now_s = time.time()
+    for home, device, room, readings in batches:
+        lines = []
+        for element in readings:
+            valid = validate_reading(element, now_s=now_s, retention_s=10 * 365 * 86400)
+            assert isinstance(valid, ValidReading), valid
+            lines.append(reading_line(valid, home, device, room))
+        writer.write(lines)
+    writer.close()
+    start_hour, hours = hour_index(START), 48
+    influx = InfluxQL(settings)
+    from_db = read_hourly(influx, start_hour, start_hour + hours, [])
+    influx.close()
+    harness = hourly_readings(batches, start_hour, hours)
+    assert sorted(from_db.index) == sorted(harness.index)
+    for key, row in harness.index.items():
+        other = from_db.index[key]
+        for name in ("count", "temperature_c", "humidity_pct", "battery_pct", "seq_min", "seq_max"):
+            np.testing.assert_allclose(
+                getattr(harness.frame, name)[row],
+                getattr(from_db.frame, name)[other],
+                rtol=1e-9,
+                atol=1e-9,
+                err_msg=f"{key} {name}",
+            )
+        np.testing.assert_allclose(harness.probe_c[row], from_db.probe_c[other], atol=1e-9)
+        np.testing.assert_allclose(harness.co2_ppm[row], from_db.co2_ppm[other], atol=1e-9)
 
 
-def test_a_cohort_read_from_files_scores_like_the_generated_one(tmp_path: Path) -> None:
-    cohort = generate(homes=5, days=30, seed=5)
-    readings, truth = tmp_path / "readings.csv", tmp_path / "truth.json"
-    truth.write_text(json.dumps(cohort.truth))
-    step = timedelta(minutes=60 // SAMPLES_PER_HOUR)
-    with readings.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["home", "device", "room", "ts", "temperature_c", "humidity_pct"])
-        for row in range(len(cohort.devices)):
-            for slot in range(0, cohort.samples):
-                t = cohort.temperature[row][slot]
-                if np.isfinite(t):
-                    at = (cohort.start + slot * step).isoformat()
-                    writer.writerow(
-                        [
-                            cohort.homes[row],
-                            cohort.devices[row],
-                            cohort.rooms[row],
-                            at,
-                            t,
-                            cohort.humidity[row][slot],
-                        ]
-                    )
-    loaded, loaded_truth = assess_eval.read_cohort(readings, truth)
-    direct = assess_eval.evaluate_flags(assess_eval.hourly_frame(cohort), DEFAULT_CONFIG)
-    from_files = assess_eval.evaluate_flags(assess_eval.hourly_frame(loaded), DEFAULT_CONFIG)
-    assert dict(from_files.kinds) == dict(direct.kinds)
-    assert loaded_truth == cohort.truth
+@pytest.mark.slow
+def test_harness_scores_a_small_cohort_against_its_truth() -> None:
+    results = assess_eval.run(12, 30, 5, START)
+    damp = results["groups"]["damp/mould"]
+    assert damp["actual"] > 0 and damp["flagged"] > 0
+    assert damp["precision"] is not None and damp["precision"] >= 0.8
+    assert results["median_hours_to_flag_damp"] is not None
+    assert "damp/mould" in assess_eval.report(results)
 
 
-def test_unreadable_files_exit_2_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = assess_eval.main(
-        ["--readings", str(tmp_path / "missing.csv"), "--truth", str(tmp_path / "t.json")]
-    )
-    assert code == 2
-    assert capsys.readouterr().err.startswith("assess_eval: cannot read the cohort")
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert assess_eval.main(["--start", "not-a-date"]) == 2
+    assert capsys.readouterr().err.startswith("assess_eval: ")
+    with pytest.raises(SystemExit) as stopped:
+        assess_eval.main(["--days", "3"])
+    assert stopped.value.code == 2
