@@ -117,16 +117,19 @@ class _Store:
             on_retry=self._on_retry,
         )
         self.stats = StatsReporter(settings, self.metrics, self.line_writer)
+        # one batch waits here while one is written and the next decoded
+        self.to_write: queue.Queue[tuple[int, Batch] | None] = queue.Queue(maxsize=1)
+        self.writer_done = threading.Event()
 
-    def store(
+    def decode(
         self,
         batch_id: int,
         topics: list[str],
         payloads: list[bytes],
         received_ns: int,
         quarantine: bool,
-    ) -> bool:
-        """Decode and write one batch, then report it; False if told to give up first."""
+    ) -> None:
+        """Decode one batch and queue it for the writer thread (waits while one is queued)."""
         self.metrics.received += len(topics)
         if quarantine:
             results = [
@@ -144,14 +147,42 @@ class _Store:
         for topic, decoded in zip(topics, results, strict=True):
             batch.add(decoded, topic)
         self._account(batch)
-        started = time.monotonic()
-        if not self.writer.write(batch, give_up=self.give_up):
-            return False
-        batch_s = time.monotonic() - started
-        self.metrics.acknowledged += len(topics)
-        self.stats.observe_lag((time.time_ns() - received_ns) / 1e9, batch_s)
-        self.connection.send(("done", batch_id, report_of(self.metrics, batch_s, len(batch.lines))))
-        return True
+        while not self.writer_done.is_set():
+            try:
+                self.to_write.put((batch_id, batch), timeout=IDLE_WAIT_S)
+                return
+            except queue.Full:
+                continue
+
+    def write_loop(self) -> None:
+        """The writer thread: write decoded batches in order, report each, write the stats.
+
+        It overlaps the HTTP round trip to InfluxDB with the decoding of the next batch, and
+        is the only thread that sends on the pipe once the process is ready.
+        """
+        try:
+            while True:
+                try:
+                    item = self.to_write.get(timeout=IDLE_WAIT_S)
+                except queue.Empty:
+                    self.stats.maybe_report(time.monotonic())
+                    continue
+                if item is None:
+                    return
+                batch_id, batch = item
+                started = time.monotonic()
+                if not self.writer.write(batch, give_up=self.give_up):
+                    return
+                batch_s = time.monotonic() - started
+                self.metrics.acknowledged += batch.messages
+                self.stats.observe_lag((time.time_ns() - batch.first_received_ns) / 1e9, batch_s)
+                report = report_of(self.metrics, batch_s, len(batch.lines))
+                self.connection.send(("done", batch_id, report))
+                self.stats.maybe_report(time.monotonic())
+        except (BrokenPipeError, EOFError, OSError):
+            self.give_up.set()  # the ingest is gone
+        finally:
+            self.writer_done.set()
 
     def _account(self, batch: Batch) -> None:
         metrics = self.metrics
@@ -207,24 +238,29 @@ def serve(connection: Connection, settings: IngestSettings, homes: dict[str, Hom
         target=_read_requests, args=(connection, requests, store.give_up), daemon=True
     )
     reader.start()
+    writer = threading.Thread(target=store.write_loop, name="store-writer", daemon=True)
+    writer.start()
     try:
-        while True:
+        while not store.writer_done.is_set():
             try:
                 request = requests.get(timeout=IDLE_WAIT_S)
             except queue.Empty:
-                store.stats.maybe_report(time.monotonic())
                 continue
             kind = request[0]
             if kind == "batch":
-                if not store.store(*request[1:]):
-                    return
+                store.decode(*request[1:])
             elif kind == "registry":
                 with contextlib.suppress(ValueError):  # the ingest has already logged it
                     store.registry.update(request[1], request[2])
             else:
-                return
-            store.stats.maybe_report(time.monotonic())
-    except (BrokenPipeError, EOFError):
-        return  # the ingest is gone
+                break
     finally:
+        # the writer finishes what is queued unless told to give up; then the process exits
+        while not store.writer_done.is_set():
+            try:
+                store.to_write.put(None, timeout=IDLE_WAIT_S)
+                break
+            except queue.Full:
+                continue
+        writer.join()
         store.line_writer.close()
