@@ -146,6 +146,19 @@ def ensure_retention(
     return RetentionState(raw_policy, changed)
 
 
+def backfill_hourly(
+    influx: InfluxQL, influx_settings: InfluxSettings, settings: RetentionSettings
+) -> None:
+    """Aggregate every stored hour into `reading_hourly` once (the query covers new hours)."""
+    database = influx_settings.influx_database
+    policies = _policies(influx, database)
+    raw_policy = influx_settings.influx_retention_policy or next(
+        (name for name, (_, is_default) in policies.items() if is_default), "autogen"
+    )
+    select = hourly_select(database, raw_policy, settings.hourly_retention_policy)
+    influx.query(select, database=database)
+
+
 def ensure_retention_logged(
     influx: InfluxQL, influx_settings: InfluxSettings, settings: RetentionSettings
 ) -> None:
