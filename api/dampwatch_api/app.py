@@ -21,14 +21,18 @@ from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
+from dampwatch_api.pages import install_pages
 from dampwatch_api.registry.models import Role, User
 from dampwatch_api.registry.publish import RegistryPublisher
+from dampwatch_api.report import route as report_route
+from dampwatch_api.retention import ensure_retention_logged
 from dampwatch_api.routes import (
     alerts,
     apikeys,
     auth,
     board,
     consent,
+    data_rights,
     devices,
     gateways,
     health,
@@ -40,7 +44,21 @@ from dampwatch_api.routes import (
 from dampwatch_api.settings import ApiAppSettings
 
 _LOGGER = logging.getLogger(__name__)
-ROUTERS = (auth, homes, rooms, devices, gateways, consent, readings, alerts, board, users, apikeys)
+ROUTERS = (
+    auth,
+    homes,
+    rooms,
+    devices,
+    gateways,
+    consent,
+    readings,
+    alerts,
+    board,
+    users,
+    apikeys,
+    data_rights,
+    report_route,
+)
 BROKER_CONNECT_WAIT_S = 3.0
 
 
@@ -115,6 +133,7 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_admin(context)
+        ensure_retention_logged(context.influx, context.settings, context.settings)
         if context.link is not None:
             context.link.on_connected.append(context.registry.publish_all)
             if context.dynsec is not None:
@@ -142,4 +161,5 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)
+    install_pages(app)
     return app

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from dampwatch.settings import ApiSettings, DatabaseSettings, InfluxSettings, MqttSettings
+from dampwatch_api.pages.settings import PageSettings
+from dampwatch_api.retention import RetentionSettings
 
 DEVELOPMENT_SECRET_KEY = "dampwatch-development-secret-key-do-not-use-in-production"  # noqa: S105
 DEVELOPMENT_ADMIN_PASSWORD = "admin"  # noqa: S105 - the development default production refuses
 MIN_SECRET_KEY_LENGTH = 32
 
 
-class ApiAppSettings(ApiSettings, DatabaseSettings, MqttSettings, InfluxSettings):
+class ApiAppSettings(
+    ApiSettings, DatabaseSettings, MqttSettings, InfluxSettings, PageSettings, RetentionSettings
+):
     """Everything `dampwatch api` reads from `DAMPWATCH_*` variables and `.env`."""
 
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)

@@ -15,7 +15,11 @@ from dampwatch_api.db.session import create_db_engine, normalise_url
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that declares tables, so autogenerate sees one complete metadata.
-MODEL_MODULES = ("dampwatch_api.registry.models", "dampwatch_api.alerts.models")
+MODEL_MODULES = (
+    "dampwatch_api.registry.models",
+    "dampwatch_api.alerts.models",
+    "dampwatch_api.erasure",
+)
 
 
 def load_models() -> None:

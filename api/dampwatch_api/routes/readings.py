@@ -16,6 +16,7 @@ from dampwatch.const import FIELD_DEW_POINT, MEASUREMENT_READING, TAG_HOME, TAG_
 from dampwatch.psychrometrics import dew_point_c
 from dampwatch_api.deps import ContextDep, HomeRead, SignedIn
 from dampwatch_api.policy import aggregated_only
+from dampwatch_api.routes.data_rights import require_consent
 
 router = APIRouter(prefix="/v1/homes/{home_id}/readings", tags=["readings"])
 
@@ -102,6 +103,7 @@ def _series(result: list[dict[str, Any]]) -> list[RoomSeries]:
 @router.get("/latest", response_model=ReadingsOut)
 def latest_readings(home: HomeRead, principal: SignedIn, context: ContextDep) -> ReadingsOut:
     """The newest values of each room (tenants: the newest hourly mean)."""
+    require_consent(home)
     where = f"{TAG_HOME} = {_quote(home.home_id)} AND time > now() - {LATEST_WINDOW}"
     if aggregated_only(principal):
         means = ", ".join(f"mean({name}) AS {name}" for name in FIELDS)
@@ -133,6 +135,7 @@ def reading_history(
     room: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")] = None,
 ) -> ReadingsOut:
     """Means over `every` between `start` (default a week ago) and `end` (default now)."""
+    require_consent(home)
     seconds = _seconds(every)
     if aggregated_only(principal) and seconds < TENANT_FINEST_S:
         seconds, every = TENANT_FINEST_S, "1h"

@@ -1,0 +1,152 @@
+"""Erasure of a home's personal data: its InfluxDB series and the tenants' details in SQL.
+
+Consent is withdrawn first, so the ingest stops storing before the series are dropped. What
+remains is the property (address, rooms, devices), the landlord's alert decisions without
+notes, and an `ErasureRecord` that names no tenant.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, cast
+
+import urllib3
+from sqlalchemy import CursorResult, Delete, String, delete, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from dampwatch.const import TAG_HOME
+from dampwatch.influx import InfluxQL, InfluxUnavailable
+from dampwatch.settings import InfluxSettings
+from dampwatch_api.alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertNote,
+    DeviceAssessmentState,
+    RoomAssessmentState,
+)
+from dampwatch_api.db.base import Base, utc_now
+from dampwatch_api.pages.queries import quote
+from dampwatch_api.registry.models import ApiKey, ConsentEvent, Home, Role, Tenant, User
+
+ERASED: Final = "erased"
+ERASURE_CONSENT_VERSION: Final = "erasure"
+
+
+class ErasureRecord(Base):
+    """That a home's personal data was erased, when and by whom (staff), and how much."""
+
+    __tablename__ = "erasure_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[str] = mapped_column(String(64), index=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utc_now)
+    erased_by: Mapped[str] = mapped_column(String(200))
+    tenancies: Mapped[int]
+    users_deleted: Mapped[int]
+    notes_deleted: Mapped[int]
+    influx: Mapped[str] = mapped_column(String(500))
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    """What one erasure did."""
+
+    record_id: int
+    tenancies: int
+    users_deleted: int
+    notes_deleted: int
+    influx: str
+
+
+def drop_series(influx: InfluxQL, settings: InfluxSettings, home_id: str) -> str:
+    """Remove every series tagged with the home from the database or bucket."""
+    if settings.influx_api == "v1":
+        influx.query(f"DROP SERIES WHERE {TAG_HOME} = {quote(home_id)}")
+        return f"dropped series where {TAG_HOME}={home_id}"
+    token = settings.influx_token.get_secret_value() if settings.influx_token else ""
+    body = {
+        "start": "1970-01-01T00:00:00Z",
+        "stop": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "predicate": f'{TAG_HOME}="{home_id}"',
+    }
+    url = f"{settings.influx_url.rstrip('/')}/api/v2/delete"
+    try:
+        response = urllib3.request(
+            "POST",
+            url,
+            fields=None,
+            body=json.dumps(body).encode(),
+            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+            timeout=settings.influx_timeout_s,
+        )
+    except urllib3.exceptions.HTTPError as error:
+        raise InfluxUnavailable(f"InfluxDB unreachable: {error}") from error
+    if response.status != 204:
+        raise InfluxUnavailable(f"InfluxDB delete answered {response.status}", response.status)
+    return f"deleted points where {TAG_HOME}={home_id} from bucket {settings.influx_bucket}"
+
+
+def _withdraw_and_scrub(session: Session, home: Home) -> int:
+    now = datetime.now(UTC)
+    tenants = list(session.scalars(select(Tenant).where(Tenant.home_pk == home.id)))
+    for tenant in tenants:
+        tenant.name, tenant.email, tenant.user_pk = ERASED, None, None
+        tenant.consent, tenant.consent_version, tenant.consent_at = (
+            False,
+            ERASURE_CONSENT_VERSION,
+            now,
+        )
+        for event in tenant.consent_events:
+            event.recorded_by = ERASED
+        tenant.consent_events.append(
+            ConsentEvent(
+                granted=False, version=ERASURE_CONSENT_VERSION, recorded_at=now, recorded_by=ERASED
+            )
+        )
+    return len(tenants)
+
+
+def _deleted(session: Session, statement: Delete) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount or 0)
+
+
+def erase_sql(session: Session, home: Home) -> tuple[int, int, int]:
+    """Scrub tenancies, delete tenant sign-ins, keys, notes and assessment state; no commit."""
+    tenancies = _withdraw_and_scrub(session, home)
+    users = _deleted(
+        session, delete(User).where(User.home_pk == home.id, User.role == Role.TENANT.value)
+    )
+    session.execute(delete(ApiKey).where(ApiKey.home_pk == home.id))
+    alert_ids = select(Alert.id).where(Alert.home_id == home.home_id)
+    notes = _deleted(session, delete(AlertNote).where(AlertNote.alert_id.in_(alert_ids)))
+    session.execute(
+        update(AlertEvent)
+        .where(AlertEvent.alert_id.in_(alert_ids), AlertEvent.action == "note")
+        .values(detail={})
+    )
+    session.execute(delete(RoomAssessmentState).where(RoomAssessmentState.home_id == home.home_id))
+    session.execute(
+        delete(DeviceAssessmentState).where(DeviceAssessmentState.home_id == home.home_id)
+    )
+    return tenancies, users, notes
+
+
+def record_erasure(
+    session: Session, home_id: str, erased_by: str, counts: tuple[int, int, int], influx: str
+) -> ErasureOutcome:
+    """Keep the audit record (no tenant names) and commit."""
+    tenancies, users, notes = counts
+    record = ErasureRecord(
+        home_id=home_id,
+        erased_by=erased_by,
+        tenancies=tenancies,
+        users_deleted=users,
+        notes_deleted=notes,
+        influx=influx[:500],
+    )
+    session.add(record)
+    session.commit()
+    return ErasureOutcome(record.id, tenancies, users, notes, influx)

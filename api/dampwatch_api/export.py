@@ -1,0 +1,221 @@
+"""Everything held about a home, for the tenant's right of access: JSON or a ZIP of CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dampwatch.const import (
+    MEASUREMENT_ALERT,
+    MEASUREMENT_DEVICE_HEALTH,
+    MEASUREMENT_HOME_RISK,
+    MEASUREMENT_READING,
+    MEASUREMENT_RISK,
+    TAG_HOME,
+)
+from dampwatch.influx import InfluxQL
+from dampwatch_api.alerts import service
+from dampwatch_api.alerts.models import Alert, AlertNote
+from dampwatch_api.pages.queries import quote
+from dampwatch_api.registry.models import Home
+from dampwatch_api.retention import MEASUREMENT_READING_HOURLY
+
+HOME_MEASUREMENTS: Final = (
+    MEASUREMENT_READING,
+    MEASUREMENT_READING_HOURLY,
+    MEASUREMENT_RISK,
+    MEASUREMENT_HOME_RISK,
+    MEASUREMENT_ALERT,
+    MEASUREMENT_DEVICE_HEALTH,
+)
+CHUNK: Final = timedelta(days=7)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _edge(influx: InfluxQL, measurement: str, home_id: str, order: str) -> int | None:
+    rows = influx.rows(
+        f'SELECT * FROM "{measurement}" WHERE {TAG_HOME} = {quote(home_id)} '  # noqa: S608
+        f"ORDER BY time {order} LIMIT 1"
+    )
+    return int(rows[0]["time"]) if rows else None
+
+
+def series_rows(influx: InfluxQL, measurement: str, home_id: str) -> Iterator[dict[str, Any]]:
+    """Every stored point of the home in one measurement, oldest first, a week at a time."""
+    first = _edge(influx, measurement, home_id, "ASC")
+    last = _edge(influx, measurement, home_id, "DESC")
+    if first is None or last is None:
+        return
+    step = int(CHUNK.total_seconds() * 1000)
+    for start in range(first, last + 1, step):
+        statement = (
+            f'SELECT * FROM "{measurement}" WHERE {TAG_HOME} = {quote(home_id)} '  # noqa: S608
+            f"AND time >= {start}ms AND time < {min(start + step, last + 1)}ms"
+        )
+        for row in influx.rows(statement):
+            row["time"] = datetime.fromtimestamp(row["time"] / 1000, UTC).isoformat()
+            yield {name: value for name, value in row.items() if value is not None}
+
+
+def registry_record(session: Session, home: Home) -> dict[str, Any]:
+    """The home's registry facts, tenancies with their consent history, alerts and notes."""
+    session.refresh(home)
+    alerts = list(session.scalars(select(Alert).where(Alert.home_id == home.home_id)))
+    notes = {
+        alert.id: list(session.scalars(select(AlertNote).where(AlertNote.alert_id == alert.id)))
+        for alert in alerts
+    }
+    return {
+        "home": {
+            "home_id": home.home_id,
+            "address": home.address,
+            "postcode": home.postcode,
+            "landlord_ref": home.landlord_ref,
+            "portfolio": home.portfolio,
+            "patch": home.patch,
+            "vulnerabilities": list(home.vulnerabilities or []),
+            "created_at": _iso(home.created_at),
+        },
+        "rooms": [
+            {"room_id": room.room_id, "name": room.name, "kind": room.kind} for room in home.rooms
+        ],
+        "devices": [
+            {
+                "device_id": device.device_id,
+                "device_type": device.device_type,
+                "room": device.room.room_id if device.room else None,
+                "installed_at": _iso(device.installed_at),
+                "removed_at": _iso(device.removed_at),
+            }
+            for device in home.devices
+        ],
+        "tenants": [
+            {
+                "tenant_id": tenant.id,
+                "name": tenant.name,
+                "email": tenant.email,
+                "consent": tenant.consent,
+                "consent_version": tenant.consent_version,
+                "consent_at": _iso(tenant.consent_at),
+                "consent_history": [
+                    {
+                        "granted": event.granted,
+                        "version": event.version,
+                        "recorded_at": _iso(event.recorded_at),
+                        "recorded_by": event.recorded_by,
+                    }
+                    for event in tenant.consent_events
+                ],
+            }
+            for tenant in home.tenants
+        ],
+        "alerts": [
+            {
+                "id": alert.id,
+                "room": alert.room or None,
+                "kind": alert.kind,
+                "severity": alert.severity,
+                "status": alert.status,
+                "opened_at": _iso(alert.opened_at),
+                "due_by": _iso(alert.due_by),
+                "resolved_at": _iso(alert.resolved_at),
+                "resolution": alert.resolution,
+                "evidence": dict(alert.evidence or {}),
+                "events": [
+                    {
+                        "at": _iso(event.at),
+                        "actor": event.actor,
+                        "action": event.action,
+                        "status": event.status,
+                        "detail": dict(event.detail or {}),
+                    }
+                    for event in service.alert_events(session, alert.id)
+                ],
+                "notes": [
+                    {"at": _iso(note.at), "author": note.author, "text": note.text}
+                    for note in notes[alert.id]
+                ],
+            }
+            for alert in alerts
+        ],
+    }
+
+
+def json_chunks(session: Session, influx: InfluxQL, home: Home) -> Iterator[bytes]:
+    """The export as one JSON document, streamed a row at a time."""
+    record = registry_record(session, home)
+    record["exported_at"] = datetime.now(UTC).isoformat()
+    head = json.dumps(record, indent=1)[:-2]  # without the closing "\n}"
+    yield head.encode() + b',\n "series": {'
+    for index, measurement in enumerate(HOME_MEASUREMENTS):
+        yield (b"," if index else b"") + f"\n  {json.dumps(measurement)}: [".encode()
+        for number, row in enumerate(series_rows(influx, measurement, home.home_id)):
+            yield (b"," if number else b"") + b"\n   " + json.dumps(row).encode()
+        yield b"\n  ]"
+    yield b"\n }\n}\n"
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    columns: list[str] = []
+    for row in rows:
+        columns += [name for name in row if name not in columns]
+    writer = csv.DictWriter(buffer, fieldnames=columns or ["none"], extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: json.dumps(value) if isinstance(value, dict | list) else value
+                for key, value in row.items()
+            }
+        )
+    return buffer.getvalue()
+
+
+def csv_zip(session: Session, influx: InfluxQL, home: Home) -> bytes:
+    """The export as a ZIP of CSV files: registry tables, consent history, alerts, each series."""
+    record = registry_record(session, home)
+    consent = [
+        {"tenant_id": tenant["tenant_id"], **event}
+        for tenant in record["tenants"]
+        for event in tenant["consent_history"]
+    ]
+    events = [
+        {"alert_id": alert["id"], **event}
+        for alert in record["alerts"]
+        for event in alert["events"]
+    ]
+    tables: dict[str, list[dict[str, Any]]] = {
+        "home.csv": [record["home"]],
+        "rooms.csv": record["rooms"],
+        "devices.csv": record["devices"],
+        "tenants.csv": [
+            {key: value for key, value in tenant.items() if key != "consent_history"}
+            for tenant in record["tenants"]
+        ],
+        "consent_history.csv": consent,
+        "alerts.csv": [
+            {key: value for key, value in alert.items() if key != "events"}
+            for alert in record["alerts"]
+        ],
+        "alert_events.csv": events,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in tables.items():
+            archive.writestr(name, _csv(rows))
+        for measurement in HOME_MEASUREMENTS:
+            rows = list(series_rows(influx, measurement, home.home_id))
+            archive.writestr(f"{measurement}.csv", _csv(rows))
+    return buffer.getvalue()

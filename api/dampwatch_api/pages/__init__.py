@@ -1,0 +1,24 @@
+"""Server-rendered pages for tenants and officers, on the same guards and services as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+
+def install_pages(app: FastAPI) -> None:
+    """Mount the static files and the page routers, and the page error answers."""
+    from dampwatch_api.pages import (  # noqa: PLC0415 - the routers import the app's modules
+        actions,
+        auth_views,
+        board_view,
+        downloads,
+        home_views,
+        render,
+    )
+
+    app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")
+    render.install_page_handlers(app)
+    render.install_error_page(app)
+    for module in (auth_views, board_view, home_views, actions, downloads):
+        app.include_router(module.router)

@@ -1,0 +1,53 @@
+"""Downloads from pages: the data export and the condition report, with the page's sign-in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
+
+from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
+from dampwatch_api.pages.access import home_for
+from dampwatch_api.pages.render import PageError
+from dampwatch_api.policy import Action
+from dampwatch_api.report.route import PeriodError, pdf_response, report_pdf
+from dampwatch_api.routes.data_rights import export_response
+
+router = APIRouter(prefix="/homes/{home_id}", include_in_schema=False)
+
+
+@router.get("/export.{fmt}")
+def export_download(
+    *,
+    request: Request,
+    home_id: HomeIdPath,
+    fmt: Literal["json", "csv"],
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    """Everything held about the home (the tenant's right of access)."""
+    _, home = home_for(request, session, context, home_id, Action.CONSENT)
+    return export_response(session, context.influx, home, fmt)
+
+
+@router.get("/report.pdf")
+def report_download(
+    *,
+    request: Request,
+    home_id: HomeIdPath,
+    session: SessionDep,
+    context: ContextDep,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    """The condition report of the chosen period."""
+    _, home = home_for(request, session, context, home_id, Action.READ)
+    try:
+        content = report_pdf(session, context.influx, home, start, end)
+    except PeriodError as error:
+        raise PageError(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "Check the dates", str(error)
+        ) from error
+    return pdf_response(content, home.home_id)

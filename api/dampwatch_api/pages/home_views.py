@@ -1,0 +1,85 @@
+"""A home's page (the tenant's view or the officer's), and the tenant's consent form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from dampwatch_api.alerts import service
+from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
+from dampwatch_api.pages.access import home_for
+from dampwatch_api.pages.home_data import PERIODS, home_view
+from dampwatch_api.pages.render import PageError, page, redirect
+from dampwatch_api.pages.session import check_csrf
+from dampwatch_api.policy import Action, aggregated_only, may
+from dampwatch_api.routes.consent import get_consent, set_consent
+from dampwatch_api.schemas import ConsentIn
+
+router = APIRouter(include_in_schema=False)
+
+# Notices after a form, by key: the page never echoes text from the address bar.
+NOTICES: Final = {
+    "acknowledged": "The alert is acknowledged.",
+    "assigned": "The case is assigned.",
+    "noted": "Your note is added to the case file.",
+    "resolved": "The alert is resolved.",
+    "consent-given": "Thank you: readings from your home are collected again.",
+    "consent-withdrawn": (
+        "Consent withdrawn: readings from your home are no longer stored or shown."
+    ),
+    "refused": "That change is not possible for this alert any more.",
+    "invalid": "Please fill in the form completely.",
+}
+
+
+@router.get("/homes/{home_id}")
+def home_page(
+    *,
+    request: Request,
+    home_id: HomeIdPath,
+    session: SessionDep,
+    context: ContextDep,
+    days: Annotated[int, Query()] = 7,
+    notice: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The tenant's page of their home, or the officer's page of a home in their portfolios."""
+    principal, home = home_for(request, session, context, home_id, Action.READ)
+    days = days if days in PERIODS else PERIODS[0]
+    tenant = aggregated_only(principal)
+    view = home_view(session, context.influx, home, days, staff=not tenant)
+    values = {
+        "view": view,
+        "periods": PERIODS,
+        "notice": NOTICES.get(notice or ""),
+        "can_manage": may(principal, home, Action.MANAGE),
+        "can_consent": may(principal, home, Action.CONSENT),
+        "contact": context.settings,
+    }
+    if tenant:
+        values["consent"] = get_consent(home, session)
+        return page(request, context, "tenant_home.html", values, principal=principal)
+    values["events"] = {alert.id: service.alert_events(session, alert.id) for alert in view.history}
+    return page(request, context, "officer_home.html", values, principal=principal)
+
+
+@router.post("/homes/{home_id}/consent")
+def consent_form(
+    *,
+    request: Request,
+    home_id: HomeIdPath,
+    session: SessionDep,
+    context: ContextDep,
+    granted: Annotated[bool, Form()],
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The tenant gives or withdraws consent (the API's consent route records it)."""
+    check_csrf(request, context, csrf_token)
+    principal, home = home_for(request, session, context, home_id, Action.CONSENT)
+    try:
+        set_consent(ConsentIn(granted=granted), home, principal, session, context)
+    except HTTPException as error:
+        raise PageError(error.status_code, "Consent not changed", str(error.detail)) from error
+    notice = "consent-given" if granted else "consent-withdrawn"
+    return redirect(f"/homes/{home.home_id}?notice={notice}")

@@ -1,0 +1,100 @@
+"""A live API server on a loopback port and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from dampwatch_api.app import create_app
+from dampwatch_api.db import migrate
+from tests.api.conftest import api_settings, seed, start_api
+from tests.api.pages.support import seed_alert, seed_influx, seed_rooms
+from tests.support import InfluxDatabase
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+@dataclass
+class Live:
+    """The running site and what was seeded."""
+
+    base_url: str
+    alert_id: int
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
+    """Seeded homes, readings and a mould alert behind a real uvicorn server."""
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    migrate(url)
+    seed(url)
+    settings = api_settings(
+        url, tmp_path, influx_url=influx_db.url, influx_database=influx_db.database
+    )
+    # The seeding helpers work through an app's context; the served app is a second one.
+    seeding = start_api(settings)
+    api = next(seeding)
+    seed_rooms(api, "victim-north-1")
+    seed_influx(influx_db, "victim-north-1")
+    seed_influx(influx_db, "south-1")
+    alert_id = seed_alert(api, "victim-north-1")
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, connect_broker=False), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the API did not start"
+    yield Live(f"http://127.0.0.1:{port}", alert_id)
+    server.should_exit = True
+    thread.join(10)
+    seeding.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system package (skipped when it is not installed)."""
+    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (Debian package `chromium`, see `make setup`)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where screenshots go (git-ignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
