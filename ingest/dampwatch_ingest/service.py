@@ -35,6 +35,14 @@ class RawBatch:
     first_received_ns: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryUpdate:
+    """A registry message, kept in line with the readings received around it."""
+
+    home_id: str
+    payload: bytes
+
+
 class Ingest:
     """One ingest worker. `run()` blocks until `stop()`; every stored message is acknowledged.
 
@@ -52,10 +60,12 @@ class Ingest:
         self._last_report = StoreReport()
         self._lock = threading.Lock()
         self._open = RawBatch()
-        self._full: collections.deque[RawBatch] = collections.deque()
+        # closed batches and registry updates, in the order they were received
+        self._full: collections.deque[RawBatch | RegistryUpdate] = collections.deque()
         self._waiting: dict[int, RawBatch] = {}  # handed to the store process, by batch id
         self._stopping = threading.Event()
         self._abandon = threading.Event()
+        self.registry.add_listener(self._on_registry)
 
     def ready(self) -> bool:
         """True once the store process runs and the broker has acknowledged the subscriptions."""
@@ -126,8 +136,20 @@ class Ingest:
                 self._full.append(batch)
                 self._open = RawBatch()
 
-    def _next_batch(self) -> RawBatch | None:
-        """A full batch, else the open one once old enough (or when stopping), else None."""
+    def _on_registry(self, home_id: str, payload: bytes) -> None:
+        """Queue a registry message behind the readings received before it (paho's thread).
+
+        The store process then decodes every message with the consent and rooms in force when
+        it arrived: readings received while consent was withdrawn are never stored.
+        """
+        with self._lock:
+            if self._open.topics:
+                self._full.append(self._open)
+                self._open = RawBatch()
+            self._full.append(RegistryUpdate(home_id, payload))
+
+    def _next_batch(self) -> RawBatch | RegistryUpdate | None:
+        """A full batch or registry update, else the open batch once old enough, else None."""
         with self._lock:
             if self._full:
                 batch = self._full.popleft()
@@ -153,6 +175,9 @@ class Ingest:
             submitted = False
             if self.store.outstanding < MAX_OUTSTANDING:
                 raw = self._next_batch()
+                if isinstance(raw, RegistryUpdate):
+                    self.store.update_registry(raw.home_id, raw.payload)
+                    continue
                 if raw is not None:
                     batch_id = self.store.submit(raw.topics, raw.payloads, raw.first_received_ns)
                     self._waiting[batch_id] = raw

@@ -61,7 +61,6 @@ class StoreProcess:
         self._connection: Connection | None = None
         self._process: BaseProcess | None = None
         self._fresh = True
-        registry.add_listener(self._forward_registry)
 
     @property
     def pid(self) -> int | None:
@@ -184,5 +183,6 @@ class StoreProcess:
             len(self._outstanding),
         )
 
-    def _forward_registry(self, home_id: str, payload: bytes) -> None:
+    def update_registry(self, home_id: str, payload: bytes) -> None:
+        """Apply a registry message in the store process, after every batch handed over so far."""
         self._send(("registry", home_id, payload))

@@ -181,3 +181,24 @@ def test_v2_write_path_through_influxdb_client(make_settings, influxql, publishe
         )
         wait_until(lambda: influxql.rows("SELECT * FROM rejected"), 10, "the rejection")
     assert v2_proxy.write_requests >= 1
+
+
+def test_readings_take_the_consent_in_force_when_they_arrived(make_settings, influxql, publisher):
+    # withdrawn, two readings, granted again at once: the batch that holds the readings is
+    # stored after the grant, but the readings arrived while consent was withdrawn
+    registry_topic = "dampwatch/v1/_registry/home-1"
+    now = time.time()
+
+    def consent(granted: bool) -> tuple[str, bytes]:
+        return registry_topic, json.dumps({"consent": granted, "rooms": {}}).encode()
+
+    def reading(offset: float) -> tuple[str, bytes]:
+        return TOPIC, json.dumps({"ts": now - offset, "temperature_c": 20}).encode()
+
+    with ThreadedIngest(make_settings(ingest_batch_wait_s=2.0)) as worker:
+        publisher.publish_all([consent(False), reading(30), reading(20), consent(True)])
+        publisher.publish_all([reading(10)])
+        wait_until(lambda: count_readings(influxql) == 1, 10, "the reading after the grant")
+        wait_until(lambda: current(worker.ingest.metrics.withheld) == 2, 10, "two withheld")
+    (row,) = influxql.rows("SELECT * FROM reading")
+    assert row["time"] == round((now - 10) * 1000)
