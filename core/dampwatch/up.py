@@ -145,6 +145,7 @@ class Stack:
         ports: PortMode = "settings",
         output: TextIO | None = None,
         backoff: Backoff | None = None,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         unknown = [name for name in components if name not in COMMANDS]
         if unknown:
@@ -157,6 +158,7 @@ class Stack:
         self.port_mode = ports
         self.logs = LogStream(output or sys.stdout, self.stack_dir / "logs")
         self.backoff = backoff
+        self.extra_env = dict(extra_env or {})
         self.components: list[str] = []
         self.skipped: list[str] = []
         self.ports: StackPorts | None = None
@@ -208,7 +210,7 @@ class Stack:
             "DAMPWATCH_INGEST_METRICS_HOST": LOOPBACK,
             "DAMPWATCH_INGEST_METRICS_PORT": str(ports.ingest_metrics),
             "PYTHONUNBUFFERED": "1",
-        }
+        } | self.extra_env
 
     def start(self) -> None:
         """Start the servers, then the installed components; clean up if any step fails."""
@@ -231,6 +233,22 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+
+    def release_previous(self) -> None:
+        """Stop what an earlier run on this data directory left running (refuse if it runs)."""
+        if self.stack_dir.exists():
+            self._take_over_previous_run()
+
+    def start_component(self, name: str) -> bool:
+        """Start and supervise one more component; False when it is not installed."""
+        if self.supervisor is None:
+            raise StackError("the stack has not been started")
+        installed, _missing = available_components([name])
+        if not installed:
+            return False
+        self.supervisor.add(self._spec(name))
+        self.components.append(name)
+        return True
 
     def stop(self) -> None:
         """Stop components (SIGTERM, then SIGKILL after the timeout), then InfluxDB, Mosquitto."""
@@ -260,9 +278,19 @@ class Stack:
                 except (OSError, urllib.error.URLError):
                     pass
             if pending and time.monotonic() > deadline:
-                raise StackError(f"not ready after {timeout_s:g} s: {', '.join(pending)}")
+                last = "; ".join(f"{name}: {self.last_log_line(name)}" for name in pending)
+                raise StackError(f"not ready after {timeout_s:g} s ({last})")
             if pending:
                 time.sleep(0.2)
+
+    def last_log_line(self, name: str) -> str:
+        """The last line a component logged, to say why it is not ready."""
+        try:
+            lines = (self.stack_dir / "logs" / f"{name}.log").read_text(errors="replace")
+        except OSError:
+            return "no output"
+        useful = [line for line in lines.splitlines() if line.strip()]
+        return useful[-1].strip() if useful else "no output"
 
     def _take_over_previous_run(self) -> dict[str, object]:
         """Read the last run's state; refuse if it still runs, stop what it left behind."""
@@ -359,11 +387,7 @@ class Stack:
                 f"skipping {name}: {COMMANDS[name].module} is not installed "
                 f"(pip install 'dampwatch[{COMMANDS[name].extra}]')",
             )
-        env = self.component_env()
-        specs = [
-            ComponentSpec(name, (sys.executable, "-m", "dampwatch.cli", name), env)
-            for name in self.components
-        ]
+        specs = [self._spec(name) for name in self.components]
         self.supervisor = Supervisor(
             specs,
             self.logs,
@@ -372,6 +396,11 @@ class Stack:
             on_launch=self._record_child,
         )
         self.supervisor.start()
+
+    def _spec(self, name: str) -> ComponentSpec:
+        return ComponentSpec(
+            name, (sys.executable, "-m", "dampwatch.cli", name), self.component_env()
+        )
 
     def _record_child(self, name: str, pid: int) -> None:
         with self._state_lock:
