@@ -58,7 +58,10 @@ def board_table(board: Sequence[Mapping[str, Any]], archetypes: Mapping[str, str
     """The homes needing intervention, ranked, with why, and what the simulation made them."""
     if not board:
         return "No home needs intervention."
-    header = f"{'#':>3}  {'home':<10} {'score':>5} {'alerts':>6}  {'due by':<10}  {'simulated as':<14} kinds"
+    header = (
+        f"{'#':>3}  {'home':<10} {'score':>5} {'alerts':>6}  {'due by':<10}  "
+        f"{'simulated as':<14} kinds"
+    )
     lines = [header, "-" * (len(header) + 30)]
     for entry in board:
         due = str(entry.get("due_by") or "")[:10] or "-"
