@@ -41,10 +41,11 @@ DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api")
 STACK_DIR = "up"
 STATE_FILE = "state.json"
 PortMode = Literal["settings", "auto"]
-# Where each component answers once it serves: the port's role and the path to poll.
-READINESS_PATHS: Mapping[str, tuple[str, str]] = {
-    "ingest": ("ingest_metrics", "/metrics"),
-    "api": ("api", "/health"),
+# Where each component answers once it serves: the port's role, the path to poll, and text the
+# answer must hold (the ingest serves metrics before it has subscribed: wait for the connection).
+READINESS_PATHS: Mapping[str, tuple[str, str, bytes]] = {
+    "ingest": ("ingest_metrics", "/metrics", b"\ndampwatch_ingest_mqtt_connected 1"),
+    "api": ("api", "/health", b""),
 }
 PORT_SETTINGS: Mapping[str, str] = {
     "mqtt": "DAMPWATCH_MQTT_PORT",
@@ -265,15 +266,15 @@ class Stack:
         """Wait until every component with a readiness URL answers it."""
         deadline = time.monotonic() + timeout_s
         pending = {
-            name: f"http://{LOOPBACK}:{self._ports.as_dict()[role]}{path}"
-            for name, (role, path) in READINESS_PATHS.items()
+            name: (f"http://{LOOPBACK}:{self._ports.as_dict()[role]}{path}", marker)
+            for name, (role, path, marker) in READINESS_PATHS.items()
             if name in self.components
         }
         while pending:
-            for name, url in list(pending.items()):
+            for name, (url, marker) in list(pending.items()):
                 try:
                     with _OPENER.open(url, timeout=2) as response:
-                        if int(response.status) < 500:
+                        if int(response.status) < 500 and marker in response.read():
                             del pending[name]
                 except (OSError, urllib.error.URLError):
                     pass

@@ -61,6 +61,22 @@ class UpProcess:
 
         wait_until(seen, timeout, f"{text!r} in the output of dampwatch up")
 
+    def wait_ingest_subscribed(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Wait until the ingest's metrics say it is connected (it has then subscribed)."""
+
+        def connected() -> bool:
+            assert self.process.poll() is None, f"up exited early:\n{self.output()}"
+            port = self.state().get("ports", {}).get("ingest_metrics")
+            if port is None:
+                return False
+            try:
+                with OPENER.open(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                    return b"\ndampwatch_ingest_mqtt_connected 1" in response.read()
+            except OSError:
+                return False
+
+        wait_until(connected, timeout, "the ingest to connect and subscribe")
+
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(60)
@@ -94,7 +110,7 @@ def test_up_runs_restarts_stops_and_reuses_its_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     up = UpProcess(data_dir, "--ports", "auto", "--components", "ingest")
     try:
-        up.wait_for("metrics on http://")
+        up.wait_ingest_subscribed()
         state = up.state()
         ports = state["ports"]
         influx_url = f"http://127.0.0.1:{ports['influx']}"
