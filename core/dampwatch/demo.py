@@ -327,6 +327,7 @@ def run(options: DemoOptions, settings: UpSettings, out: TextIO = sys.stdout) ->
     log = sys.stderr
     started = time.monotonic()
     demo = Demo(options, settings, log)
+    serving = False
     try:
         result = demo.run()
         elapsed_s = time.monotonic() - started
@@ -338,9 +339,11 @@ def run(options: DemoOptions, settings: UpSettings, out: TextIO = sys.stdout) ->
         if options.serve:
             log.write("serving until Ctrl-C; the assessment runs every hour\n")
             log.flush()
+            serving = True
             demo.serve_forever()
     except KeyboardInterrupt:
-        return 0 if options.serve and demo.result.board is not None else 130
+        log.write("stopping\n")
+        return 0 if serving else 130
     except MissingServerError as error:
         print(str(error).replace("dampwatch up", "dampwatch demo"), file=sys.stderr)
         return EXIT_USAGE
