@@ -306,6 +306,11 @@ def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
             f"a tenant's home   {where}\n"
             f"                  sign in as {result.tenant.username} / {result.tenant.password}\n"
         )
+    if "board" not in urls:
+        out.write(
+            f"                  (JSON API: at {urls['docs']} choose Authorize and sign in, "
+            "or use the key below)\n"
+        )
     out.write(
         f"API               {urls['docs']}  (Authorization: Bearer {result.api_key})\n"
         f"truth of the simulation: {result.truth_path}\n"
