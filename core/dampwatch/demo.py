@@ -117,12 +117,14 @@ class Demo:
         self.log = log
         self.result = DemoResult()
         self._clock = time.monotonic()
+        # Component logs go to up/logs/*.log only: the terminal shows the demo's own progress.
+        self._quiet = open(os.devnull, "w")  # noqa: SIM115 - closed in stop()
         self.stack = Stack(
             settings,
             self.demo_dir,
             ("ingest", "api"),
             ports=options.ports,
-            output=open(os.devnull, "w"),  # noqa: SIM115 - component logs go to up/logs/*.log
+            output=self._quiet,
             extra_env=demo_environment(self.demo_dir),
         )
 
@@ -257,6 +259,7 @@ class Demo:
     def stop(self) -> None:
         """Stop the stack in order."""
         self.stack.stop()
+        self._quiet.close()
 
 
 def result_document(result: DemoResult, options: DemoOptions, elapsed_s: float) -> dict[str, Any]:
