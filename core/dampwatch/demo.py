@@ -1,265 +1,431 @@
-"""`dampwatch demo`: the ingest on a local Mosquitto and InfluxDB, fed by simulated homes."""
+"""`dampwatch demo`: the platform on a local stack, a simulated winter, the homes needing a visit.
+
+Starts Mosquitto, InfluxDB, the ingest and the API (`dampwatch up`), registers a simulated
+cohort's homes, rooms and devices through the API, publishes a month of their readings at full
+speed, runs one assessment, and prints the officers' board with the URLs and demo sign-ins.
+Each run starts afresh: the demo's data lives under DATA_DIR/demo and is replaced next time.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import math
 import os
-import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, TextIO
 
-from dampwatch.influx import InfluxQL
-from dampwatch.servers import (
-    InfluxServer,
-    MosquittoServer,
-    ServerStartError,
-    find_binary,
-    free_port,
+from pydantic import ValidationError
+
+from dampwatch.demo_api import ApiError, Credentials, DemoApi, DemoHome
+from dampwatch.demo_feed import (
+    FeedError,
+    WinterWeather,
+    wait_for_registry,
+    wait_until_stored,
+    winter_shift_days,
 )
-from dampwatch.settings import InfluxSettings
-from dampwatch.topics import reading_topic, registry_topic
+from dampwatch.demo_report import ProgressBar, archetype_summary, board_table
+from dampwatch.servers import ServerStartError
+from dampwatch.settings import LOOPBACK, MqttSettings
+from dampwatch.up import MissingServerError, PortMode, Stack, StackError, UpSettings
 
-DATABASE = "dampwatch_demo"
-INTERVAL_S = 300
-ROOMS = ("living room", "bedroom", "bathroom")
-# archetype: (heating set-point °C, moisture added g/m³, hours of heating a day)
-ARCHETYPES = {"healthy": (20.0, 2.5, 14), "damp": (17.5, 5.0, 8), "cold": (14.5, 3.0, 3)}
-INSTALL_HINT = "sudo apt-get install -y mosquitto influxdb"
-
-
-def _room_climate(archetype: str, room: str, ts: float, rng: random.Random) -> tuple[float, float]:
-    """A plausible indoor temperature and RH for a room of an archetype home at time `ts`."""
-    from dampwatch.psychrometrics import relative_humidity_pct  # noqa: PLC0415
-
-    set_point, moisture_gm3, heated_hours = ARCHETYPES[archetype]
-    hour = (ts % 86400) / 3600
-    outdoor = 5 + 4 * math.sin((hour - 9) / 24 * 2 * math.pi)
-    heated = 7 <= hour < 7 + heated_hours
-    temperature = (set_point if heated else set_point - 3) + rng.gauss(0, 0.3)
-    temperature = max(temperature, outdoor + 2)
-    moisture = moisture_gm3 * (1.3 if room == "bathroom" else 1.0)
-    if room == "bathroom" and 7.0 <= hour < 7.5:
-        moisture += 8  # the morning shower
-    outdoor_vapour_hpa = 0.8 * 6.112 * math.exp(17.62 * outdoor / (243.12 + outdoor))
-    vapour_hpa = outdoor_vapour_hpa + moisture * (273.15 + temperature) / 216.7
-    return round(temperature, 2), round(relative_humidity_pct(temperature, vapour_hpa), 1)
+DEMO_DIR = "demo"
+DEFAULT_HOMES = 50
+DEFAULT_DAYS = 30
+DEFAULT_SEED = 7
+READY_TIMEOUT_S = 90.0
+REGISTRY_TIMEOUT_S = 30.0
+# What a new run removes under DATA_DIR/demo; the ports in up/state.json stay for stable URLs.
+RESET_PATHS = ("up/mosquitto", "up/influxdb", "truth.json")
+RESET_GLOBS = ("dampwatch.db*", "*.registry.json", "up/logs/*.log")
+REQUIRED_MODULES = {"dampwatch_ingest": "ingest", "dampwatch_api": "api", "dampwatch_sim": "sim"}
+EXIT_USAGE = 2
 
 
-def _messages(homes: int, days: int, seed: int) -> Iterator[tuple[str, bytes]]:
-    """Each device's readings as a gateway would flush them: one array per device and day."""
-    rng = random.Random(seed)
-    end = time.time() // INTERVAL_S * INTERVAL_S
-    archetypes = list(ARCHETYPES)
-    for home in range(homes):
-        home_id = f"demo-{home + 1:03d}"
-        archetype = archetypes[home % len(archetypes)]
-        for device, room in enumerate(ROOMS):
-            device_id = f"th-{device + 1}"
-            for day in range(days):
-                start = end - (days - day) * 86400
-                readings = []
-                for step in range(86400 // INTERVAL_S):
-                    ts = start + step * INTERVAL_S
-                    temperature, humidity = _room_climate(archetype, room, ts, rng)
-                    readings.append(
-                        {
-                            "ts": ts,
-                            "seq": day * 288 + step,
-                            "temperature_c": temperature,
-                            "humidity_pct": humidity,
-                        }
-                    )
-                yield reading_topic(home_id, device_id), json.dumps(readings).encode()
+class DemoError(RuntimeError):
+    """A step of the demo failed; the message says which and where to look."""
 
 
-def _registry(homes: int) -> Iterator[tuple[str, bytes]]:
-    for home in range(homes):
-        rooms = {f"th-{device + 1}": room for device, room in enumerate(ROOMS)}
-        yield (
-            registry_topic(f"demo-{home + 1:03d}"),
-            json.dumps({"consent": True, "rooms": rooms}).encode(),
-        )
+@dataclass(frozen=True)
+class DemoOptions:
+    """What to simulate and how to report it."""
+
+    homes: int = DEFAULT_HOMES
+    days: int = DEFAULT_DAYS
+    seed: int = DEFAULT_SEED
+    mix: str | None = None
+    data_dir: Path = Path("data")
+    ports: PortMode = "auto"
+    as_json: bool = False
+    serve: bool = False
 
 
-MALFORMED = [
-    ("dampwatch/v1/demo-001/th-1/reading", b'{"ts": "yesterday", "temperature_c": 20}'),
-    ("dampwatch/v1/demo-001/th-1/reading", b'{"ts": 1, "humidity_pct": 140}'),
-    ("dampwatch/v1/demo-001/th-1/reading", b"\x00\x01 not json"),
-    ("dampwatch/v1/demo 001/th-1/reading", b"{}"),
-]
+@dataclass
+class DemoResult:
+    """What the demo made, for the table or `--json`."""
+
+    api_url: str = ""
+    api_key: str = ""
+    officer: Credentials | None = None
+    tenant: Credentials | None = None
+    board: list[dict[str, Any]] = field(default_factory=list)
+    archetypes: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    readings_published: int = 0
+    readings_stored: int = 0
+    truth_path: str = ""
 
 
-class Progress:
-    """A progress line rewritten in place on a terminal; only its last state elsewhere."""
-
-    def __init__(self) -> None:
-        self._last = ""
-        self._tty = sys.stdout.isatty()
-
-    def update(self, text: str) -> None:
-        """Show the current state."""
-        self._last = text
-        if self._tty:
-            print(f"\r{text}", end="", flush=True)
-
-    def done(self) -> None:
-        """End the line."""
-        print("" if self._tty else self._last, flush=True)
+def reset_demo_data(demo_dir: Path) -> None:
+    """Remove the previous run's servers' data, database, logs and truth file."""
+    for relative in RESET_PATHS:
+        path = demo_dir / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    for pattern in RESET_GLOBS:
+        for path in demo_dir.glob(pattern):
+            path.unlink()
 
 
-def _publish(
-    port: int, messages: list[tuple[str, bytes]], retained: list[tuple[str, bytes]]
-) -> None:
-    import paho.mqtt.client as mqtt  # noqa: PLC0415
-    from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
-
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="dampwatch-demo-publisher")
-    client.max_inflight_messages_set(200)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    for topic, payload in retained:
-        client.publish(topic, payload, qos=1, retain=True).wait_for_publish(10)
-    infos = []
-    progress = Progress()
-    for count, (topic, payload) in enumerate(messages, start=1):
-        infos.append(client.publish(topic, payload, qos=1))
-        if count % 20 == 0 or count == len(messages):
-            progress.update(f"publishing {count}/{len(messages)} messages")
-    for info in infos:
-        info.wait_for_publish(60)
-    progress.done()
-    client.disconnect()
-    client.loop_stop()
-
-
-def _report(query: InfluxQL) -> list[dict[str, Any]]:
-    stats = query.rows(
-        "SELECT count(temperature_c) AS readings, mean(temperature_c) AS temperature, "
-        "mean(humidity_pct) AS humidity, mean(dew_point_c) AS dew_point "
-        "FROM reading GROUP BY home, room"
-    )
-    damp = {
-        (row["home"], row["room"]): row["damp"]
-        for row in query.rows(
-            "SELECT count(humidity_pct) AS damp FROM reading WHERE humidity_pct >= 70 "
-            "GROUP BY home, room"
-        )
+def demo_environment(demo_dir: Path) -> dict[str, str]:
+    """What the components need beyond the stack's ports: a development setup of their own."""
+    return {
+        "DAMPWATCH_ENV": "development",
+        "DAMPWATCH_DATABASE_URL": f"sqlite:///{demo_dir / 'dampwatch.db'}",
+        "DAMPWATCH_INGEST_CLIENT_ID": "dampwatch-demo-ingest",
     }
-    for row in stats:
-        row["hours_rh_70"] = damp.get((row["home"], row["room"]), 0) * INTERVAL_S / 3600
-    return stats
 
 
-def _wait_for(query: InfluxQL, expected: int, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    stored = 0
-    progress = Progress()
-    while time.monotonic() < deadline:
-        series = query.query("SELECT count(temperature_c) FROM reading")
-        stored = int(series[0]["values"][0][1]) if series else 0
-        progress.update(f"stored {stored}/{expected} readings")
-        if stored >= expected:
-            break
-        time.sleep(0.5)
-    progress.done()
-    return stored
+class Demo:
+    """The demo's steps on one stack; `run` does them in order and stops the stack at the end."""
 
-
-def run(homes: int, days: int, data_dir: Path, as_json: bool) -> int:
-    """Start the stack, stream the homes through it, print what was stored, stop."""
-    for binary in ("mosquitto", "influxd"):
-        if find_binary(binary) is None:
-            print(
-                f"dampwatch demo needs {binary}; install it with: {INSTALL_HINT}", file=sys.stderr
-            )
-            return 2
-    data_dir = data_dir.resolve()
-    mosquitto = MosquittoServer(data_dir / "demo" / "mosquitto", free_port())
-    influx = InfluxServer(data_dir / "demo" / "influxdb", free_port())
-    ingest: subprocess.Popen[bytes] | None = None
-    try:
-        for server in (mosquitto, influx):
-            server.data_dir.mkdir(parents=True, exist_ok=True)
-            server.start()
-        print(f"mosquitto on 127.0.0.1:{mosquitto.port}, InfluxDB on {influx.url}")
-        influx.drop_database(DATABASE)
-        influx.create_database(DATABASE)
-        env = os.environ | {
-            "DAMPWATCH_MQTT_HOST": "127.0.0.1",
-            "DAMPWATCH_MQTT_PORT": str(mosquitto.port),
-            "DAMPWATCH_INFLUX_URL": influx.url,
-            "DAMPWATCH_INFLUX_API": "v1",
-            "DAMPWATCH_INFLUX_DATABASE": DATABASE,
-            "DAMPWATCH_DATA_DIR": str(data_dir / "demo"),
-            "DAMPWATCH_INGEST_CLIENT_ID": "dampwatch-demo-ingest",
-            "DAMPWATCH_INGEST_METRICS_PORT": "0",
-            "DAMPWATCH_LOG_LEVEL": "WARNING",
-        }
-        ingest = subprocess.Popen([sys.executable, "-m", "dampwatch.cli", "ingest"], env=env)
-        time.sleep(1.5)  # the ingest subscribes; its persistent session then holds anything early
-        messages = list(_messages(homes, days, seed=7))
-        expected = homes * len(ROOMS) * days * 86400 // INTERVAL_S
-        started = time.monotonic()
-        _publish(mosquitto.port, [*messages, *MALFORMED], list(_registry(homes)))
-        query = InfluxQL(
-            InfluxSettings(
-                influx_url=influx.url, influx_api="v1", influx_database=DATABASE, _env_file=None
-            )
+    def __init__(self, options: DemoOptions, settings: UpSettings, log: TextIO) -> None:
+        self.options = options
+        self.demo_dir = (options.data_dir / DEMO_DIR).resolve()
+        self.log = log
+        self.result = DemoResult()
+        self._clock = time.monotonic()
+        # Component logs go to up/logs/*.log only: the terminal shows the demo's own progress.
+        self._quiet = open(os.devnull, "w")  # noqa: SIM115 - closed in stop()
+        self.stack = Stack(
+            settings,
+            self.demo_dir,
+            ("ingest", "api"),
+            ports=options.ports,
+            output=self._quiet,
+            extra_env=demo_environment(self.demo_dir),
         )
-        stored = _wait_for(query, expected, timeout=120)
-        elapsed = time.monotonic() - started
-        rows = _report(query)
-        rejected = query.rows("SELECT count(raw) AS n FROM rejected GROUP BY reason")
-        query.close()
-    except ServerStartError as error:
-        print(f"dampwatch demo: {error}\n{error.log_tail}", file=sys.stderr)
+
+    def _step(self, name: str) -> None:
+        now = time.monotonic()
+        self.result.timings_s[name] = round(now - self._clock, 2)
+        self._clock = now
+
+    def run(self) -> DemoResult:
+        """Start the stack, feed the cohort, assess, read the board."""
+        from dampwatch_sim.cohort import build_cohort  # noqa: PLC0415
+        from dampwatch_sim.names import WINTER_MIX  # noqa: PLC0415
+        from dampwatch_sim.weather import SyntheticWeather  # noqa: PLC0415
+
+        options = self.options
+        self.stack.release_previous()
+        reset_demo_data(self.demo_dir)
+        self.log.write(f"starting the stack under {self.demo_dir}\n")
+        self.stack.start()
+        self.stack.wait_ready(READY_TIMEOUT_S)
+        self.result.api_url = self.stack.api_url
+        self._step("start")
+        cohort = build_cohort(options.homes, options.days, options.seed, options.mix or WINTER_MIX)
+        if shift := winter_shift_days(cohort.start_s, options.days):
+            cohort.weather = WinterWeather(SyntheticWeather(options.seed), shift)
+        self.result.archetypes = {home.home_id: home.archetype for home in cohort.homes}
+        api = DemoApi(self.stack.api_url, self._api_key())
+        self._register(api, cohort)
+        self._step("register")
+        self._publish(cohort)
+        self._step("publish_and_store")
+        self._assess()
+        self._step("assess")
+        self._read_board(api)
+        self._step("board")
+        return self.result
+
+    def _api_key(self) -> str:
+        output = self._dampwatch("apikey", "create", "--role", "admin", "--name", "demo", "--json")
+        self.result.api_key = str(json.loads(output)["key"])
+        return self.result.api_key
+
+    def _dampwatch(self, *args: str, env: dict[str, str] | None = None) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "dampwatch.cli", *args],
+            env=os.environ | self.stack.component_env() | (env or {}),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log_path = self.stack.stack_dir / "logs" / f"{args[0]}.log"
+        with log_path.open("a", encoding="utf-8") as log:
+            log.write(completed.stdout + completed.stderr)
+        if completed.returncode != 0:
+            tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
+            raise DemoError(f"dampwatch {args[0]} failed: {' | '.join(tail)} (log {log_path})")
+        return completed.stdout
+
+    def _register(self, api: DemoApi, cohort: Any) -> None:
+        homes = []
+        for number, home in enumerate(cohort.homes, start=1):
+            devices = cohort.rooms_of(home.home_id)
+            rooms = tuple(dict.fromkeys([*home.rooms, *devices.values()]))
+            homes.append(DemoHome(home.home_id, rooms, devices, number))
+        bar = ProgressBar("registering", len(homes), "homes", self.log)
+        api.register(homes)
+        bar.finish()
+        expected = {home.home_id: dict(home.devices) for home in homes}
+        wait_for_registry(
+            self.stack.mqtt_port,
+            self.stack.settings.mqtt_topic_prefix,
+            expected,
+            REGISTRY_TIMEOUT_S,
+        )
+
+    def _publish(self, cohort: Any) -> None:
+        from dampwatch_sim.publish import PublishError, publish_cohort  # noqa: PLC0415
+
+        mqtt = MqttSettings(
+            mqtt_host=LOOPBACK,
+            mqtt_port=self.stack.mqtt_port,
+            mqtt_username=None,
+            mqtt_password=None,
+            mqtt_tls_ca=None,
+            mqtt_topic_prefix=self.stack.settings.mqtt_topic_prefix,
+            env="development",
+        )
+        bar = ProgressBar("simulating", self.options.days, "days", self.log)
+        try:
+            stats = publish_cohort(cohort, mqtt, progress=lambda done, total: bar.update(done))
+        except PublishError as error:
+            raise DemoError(f"publishing the simulated readings failed: {error}") from None
+        bar.finish(f"{stats.readings:,} readings in {stats.messages:,} messages")
+        self.result.readings_published = stats.readings
+        truth_path = self.demo_dir / "truth.json"
+        truth_path.write_text(json.dumps(cohort.truth, indent=1), encoding="utf-8")
+        self.result.truth_path = str(truth_path)
+        readings_messages = stats.messages - stats.status_messages
+        bar = ProgressBar("storing", readings_messages, "messages", self.log)
+        samples = wait_until_stored(self.stack.ingest_metrics_url, readings_messages, bar.update)
+        self.result.readings_stored = int(samples.get("dampwatch_ingest_readings_written_total", 0))
+        bar.finish(f"{self.result.readings_stored:,} readings stored")
+
+    def _assess(self) -> None:
+        self.log.write("assessing: mould, damp, cold, overheating, device health ...\n")
+        self.log.flush()
+        backfill = {"DAMPWATCH_ASSESS_BACKFILL_DAYS": str(self.options.days + 1)}
+        self._dampwatch("assess", "--once", env=backfill)
+
+    def _read_board(self, api: DemoApi) -> None:
+        result = self.result
+        result.board = api.board()
+        result.officer = api.create_officer()
+        base = self.stack.api_url
+        pages = api.serves("/board")
+        result.urls = {"api": base, "docs": f"{base}/docs", "board_api": f"{base}/v1/board"}
+        if pages:
+            result.urls["board"] = f"{base}/board"
+        if result.board:
+            home_id = str(result.board[0]["home_id"])
+            result.tenant = api.create_tenant(home_id)
+            result.urls["home_api"] = f"{base}/v1/homes/{home_id}"
+            if pages:
+                result.urls["home"] = f"{base}/homes/{home_id}"
+
+    def serve_forever(self) -> None:
+        """Keep the stack running, with the assessment loop, until Ctrl-C or SIGTERM."""
+        self.stack.start_component("assess")
+        while True:
+            time.sleep(3600)
+
+    def stop(self) -> None:
+        """Stop the stack in order."""
+        self.stack.stop()
+        self._quiet.close()
+
+
+def result_document(result: DemoResult, options: DemoOptions, elapsed_s: float) -> dict[str, Any]:
+    """The `--json` form of the result."""
+
+    def user(credentials: Credentials | None) -> dict[str, str] | None:
+        return None if credentials is None else vars(credentials)
+
+    return {
+        "homes": options.homes,
+        "days": options.days,
+        "seed": options.seed,
+        "elapsed_s": round(elapsed_s, 1),
+        "timings_s": result.timings_s,
+        "readings_published": result.readings_published,
+        "readings_stored": result.readings_stored,
+        "api_url": result.api_url,
+        "api_key": result.api_key,
+        "officer": user(result.officer),
+        "tenant": user(result.tenant),
+        "urls": result.urls,
+        "truth": result.truth_path,
+        "archetypes": result.archetypes,
+        "board": result.board,
+    }
+
+
+def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
+    """The board as a table, then where to look and how to sign in."""
+    flagged = {str(entry["home_id"]) for entry in result.board}
+    out.write(
+        f"\n{len(flagged)} of {len(result.archetypes)} homes need intervention "
+        f"(demo finished in {elapsed_s:.0f} s)\n\n"
+    )
+    out.write(board_table(result.board, result.archetypes) + "\n\n")
+    out.write(archetype_summary(result.archetypes, flagged) + "\n\n")
+    urls = result.urls
+    if result.officer is not None:
+        where = urls.get("board", urls["board_api"])
+        out.write(
+            f"officers' board   {where}\n"
+            f"                  sign in as {result.officer.username} / {result.officer.password}\n"
+        )
+    if result.tenant is not None:
+        where = urls.get("home", urls.get("home_api", ""))
+        out.write(
+            f"a tenant's home   {where}\n"
+            f"                  sign in as {result.tenant.username} / {result.tenant.password}\n"
+        )
+    if "board" not in urls:
+        out.write(
+            f"                  (JSON API: at {urls['docs']} choose Authorize and sign in, "
+            "or use the key below)\n"
+        )
+    out.write(
+        f"API               {urls['docs']}  (Authorization: Bearer {result.api_key})\n"
+        f"truth of the simulation: {result.truth_path}\n"
+    )
+    out.flush()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(options: DemoOptions, settings: UpSettings, out: TextIO = sys.stdout) -> int:
+    """Run the demo; with `serve`, keep the stack up afterwards until Ctrl-C or SIGTERM."""
+    missing = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        extras = ",".join(REQUIRED_MODULES[name] for name in missing)
+        print(f"dampwatch demo needs {', '.join(missing)}: pip install 'dampwatch[{extras}]'")
+        return EXIT_USAGE
+    log = sys.stderr
+    started = time.monotonic()
+    demo = Demo(options, settings, log)
+    serving = False
+    try:
+        result = demo.run()
+        elapsed_s = time.monotonic() - started
+        if options.as_json:
+            out.write(json.dumps(result_document(result, options, elapsed_s)) + "\n")
+            out.flush()
+        else:
+            print_result(result, elapsed_s, out)
+        if options.serve:
+            log.write("serving until Ctrl-C; the assessment runs every hour\n")
+            log.flush()
+            serving = True
+            demo.serve_forever()
+    except KeyboardInterrupt:
+        log.write("stopping\n")
+        return 0 if serving else 130
+    except MissingServerError as error:
+        print(str(error).replace("dampwatch up", "dampwatch demo"), file=sys.stderr)
+        return EXIT_USAGE
+    except (DemoError, FeedError, ApiError, StackError, ServerStartError, OSError) as error:
+        print(f"dampwatch demo: {error}", file=sys.stderr)
+        print(f"logs: {demo.stack.stack_dir / 'logs'}", file=sys.stderr)
         return 1
     finally:
-        if ingest is not None:
-            ingest.send_signal(signal.SIGTERM)
-            ingest.wait(30)
-        influx.stop()
-        mosquitto.stop()
-    if as_json:
-        print(
-            json.dumps(
-                {"stored": stored, "expected": expected, "rooms": rows, "rejected": rejected},
-                indent=2,
-            )
-        )
-        return 0 if stored == expected else 1
-    print(
-        f"\n{stored} of {expected} readings stored in {elapsed:.1f} s "
-        f"({stored / elapsed:,.0f} readings/s)\n"
-    )
-    print(
-        f"{'home':<10} {'room':<12} {'readings':>8} {'temp °C':>8} {'RH %':>6} "
-        f"{'dew pt':>7} {'h RH≥70%':>9}"
-    )
-    for row in sorted(rows, key=lambda item: (item["home"], item["room"])):
-        print(
-            f"{row['home']:<10} {row['room']:<12} {row['readings']:>8} {row['temperature']:>8.1f} "
-            f"{row['humidity']:>6.1f} {row['dew_point']:>7.1f} {row['hours_rh_70']:>9.1f}"
-        )
-    print("\nrejected: " + ", ".join(f"{row['reason']}={row['n']}" for row in rejected))
-    return 0 if stored == expected else 1
+        demo.stop()
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse flags and run the demo."""
-    parser = argparse.ArgumentParser(prog="dampwatch demo", description=__doc__)
-    parser.add_argument("--homes", type=int, default=9, help="simulated homes (default 9)")
-    parser.add_argument("--days", type=int, default=7, help="days of readings (default 7)")
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path(os.environ.get("DAMPWATCH_DATA_DIR", "data"))
+    """Parse flags and settings, then run the demo."""
+    parser = argparse.ArgumentParser(
+        prog="dampwatch demo",
+        description=(__doc__ or "").split("\n\n", 1)[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--homes", type=_positive, default=DEFAULT_HOMES, help="default 50")
+    parser.add_argument("--days", type=_positive, default=DEFAULT_DAYS, help="default 30")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same homes")
+    parser.add_argument(
+        "--mix", help="archetype shares, e.g. healthy=0.5,damp=0.3,cold=0.2 (default: winter mix)"
+    )
+    parser.add_argument(
+        "--ports",
+        choices=("auto", "settings"),
+        default="auto",
+        help="auto (default): free ports, the last run's when still free; settings: the "
+        "DAMPWATCH_* ports (1883, 8086, 8000, 9108)",
+    )
+    parser.add_argument("--data-dir", type=Path, help="DAMPWATCH_DATA_DIR (the demo uses demo/)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    parser.add_argument(
+        "--serve",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep the stack running after the summary until Ctrl-C (default: on a terminal, "
+        "without --json)",
+    )
     args = parser.parse_args(argv)
-    return run(args.homes, args.days, args.data_dir, args.json)
+    if args.mix is not None:
+        from dampwatch_sim.cohort import CohortError, parse_mix  # noqa: PLC0415
+
+        try:
+            parse_mix(args.mix)
+        except CohortError as error:
+            parser.error(str(error))
+    try:
+        settings = UpSettings()
+    except (ValidationError, ValueError) as error:
+        print(f"dampwatch demo: invalid settings: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    serve = args.serve if args.serve is not None else sys.stdout.isatty() and not args.json
+    options = DemoOptions(
+        homes=args.homes,
+        days=args.days,
+        seed=args.seed,
+        mix=args.mix,
+        data_dir=args.data_dir or settings.data_dir,
+        ports=args.ports,
+        as_json=args.json,
+        serve=serve,
+    )
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    return run(options, settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dampwatch.const import DEFAULT_RETENTION_DAYS, DEFAULT_TOPIC_PREFIX
 
 LOOPBACK = "127.0.0.1"
+# `.env.example` marks every secret to replace with this prefix; production refuses such values.
+PLACEHOLDER_PREFIX = "change-me"
+
+
+def is_placeholder(secret: str) -> bool:
+    """An empty secret or one still holding the `.env.example` placeholder."""
+    return not secret.strip() or secret.strip().lower().startswith(PLACEHOLDER_PREFIX)
 
 
 class UnsafeSettingsError(ValueError):
@@ -39,8 +47,14 @@ class BaseAppSettings(BaseSettings):
         return self.env == "production"
 
     def production_problems(self) -> list[str]:
-        """What in these settings is unsafe in production; pieces add their own checks."""
-        return []
+        """Placeholder or empty secrets; the pieces below add their own checks."""
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        return [
+            f"{prefix}{name.upper()} is empty or still the placeholder from .env.example"
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr)
+            and is_placeholder(value.get_secret_value())
+        ]
 
     @model_validator(mode="after")
     def _refuse_unsafe_in_production(self) -> BaseAppSettings:
@@ -105,6 +119,20 @@ class DatabaseSettings(BaseAppSettings):
     """The SQL database (SQLAlchemy URL); SQLite under the data directory by default."""
 
     database_url: str | None = None
+
+    def production_problems(self) -> list[str]:
+        """A database password still holding the placeholder is unsafe."""
+        problems = super().production_problems()
+        if self.database_url is not None:
+            try:
+                password = urlsplit(self.database_url).password
+            except ValueError:
+                password = None
+            if password is not None and is_placeholder(unquote(password)):
+                problems.append(
+                    "the password in DAMPWATCH_DATABASE_URL is empty or still the placeholder"
+                )
+        return problems
 
     @property
     def sqlalchemy_url(self) -> str:

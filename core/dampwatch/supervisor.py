@@ -61,8 +61,11 @@ class LogStream:
                 pass
             if self._log_dir is not None:
                 # Appending per line keeps each component's file readable after a crash of `up`.
-                with (self._log_dir / f"{name}.log").open("a", encoding="utf-8") as log:
-                    log.write(text + "\n")
+                try:
+                    with (self._log_dir / f"{name}.log").open("a", encoding="utf-8") as log:
+                        log.write(text + "\n")
+                except OSError:
+                    pass  # a full disk or a removed directory loses the file copy, not the line
 
     def pump(self, name: str, pipe: IO[bytes]) -> None:
         """Copy a child's output into the stream until the child closes it."""
@@ -189,6 +192,18 @@ class Supervisor:
                 )
         self._monitor = threading.Thread(target=self._watch, name="supervisor", daemon=True)
         self._monitor.start()
+
+    def add(self, spec: ComponentSpec) -> None:
+        """Start one more component and watch it with the others (it stops first)."""
+        with self._lock:
+            if spec.name in self._components:
+                raise ValueError(f"component {spec.name!r} is already supervised")
+            if self._stopping.is_set():
+                raise RuntimeError("the supervisor is stopping")
+            component = Supervised(spec, self.logs)
+            self._components[spec.name] = component
+            self._launch(component)
+            self.logs.line(SUPERVISOR_PREFIX, f"started {spec.name} (pid {component.pid})")
 
     def stop(self) -> None:
         """Stop watching, then stop the components in reverse start order."""

@@ -41,10 +41,11 @@ DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api")
 STACK_DIR = "up"
 STATE_FILE = "state.json"
 PortMode = Literal["settings", "auto"]
-# Where each component answers once it serves: the port's role and the path to poll.
-READINESS_PATHS: Mapping[str, tuple[str, str]] = {
-    "ingest": ("ingest_metrics", "/ready"),
-    "api": ("api", "/health"),
+# Where each component answers 200 once it serves: the port's role, the path to poll, and text
+# the answer must hold. The ingest's /ready waits for its store process and its subscriptions.
+READINESS_PATHS: Mapping[str, tuple[str, str, bytes]] = {
+    "ingest": ("ingest_metrics", "/ready", b"ready"),
+    "api": ("api", "/health", b""),
 }
 PORT_SETTINGS: Mapping[str, str] = {
     "mqtt": "DAMPWATCH_MQTT_PORT",
@@ -145,6 +146,7 @@ class Stack:
         ports: PortMode = "settings",
         output: TextIO | None = None,
         backoff: Backoff | None = None,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         unknown = [name for name in components if name not in COMMANDS]
         if unknown:
@@ -157,6 +159,7 @@ class Stack:
         self.port_mode = ports
         self.logs = LogStream(output or sys.stdout, self.stack_dir / "logs")
         self.backoff = backoff
+        self.extra_env = dict(extra_env or {})
         self.components: list[str] = []
         self.skipped: list[str] = []
         self.ports: StackPorts | None = None
@@ -208,7 +211,7 @@ class Stack:
             "DAMPWATCH_INGEST_METRICS_HOST": LOOPBACK,
             "DAMPWATCH_INGEST_METRICS_PORT": str(ports.ingest_metrics),
             "PYTHONUNBUFFERED": "1",
-        }
+        } | self.extra_env
 
     def start(self) -> None:
         """Start the servers, then the installed components; clean up if any step fails."""
@@ -232,6 +235,22 @@ class Stack:
             self.stop()
             raise
 
+    def release_previous(self) -> None:
+        """Stop what an earlier run on this data directory left running (refuse if it runs)."""
+        if self.stack_dir.exists():
+            self._take_over_previous_run()
+
+    def start_component(self, name: str) -> bool:
+        """Start and supervise one more component; False when it is not installed."""
+        if self.supervisor is None:
+            raise StackError("the stack has not been started")
+        installed, _missing = available_components([name])
+        if not installed:
+            return False
+        self.supervisor.add(self._spec(name))
+        self.components.append(name)
+        return True
+
     def stop(self) -> None:
         """Stop components (SIGTERM, then SIGKILL after the timeout), then InfluxDB, Mosquitto."""
         if self.supervisor is not None:
@@ -247,22 +266,32 @@ class Stack:
         """Wait until every component with a readiness URL answers it."""
         deadline = time.monotonic() + timeout_s
         pending = {
-            name: f"http://{LOOPBACK}:{self._ports.as_dict()[role]}{path}"
-            for name, (role, path) in READINESS_PATHS.items()
+            name: (f"http://{LOOPBACK}:{self._ports.as_dict()[role]}{path}", marker)
+            for name, (role, path, marker) in READINESS_PATHS.items()
             if name in self.components
         }
         while pending:
-            for name, url in list(pending.items()):
+            for name, (url, marker) in list(pending.items()):
                 try:
                     with _OPENER.open(url, timeout=2) as response:
-                        if int(response.status) == 200:
+                        if int(response.status) == 200 and marker in response.read():
                             del pending[name]
                 except (OSError, urllib.error.URLError):
                     pass
             if pending and time.monotonic() > deadline:
-                raise StackError(f"not ready after {timeout_s:g} s: {', '.join(pending)}")
+                last = "; ".join(f"{name}: {self.last_log_line(name)}" for name in pending)
+                raise StackError(f"not ready after {timeout_s:g} s ({last})")
             if pending:
                 time.sleep(0.2)
+
+    def last_log_line(self, name: str) -> str:
+        """The last line a component logged, to say why it is not ready."""
+        try:
+            lines = (self.stack_dir / "logs" / f"{name}.log").read_text(errors="replace")
+        except OSError:
+            return "no output"
+        useful = [line for line in lines.splitlines() if line.strip()]
+        return useful[-1].strip() if useful else "no output"
 
     def _take_over_previous_run(self) -> dict[str, object]:
         """Read the last run's state; refuse if it still runs, stop what it left behind."""
@@ -359,11 +388,7 @@ class Stack:
                 f"skipping {name}: {COMMANDS[name].module} is not installed "
                 f"(pip install 'dampwatch[{COMMANDS[name].extra}]')",
             )
-        env = self.component_env()
-        specs = [
-            ComponentSpec(name, (sys.executable, "-m", "dampwatch.cli", name), env)
-            for name in self.components
-        ]
+        specs = [self._spec(name) for name in self.components]
         self.supervisor = Supervisor(
             specs,
             self.logs,
@@ -372,6 +397,11 @@ class Stack:
             on_launch=self._record_child,
         )
         self.supervisor.start()
+
+    def _spec(self, name: str) -> ComponentSpec:
+        return ComponentSpec(
+            name, (sys.executable, "-m", "dampwatch.cli", name), self.component_env()
+        )
 
     def _record_child(self, name: str, pid: int) -> None:
         with self._state_lock:

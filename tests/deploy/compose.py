@@ -66,14 +66,11 @@ def service_environment(service: dict[str, Any], env: dict[str, str]) -> dict[st
 
 
 def settings_variables() -> set[str]:
-    """Every environment variable a pydantic-settings class of an installed deployable reads."""
+    """Every environment variable a pydantic-settings class of any deployable reads."""
     for package_name in DEPLOYABLES:
-        try:
-            package = importlib.import_module(package_name)
-        except ModuleNotFoundError:
-            continue
+        package = importlib.import_module(package_name)
         for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
-            # migration scripts run only inside Alembic, and hold no settings
+            # Alembic's migration scripts run on import; they define no settings.
             if ".migrations" not in module.name:
                 importlib.import_module(module.name)
     names: set[str] = set()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,9 +28,6 @@ from tests.deploy.compose import (
 )
 
 SCHEMA = Path(__file__).parent / "schema" / "compose-spec.json"
-# Variables of deployables still being built in other branches; their settings classes will
-# define them. Remove a name once its deployable is merged and defines the field.
-PENDING_SETTINGS = {"DAMPWATCH_API_SECRET_KEY"}
 SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET")
 PLACEHOLDER = "change-me"
 
@@ -143,7 +143,7 @@ def test_env_example_defines_every_required_variable_with_placeholders() -> None
 
 
 def test_every_dampwatch_variable_is_a_setting() -> None:
-    known = settings_variables() | PENDING_SETTINGS
+    known = settings_variables()
     used = {
         key
         for service in SERVICES.values()
@@ -153,22 +153,48 @@ def test_every_dampwatch_variable_is_a_setting() -> None:
     assert used - known == set(), "set in docker-compose.yml but read by no settings class"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dampwatch.settings refuses missing credentials in production, not placeholder ones: "
-    "production_problems() must also refuse secrets starting with 'change-me'",
-)
-def test_env_example_placeholders_refuse_to_start_in_production(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from dampwatch_ingest.settings import IngestSettings  # noqa: PLC0415
+# The settings class each Python service of the compose file reads.
+SERVICE_SETTINGS = {
+    "ingest": "dampwatch_ingest.settings:IngestSettings",
+    "assess": "dampwatch_api.assess.settings:AssessSettings",
+    "api": "dampwatch_api.settings:ApiAppSettings",
+    "simulator": "dampwatch.settings:MqttSettings",
+}
 
+
+def _settings_of(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> object:
     for key in [key for key in os.environ if key.startswith("DAMPWATCH_")]:
         monkeypatch.delenv(key)
-    for key, value in service_environment(SERVICES["ingest"], env_example()).items():
+    for key, value in service_environment(SERVICES[service], env).items():
         monkeypatch.setenv(key, value)
-    with pytest.raises(ValidationError, match="refusing to start"):
-        IngestSettings(_env_file=None)  # type: ignore[call-arg]
+    module, _, name = SERVICE_SETTINGS[service].partition(":")
+    settings_class = getattr(importlib.import_module(module), name)
+    return settings_class(_env_file=None)
+
+
+def test_every_python_service_has_its_settings_class() -> None:
+    python_services = {
+        name for name, service in SERVICES.items() if service.get("command") and "image" in service
+    } - {"mosquitto", "mosquitto-init"}
+    assert python_services == set(SERVICE_SETTINGS)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_SETTINGS))
+def test_env_example_placeholders_refuse_to_start_in_production(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValidationError, match=r"refusing to start.*placeholder"):
+        _settings_of(service, env_example(), monkeypatch)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_SETTINGS))
+def test_real_secrets_start_in_production(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        key: secrets.token_urlsafe(32) if value.startswith(PLACEHOLDER) else value
+        for key, value in env_example().items()
+    }
+    settings = _settings_of(service, env, monkeypatch)
+    assert getattr(settings, "production", False), "compose runs every service in production"
 
 
 def _bind_sources() -> list[tuple[str, Path]]:
@@ -192,13 +218,46 @@ def test_mounted_mosquitto_files_exist() -> None:
             assert path.exists(), f"{name} mounts missing {path}"
 
 
-@pytest.mark.parametrize("target", ["provisioning", "dashboards"])
-def test_mounted_grafana_directories_exist(target: str) -> None:
-    path = ROOT / "grafana" / target
-    assert any(source == path for _, source in _bind_sources()), f"grafana/{target} not mounted"
-    if not path.exists():
-        pytest.skip(f"grafana/{target} is created with the Grafana provisioning, not yet here")
-    assert any(path.iterdir()), f"grafana/{target} is empty"
+GRAFANA_MOUNTS = {
+    "grafana/provisioning/datasources": "/etc/grafana/provisioning/datasources",
+    "grafana/provisioning/dashboards": "/etc/grafana/provisioning/dashboards",
+    # Where grafana/provisioning/dashboards/dampwatch.yaml loads the boards from.
+    "grafana/dashboards": "/var/lib/grafana/dashboards/dampwatch",
+}
+
+
+def test_grafana_mounts_its_provisioning_and_boards() -> None:
+    mounts = {
+        str((ROOT / interpolate(volume["source"], env_example())).resolve().relative_to(ROOT)): (
+            volume["target"]
+        )
+        for volume in SERVICES["grafana"]["volumes"]
+        if isinstance(volume, dict) and volume.get("type") == "bind"
+    }
+    assert mounts == GRAFANA_MOUNTS
+    for source in mounts:
+        assert any((ROOT / source).iterdir()), f"{source} is empty"
+    provider = (ROOT / "grafana/provisioning/dashboards/dampwatch.yaml").read_text()
+    assert GRAFANA_MOUNTS["grafana/dashboards"] in provider
+
+
+def test_the_influxdb_1x_datasource_can_replace_the_2x_one() -> None:
+    replacement = ROOT / "grafana/provisioning/influxdb-1x"
+    names = {path.name for path in replacement.iterdir()}
+    assert names == {path.name for path in (ROOT / "grafana/provisioning/datasources").iterdir()}
+
+
+def test_simulator_flags_are_ones_sim_run_accepts() -> None:
+    command = [interpolate(str(part), env_example()) for part in SERVICES["simulator"]["command"]]
+    help_text = subprocess.run(
+        [sys.executable, "-m", "dampwatch.cli", "sim", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flags = [part for part in command if part.startswith("--")]
+    assert flags and all(flag in help_text for flag in flags), flags
+    assert "--registry" not in flags, "only the API may publish the registry branch"
 
 
 def test_dockerfile_is_multi_stage_pinned_and_runs_as_a_user() -> None:

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,22 @@ class UpProcess:
 
         wait_until(seen, timeout, f"{text!r} in the output of dampwatch up")
 
+    def wait_ingest_subscribed(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Wait until the ingest's /ready answers: store process up, subscriptions acknowledged."""
+
+        def connected() -> bool:
+            assert self.process.poll() is None, f"up exited early:\n{self.output()}"
+            port = self.state().get("ports", {}).get("ingest_metrics")
+            if port is None:
+                return False
+            try:
+                with OPENER.open(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
+                    return bool(response.status == 200)
+            except OSError:
+                return False
+
+        wait_until(connected, timeout, "the ingest to connect and subscribe")
+
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(60)
@@ -80,20 +95,6 @@ class UpProcess:
             for pid in children.values():  # started by this test's `up`, which could not
                 if process_is_alive(pid):
                     os.kill(pid, signal.SIGKILL)
-
-    def wait_ready(self, role: str, path: str, timeout: float = STARTUP_TIMEOUT_S) -> None:
-        def answers() -> bool:
-            assert self.process.poll() is None, f"up exited early:\n{self.output()}"
-            port = self.state().get("ports", {}).get(role)
-            if port is None:
-                return False
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as reply:
-                    return bool(reply.status == 200)
-            except OSError:
-                return False
-
-        wait_until(answers, timeout, f"{path} on the {role} port of dampwatch up")
 
 
 def _stored_temperatures(influx_url: str) -> list[float]:
@@ -119,7 +120,7 @@ def test_up_runs_restarts_stops_and_reuses_its_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     up = UpProcess(data_dir, "--ports", "auto", "--components", "ingest")
     try:
-        up.wait_ready("ingest_metrics", "/ready")
+        up.wait_ingest_subscribed()
         state = up.state()
         ports = state["ports"]
         influx_url = f"http://127.0.0.1:{ports['influx']}"
@@ -180,7 +181,7 @@ def test_up_stops_servers_an_earlier_killed_up_left_behind(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     up = UpProcess(data_dir, "--ports", "auto", "--components", "ingest")
     try:
-        up.wait_ready("ingest_metrics", "/ready")
+        up.wait_ingest_subscribed()
         children = dict(up.state()["children"])
         up.process.kill()  # no chance to stop anything
         up.process.wait(10)

@@ -1,0 +1,159 @@
+"""`dampwatch demo` end to end: real servers, the simulated truth, the board through the API."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dampwatch.servers import find_binary
+from dampwatch.supervisor import process_is_alive
+from tests.support import INSTALL_HINT, OPENER
+
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
+RESULT_TIMEOUT_S = 240
+DAMP_KINDS = {"mould_risk", "condensation_risk"}
+
+
+class DemoProcess:
+    """`dampwatch demo --json` in the background; its stderr in a file."""
+
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        self.stderr_path = data_dir.parent / "demo.err"
+        with self.stderr_path.open("ab") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dampwatch.cli",
+                    "demo",
+                    "--json",
+                    "--data-dir",
+                    str(data_dir),
+                    *args,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=data_dir.parent,
+            )
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+
+    def result(self) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=RESULT_TIMEOUT_S)
+        except queue.Empty:
+            pytest.fail(f"no result within {RESULT_TIMEOUT_S} s:\n{self.errors()}")
+        document: dict[str, Any] = json.loads(line)
+        return document
+
+    def errors(self) -> str:
+        return self.stderr_path.read_text(errors="replace")[-4000:]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+
+
+def _get(url: str, token: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with OPENER.open(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _status(url: str, token: str) -> int:
+    try:
+        _get(url, token)
+    except urllib.error.HTTPError as error:
+        return error.code
+    return 200
+
+
+def _sign_in(api_url: str, user: dict[str, str]) -> str:
+    form = urllib.parse.urlencode({"username": user["username"], "password": user["password"]})
+    with OPENER.open(f"{api_url}/v1/auth/token", form.encode(), timeout=30) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
+def _truth_kinds(truth: dict[str, Any]) -> dict[str, set[str]]:
+    return {home["home_id"]: {c["kind"] for c in home["conditions"]} for home in truth["homes"]}
+
+
+def _check_board_against_truth(result: dict[str, Any]) -> None:
+    truth = json.loads(Path(result["truth"]).read_text())
+    archetypes = {home["home_id"]: home["archetype"] for home in truth["homes"]}
+    truth_kinds = _truth_kinds(truth)
+    api_url = result["api_url"]
+    officer = _sign_in(api_url, result["officer"])
+    board = {entry["home_id"]: entry for entry in _get(f"{api_url}/v1/board?limit=500", officer)}
+    assert board, "the officer sees flagged homes"
+    assert set(board) == {entry["home_id"] for entry in result["board"]}
+    for home_id, archetype in archetypes.items():
+        kinds = set(board.get(home_id, {}).get("kinds", []))
+        if "damp" in archetype:
+            assert kinds & DAMP_KINDS, f"damp {home_id} missing or without damp kinds: {kinds}"
+        if "cold" in archetype:
+            assert "cold_home" in kinds, f"cold {home_id} missing or without cold_home: {kinds}"
+        if not truth_kinds[home_id]:
+            assert home_id not in board, f"{home_id} has no condition in the truth: {kinds}"
+        if home_id in board:
+            assert board[home_id]["top_reasons"], f"{home_id} is flagged without a reason"
+    assert any("damp" in a for a in archetypes.values()), "the mix makes damp homes"
+    assert any("cold" in a for a in archetypes.values()), "the mix makes cold homes"
+
+    tenant_home = result["board"][0]["home_id"]
+    tenant = _sign_in(api_url, result["tenant"])
+    assert _get(f"{api_url}/v1/homes/{tenant_home}", tenant)["home_id"] == tenant_home
+    assert [e["home_id"] for e in _get(f"{api_url}/v1/board", tenant)] == [tenant_home]
+    other = next(home for home in archetypes if home != tenant_home)
+    assert _status(f"{api_url}/v1/homes/{other}", tenant) in (403, 404)
+
+
+def test_demo_flags_the_damp_and_cold_homes_and_runs_again(tmp_path: Path) -> None:
+    for binary in ("mosquitto", "influxd"):
+        if find_binary(binary) is None:
+            pytest.fail(f"{binary!r} is not installed; install it with: {INSTALL_HINT}")
+    data_dir = tmp_path / "data"
+    mix = "healthy=0.5,damp=0.25,cold=0.25"
+    demo = DemoProcess(data_dir, "--homes", "12", "--days", "21", "--mix", mix, "--serve")
+    try:
+        result = demo.result()
+        assert result["readings_stored"] == result["readings_published"] > 12 * 21 * 288
+        _check_board_against_truth(result)
+        state = json.loads((data_dir / "demo" / "up" / "state.json").read_text())
+        children = list(state["children"].values())
+        assert "assess" in state["children"], "serving adds the assessment loop"
+        demo.process.send_signal(signal.SIGTERM)
+        assert demo.process.wait(60) == 0, demo.errors()
+        assert not [pid for pid in children if process_is_alive(pid)], "everything stopped"
+    finally:
+        demo.close()
+
+    # A second run replaces the demo data and keeps the ports (stable URLs).
+    again = DemoProcess(data_dir, "--homes", "3", "--days", "7", "--no-serve")
+    try:
+        second = again.result()
+        assert again.process.wait(60) == 0, again.errors()
+    finally:
+        again.close()
+    assert second["api_url"] == result["api_url"]
+    assert set(second["archetypes"]) == {"sim-0001", "sim-0002", "sim-0003"}
+    assert {entry["home_id"] for entry in second["board"]} <= set(second["archetypes"])
+    assert len(json.loads(Path(second["truth"]).read_text())["homes"]) == 3
