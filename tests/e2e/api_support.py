@@ -1,4 +1,4 @@
-"""The real API app for end-to-end tests: a migrated database, the app's lifespan, signed-in callers."""
+"""The real API app for end-to-end tests: a migrated database, its lifespan, signed-in callers."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def register_cohort(api: ApiClient, cohort: Cohort, *, portfolio: str, who: str)
         )
         devices = cohort.rooms_of(home.home_id)
         for room in sorted(set(devices.values())):
-            body = {"room_id": room, "name": room.replace("-", " ").title(), "kind": room_kind(room)}
+            name = room.replace("-", " ").title()
+            body = {"room_id": room, "name": name, "kind": room_kind(room)}
             api.created(f"/v1/homes/{home.home_id}/rooms", who, body)
         for device, room in sorted(devices.items()):
             body = {"device_id": device, "device_type": "sim-th", "room_id": room}

@@ -163,7 +163,7 @@ def _unassigned(stack: RegisteredStack) -> int:
     """Readings stored without a room tag."""
     assert stack.influx is not None
     result = stack.influx.query(
-        "SELECT count(\"seq\") FROM \"reading\" WHERE \"room\" = ''", db=stack.database
+        'SELECT count("seq") FROM "reading" WHERE "room" = \'\'', db=stack.database
     )
     series = result["results"][0].get("series")
     return int(series[0]["values"][0][1]) if series else 0
