@@ -27,7 +27,7 @@ class IngestSettings(MqttSettings, InfluxSettings):
     ingest_batch_size: int = Field(default=5000, ge=1, description="points per InfluxDB write")
     ingest_batch_messages: int = Field(default=1000, ge=1, description="messages per write")
     # Closes a batch early when its payloads are large (arrays of readings): bounds memory.
-    ingest_batch_bytes: int = Field(default=1 << 20, ge=1024, description="payload bytes")
+    ingest_batch_bytes: int = Field(default=512 * 1024, ge=1024, description="payload bytes")
     ingest_batch_wait_s: float = Field(default=0.25, gt=0)
     # MQTT 5 Receive Maximum: how many unacknowledged messages the broker may send us.
     # Twice a batch, so the broker keeps sending while the previous batch is written.
