@@ -20,6 +20,7 @@ from dampwatch_api.broker.link import BrokerLink
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
+from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
 from dampwatch_api.registry.models import Role, User
 from dampwatch_api.registry.publish import RegistryPublisher
@@ -139,6 +140,10 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    app.add_middleware(
+        InvalidateOnChangeMiddleware,
+        forget=[context.board.invalidate, context.principals.clear],
+    )
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from dampwatch_api.alerts.models import Alert
@@ -75,9 +76,13 @@ def test_board_ranks_homes_and_scopes_them(api: Api) -> None:
     assert [row["home_id"] for row in api.call("GET", "/v1/board", "tenant-south").json()] == [
         HOME_SOUTH
     ]
-    # A change made by the assessment job (another process) shows without a restart.
+    # A change made by the assessment job (another process) shows within the check interval.
     add_alert(api, "unknown-home", "emergency", 3, "not in the registry")
-    assert len(api.call("GET", "/v1/board", "admin").json()) == 2
+    add_alert(api, HOME_NORTH, "emergency", 3, "ceiling collapsed")
+    time.sleep(api.client.app.state.context.board.check_interval_s)  # type: ignore[attr-defined]
+    board = api.call("GET", "/v1/board", "admin").json()
+    assert [row["home_id"] for row in board] == [HOME_NORTH, HOME_SOUTH]
+    assert board[0]["open_alerts"] == 2 and "ceiling collapsed" in board[0]["top_reasons"][0]
 
 
 def test_board_keeps_an_alert_of_unknown_severity(api: Api) -> None:
