@@ -91,9 +91,9 @@ def seed(database_url: str) -> None:
     engine.dispose()
 
 
-def start_api(settings: ApiAppSettings) -> Iterator[Api]:
+def start_api(settings: ApiAppSettings, *, connect_broker: bool = False) -> Iterator[Api]:
     """Run the app (lifespan included) and sign everyone in."""
-    app = create_app(settings, connect_broker=False)
+    app = create_app(settings, connect_broker=connect_broker)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, settings)
         for name, password in (

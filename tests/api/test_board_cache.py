@@ -84,6 +84,4 @@ def test_alert_written_by_another_process_shows_within_the_check_interval(api: A
     assert api.call("GET", "/v1/board", "admin").json() == []
     add_alert(api, HOME_SOUTH, "medium", 1, "condensation on the bedroom window")
     wait_for_other_process_changes(api)
-    assert [row["home_id"] for row in api.call("GET", "/v1/board", "admin").json()] == [
-        HOME_SOUTH
-    ]
+    assert [row["home_id"] for row in api.call("GET", "/v1/board", "admin").json()] == [HOME_SOUTH]
