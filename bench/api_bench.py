@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -83,6 +84,36 @@ def seed(url: str) -> None:
         )
         session.commit()
     engine.dispose()
+
+
+class AlertChurn:
+    """A thread touching one open alert per second, as an assessment job would from outside."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_db_engine(url)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.changes = 0
+
+    def _run(self) -> None:
+        sessions = make_session_factory(self._engine)
+        while not self._stop.wait(1.0):
+            with sessions() as session:
+                alert = session.get(Alert, 1 + self.changes % OPEN_ALERTS)
+                if alert is not None:
+                    alert.last_seen_at = datetime.now(UTC)
+                    alert.updated_at = alert.last_seen_at
+                    session.commit()
+                    self.changes += 1
+
+    def __enter__(self) -> AlertChurn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._engine.dispose()
 
 
 def request_json(
@@ -232,6 +263,16 @@ def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[s
             load(wrk, script, port, path, token, 1.0, args.connections)  # warm-up
             results.append(
                 (label, load(wrk, script, port, path, token, args.seconds, args.connections))
+            )
+        connections = args.connections
+        with AlertChurn(url):
+            # Worst case: another process changes an alert every second, so each worker
+            # re-ranks the board about once a second while serving it.
+            results.append(
+                (
+                    "board, alert changed every 1 s",
+                    load(wrk, script, port, "/v1/board?limit=50", admin, args.seconds, connections),
+                )
             )
         return results
     except RuntimeError:
