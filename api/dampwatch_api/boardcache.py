@@ -109,12 +109,14 @@ class BoardCache:
         self.check_interval_s = check_interval_s
         self._board: RankedBoard | None = None
         self._checked_at = float("-inf")  # time.monotonic() of the last marker check
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while checking for changes and ranking
+        self._pages_lock = threading.Lock()
+        self._generation = 0  # counts invalidations, so a ranking begun before one is not kept
 
     def invalidate(self) -> None:
-        """Forget the board after a change made through this process."""
-        with self._lock:
-            self._board = None
+        """Forget the board after a change made through this process (read your writes)."""
+        self._generation += 1
+        self._board = None
 
     def _fresh(self) -> RankedBoard | None:
         current = self._board
@@ -125,16 +127,37 @@ class BoardCache:
         return current
 
     def cached_page(self, key: Hashable) -> BoardPage | None:
-        """The page for `key` when the board was checked recently enough; never touches SQL."""
-        current = self._fresh()
+        """The page for `key` of a recently checked board (or of the last, while the next is
+        under way), never touching SQL."""
+        current = self._fresh() or self._while_refreshing()
         return current.pages.get(key) if current is not None else None
 
+    def _while_refreshing(self) -> RankedBoard | None:
+        """The board to serve while another thread checks for changes or ranks anew."""
+        current = self._board
+        if current is None or not self._lock.locked():
+            return None
+        return current if datetime.now(UTC) - current.computed_at < MAX_AGE else None
+
     def current(self, sessions: sessionmaker[Session]) -> RankedBoard:
-        """The board, after checking the change marker; re-ranked when something changed."""
-        with self._lock:
-            current = self._fresh()
-            if current is not None:
-                return current
+        """The board, after checking the change marker; re-ranked when something changed.
+
+        Only one thread checks at a time; the others meanwhile serve the board they have, so
+        a re-ranking does not hold up every request behind it.
+        """
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        if not self._lock.acquire(blocking=False):
+            serving = self._while_refreshing()
+            if serving is not None:
+                return serving
+            self._lock.acquire()
+        try:
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            generation = self._generation
             with sessions() as session:
                 marker = change_marker(session)
                 now = datetime.now(UTC)
@@ -145,9 +168,11 @@ class BoardCache:
                     or now - current.computed_at >= MAX_AGE
                 ):
                     current = rank(session, marker, now)
-                    self._board = current
-            self._checked_at = time.monotonic()
+            if generation == self._generation:
+                self._board, self._checked_at = current, time.monotonic()
             return current
+        finally:
+            self._lock.release()
 
     def page(
         self,
@@ -157,13 +182,13 @@ class BoardCache:
     ) -> BoardPage:
         """The page for `key`, rendered from the current board once and then kept (blocking)."""
         current = self.current(sessions)
-        with self._lock:
+        with self._pages_lock:
             found = current.pages.get(key)
             if found is not None:
                 current.pages.move_to_end(key)
                 return found
         rendered = render(current)
-        with self._lock:
+        with self._pages_lock:
             current.pages[key] = rendered
             while len(current.pages) > MAX_PAGES:
                 current.pages.popitem(last=False)

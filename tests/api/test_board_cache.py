@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
+import pytest
+
+from dampwatch_api.boardcache import RankedBoard, rank
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
 from tests.api.test_alerts_board import add_alert
 
@@ -85,3 +90,31 @@ def test_alert_written_by_another_process_shows_within_the_check_interval(api: A
     add_alert(api, HOME_SOUTH, "medium", 1, "condensation on the bedroom window")
     wait_for_other_process_changes(api)
     assert [row["home_id"] for row in api.call("GET", "/v1/board", "admin").json()] == [HOME_SOUTH]
+
+
+def test_readers_get_the_last_board_while_the_next_is_ranked(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = api.client.app.state.context  # type: ignore[attr-defined]
+    add_alert(api, HOME_NORTH, "high", 2, "mould index 3.2 on the north wall")
+    before = api.call("GET", "/v1/board", "admin").json()
+    add_alert(api, HOME_SOUTH, "emergency", 12, "black mould over the cot")
+    wait_for_other_process_changes(api)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_rank(*args: Any) -> RankedBoard:
+        started.set()
+        release.wait(10)
+        return rank(*args)
+
+    monkeypatch.setattr("dampwatch_api.boardcache.rank", slow_rank)
+    ranking = threading.Thread(target=context.board.current, args=(context.sessions,))
+    ranking.start()
+    assert started.wait(5)
+    # Had the reader waited for the ranking, it would have got the new board.
+    during = api.call("GET", "/v1/board", "admin")
+    release.set()
+    ranking.join(10)
+    assert during.json() == before, "a reader waited for the ranking"
+    after = api.call("GET", "/v1/board", "admin").json()
+    assert [row["home_id"] for row in after] == [HOME_SOUTH, HOME_NORTH]
