@@ -3,7 +3,8 @@
 Targets: p95 ≤ 50 ms and ≥ 300 requests/s on 2 cores. The load comes from `wrk` (C, its own
 process, keep-alive connections), so the figures measure the API, not the client. The baseline,
 measured in the same run, is `/v1/users/me` (the same authentication and one row), so the table
-shows what the board adds.
+shows what the board adds. The last row is the worst case: another process changes an alert
+every second, so each worker re-ranks the board about once a second while serving it.
 Run: `make bench-api` or `python -m bench.api_bench [--seconds S] [--connections C]`.
 """
 
