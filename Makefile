@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := mosquitto influxdb poppler-utils chromium
+APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
 .PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval soak clean grafana
 

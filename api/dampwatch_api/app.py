@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dampwatch.influx import InfluxQL
 from dampwatch_api.auth.passwords import hash_password
@@ -20,6 +21,7 @@ from dampwatch_api.broker.link import BrokerLink
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
+from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
 from dampwatch_api.pages import install_pages
 from dampwatch_api.registry.models import Role, User
@@ -65,8 +67,9 @@ BROKER_CONNECT_WAIT_S = 3.0
 def ensure_admin(context: ApiContext) -> None:
     """Create the first admin when no admin exists yet."""
     settings = context.settings
+    any_admin = select(User.id).where(User.role == Role.ADMIN.value).limit(1)
     with context.sessions() as session:
-        if session.scalar(select(User.id).where(User.role == Role.ADMIN.value).limit(1)):
+        if session.scalar(any_admin):
             return
         if settings.admin_password is None:
             _LOGGER.warning(
@@ -79,7 +82,16 @@ def ensure_admin(context: ApiContext) -> None:
                 role=Role.ADMIN.value,
             )
         )
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another worker process of the same API created the admin a moment earlier.
+            session.rollback()
+            if session.scalar(any_admin) is None:
+                raise RuntimeError(
+                    f"no admin, and the user {settings.admin_username!r} exists with another "
+                    "role: set DAMPWATCH_ADMIN_USERNAME to a free name"
+                ) from None
 
 
 def build_context(settings: ApiAppSettings, *, connect_broker: bool = True) -> ApiContext:
@@ -158,6 +170,10 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    app.add_middleware(
+        InvalidateOnChangeMiddleware,
+        forget=[context.board.invalidate, context.principals.clear],
+    )
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)

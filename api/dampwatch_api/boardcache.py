@@ -1,19 +1,25 @@
-"""The ranked board, computed once per change of the alerts or homes, shared by all callers.
+"""The ranked board, computed once per change of the alerts or homes, with its pages as JSON bytes.
 
 Ranking every open alert on each request would cost tens of milliseconds; the board changes
-only when an alert or a home changes, which one cheap query detects (also for changes the
-assessment job makes from another process).
+only when an alert or a home changes. One cheap query (the change marker) detects changes made
+by other processes, such as the assessment job or another API worker; it runs at most every
+`CHECK_INTERVAL_S`, so a board request in between costs no SQL at all. A change made through
+this process forgets the board at once (`dampwatch_api.freshness`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from dataclasses import dataclass
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.kinds import AlertStatus
 from dampwatch_api.alerts.board import BoardRow, board
@@ -22,6 +28,10 @@ from dampwatch_api.registry.models import Home
 
 # The board's clock (overdue, duration points) moves even when nothing changes.
 MAX_AGE = timedelta(seconds=60)
+# How stale a change made by another process may be before this one sees it.
+CHECK_INTERVAL_S = 0.5
+# Distinct pages (scope, filters, offset, limit) kept per board.
+MAX_PAGES = 1024
 
 
 @dataclass(frozen=True)
@@ -35,17 +45,33 @@ class HomeFacts:
 
 
 @dataclass(frozen=True)
+class BoardPage:
+    """One page of the board as sent: JSON bytes, the number of matching homes and an ETag."""
+
+    body: bytes
+    total: int
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, total: int) -> BoardPage:
+        """A page whose ETag is a digest of its body (equal bodies, equal tags)."""
+        digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+        return cls(body, total, f'"{digest}"')
+
+
+@dataclass
 class RankedBoard:
-    """All rows, best first, with the facts of their homes."""
+    """All rows, best first, with the facts of their homes and the pages built from them."""
 
     marker: tuple[Any, ...]
     computed_at: datetime
     rows: list[BoardRow]
     homes: dict[str, HomeFacts]
+    pages: OrderedDict[Hashable, BoardPage] = field(default_factory=OrderedDict)
 
 
 def change_marker(session: Session) -> tuple[Any, ...]:
-    """A value that changes whenever an alert, its audit trail or a home changes."""
+    """A value that changes whenever an alert, its audit trail or the set of homes changes."""
     alerts = session.execute(
         select(
             func.count(Alert.id), func.max(Alert.updated_at), func.max(Alert.last_seen_at)
@@ -56,52 +82,114 @@ def change_marker(session: Session) -> tuple[Any, ...]:
     return (*alerts, events, *homes)
 
 
-class BoardCache:
-    """Thread-safe holder of the latest `RankedBoard`."""
+def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoard:
+    """Rank every home with open alerts that is in the registry."""
+    open_homes = select(Alert.home_id).where(Alert.status != AlertStatus.RESOLVED.value)
+    homes = session.execute(
+        select(
+            Home.home_id,
+            Home.address,
+            Home.postcode,
+            Home.portfolio,
+            Home.patch,
+            Home.vulnerabilities,
+        ).where(Home.home_id.in_(open_homes))
+    ).all()
+    facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4]) for row in homes}
+    vulnerability = {row[0]: list(row[5] or []) for row in homes}
+    rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
+    # Alerts of homes no longer in the registry have nobody to visit.
+    return RankedBoard(marker, now, [row for row in rows if row.home_id in facts], facts)
 
-    def __init__(self) -> None:
+
+class BoardCache:
+    """Thread-safe holder of the latest `RankedBoard` and its rendered pages."""
+
+    def __init__(self, check_interval_s: float = CHECK_INTERVAL_S) -> None:
+        self.check_interval_s = check_interval_s
         self._board: RankedBoard | None = None
-        self._lock = threading.Lock()
+        self._checked_at = float("-inf")  # time.monotonic() of the last marker check
+        self._lock = threading.Lock()  # held while checking for changes and ranking
+        self._pages_lock = threading.Lock()
+        self._generation = 0  # counts invalidations, so a ranking begun before one is not kept
 
     def invalidate(self) -> None:
-        """Forget the board after a change made through this process."""
-        with self._lock:
-            self._board = None
+        """Forget the board after a change made through this process (read your writes)."""
+        self._generation += 1
+        self._board = None
 
-    def get(self, session: Session) -> RankedBoard:
-        """The current board, recomputed when something changed or it grew old."""
-        marker = change_marker(session)
-        now = datetime.now(UTC)
+    def _fresh(self) -> RankedBoard | None:
         current = self._board
-        if current is not None and current.marker == marker and now - current.computed_at < MAX_AGE:
-            return current
-        with self._lock:
-            current = self._board
-            if (
-                current is not None
-                and current.marker == marker
-                and now - current.computed_at < MAX_AGE
-            ):
-                return current
-            current = self._compute(session, marker, now)
-            self._board = current
-            return current
+        if current is None or time.monotonic() - self._checked_at > self.check_interval_s:
+            return None
+        if datetime.now(UTC) - current.computed_at >= MAX_AGE:
+            return None
+        return current
 
-    def _compute(self, session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoard:
-        open_homes = select(Alert.home_id).where(Alert.status != AlertStatus.RESOLVED.value)
-        homes = session.execute(
-            select(
-                Home.home_id,
-                Home.address,
-                Home.postcode,
-                Home.portfolio,
-                Home.patch,
-                Home.vulnerabilities,
-            ).where(Home.home_id.in_(open_homes))
-        ).all()
-        facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4]) for row in homes}
-        vulnerability = {row[0]: list(row[5] or []) for row in homes}
-        rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
-        # Alerts of homes no longer in the registry have nobody to visit.
-        rows = [row for row in rows if row.home_id in facts]
-        return RankedBoard(marker, now, rows, facts)
+    def cached_page(self, key: Hashable) -> BoardPage | None:
+        """The page for `key` of a recently checked board (or of the last, while the next is
+        under way), never touching SQL."""
+        current = self._fresh() or self._while_refreshing()
+        return current.pages.get(key) if current is not None else None
+
+    def _while_refreshing(self) -> RankedBoard | None:
+        """The board to serve while another thread checks for changes or ranks anew."""
+        current = self._board
+        if current is None or not self._lock.locked():
+            return None
+        return current if datetime.now(UTC) - current.computed_at < MAX_AGE else None
+
+    def current(self, sessions: sessionmaker[Session]) -> RankedBoard:
+        """The board, after checking the change marker; re-ranked when something changed.
+
+        Only one thread checks at a time; the others meanwhile serve the board they have, so
+        a re-ranking does not hold up every request behind it.
+        """
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        if not self._lock.acquire(blocking=False):
+            serving = self._while_refreshing()
+            if serving is not None:
+                return serving
+            self._lock.acquire()
+        try:
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            generation = self._generation
+            with sessions() as session:
+                marker = change_marker(session)
+                now = datetime.now(UTC)
+                current = self._board
+                if (
+                    current is None
+                    or current.marker != marker
+                    or now - current.computed_at >= MAX_AGE
+                ):
+                    current = rank(session, marker, now)
+            if generation == self._generation:
+                self._board, self._checked_at = current, time.monotonic()
+            return current
+        finally:
+            self._lock.release()
+
+    def page(
+        self,
+        sessions: sessionmaker[Session],
+        key: Hashable,
+        render: Callable[[RankedBoard], BoardPage],
+    ) -> BoardPage:
+        """The page for `key`, rendered from the current board once and then kept (blocking)."""
+        current = self.current(sessions)
+        with self._pages_lock:
+            found = current.pages.get(key)
+            if found is not None:
+                current.pages.move_to_end(key)
+                return found
+        rendered = render(current)
+        with self._pages_lock:
+            current.pages[key] = rendered
+            while len(current.pages) > MAX_PAGES:
+                current.pages.popitem(last=False)
+        return rendered

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.influx import InfluxQL
+from dampwatch_api.auth.cache import PrincipalCache
 from dampwatch_api.auth.ratelimit import LoginRateLimiter
 from dampwatch_api.boardcache import BoardCache
 from dampwatch_api.broker.dynsec import DynamicSecurity
@@ -31,3 +32,4 @@ class ApiContext:
     login_limiter: LoginRateLimiter
     board: BoardCache
     metrics: ApiMetrics
+    principals: PrincipalCache = field(default_factory=PrincipalCache)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dampwatch.const import ID_PATTERN
-from dampwatch_api.auth.apikeys import find_api_key, split_key
+from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.auth.tokens import TokenError, username_from_token
 from dampwatch_api.context import ApiContext
@@ -53,45 +55,63 @@ def get_session(context: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _principal_of_user(user: User) -> Principal:
-    return Principal(
-        name=user.username,
-        role=Role(user.role),
-        portfolios=frozenset(user.portfolios or []),
-        home_id=user.home.home_id if user.home is not None else None,
-        user_pk=user.id,
-    )
+def _principal_of_user(context: ApiContext, username: str) -> Principal | None:
+    """The active user named `username` (blocking: SQL)."""
+    with context.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            return None
+        return Principal(
+            name=user.username,
+            role=Role(user.role),
+            portfolios=frozenset(user.portfolios or []),
+            home_id=user.home.home_id if user.home is not None else None,
+            user_pk=user.id,
+        )
 
 
-def current_principal(
-    session: SessionDep,
-    context: ContextDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+def _principal_of_key(context: ApiContext, key: str) -> Principal | None:
+    """The live API key `key`, noting its use (blocking: SQL)."""
+    with context.sessions() as session:
+        row = find_api_key(session, key)
+        if row is None:
+            return None
+        principal = Principal(
+            name=f"apikey:{row.name}",
+            role=Role(row.role),
+            portfolios=frozenset(row.portfolios or []),
+            home_id=row.home.home_id if row.home is not None else None,
+            via_api_key=True,
+        )
+        # Noted when the key is looked up, so at most once per cache lifetime.
+        row.last_used_at = datetime.now(UTC)
+        session.commit()
+        return principal
+
+
+async def current_principal(
+    context: ContextDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
-    """The caller named by a JWT or an API key, or 401."""
+    """The caller named by a JWT or an API key, or 401; SQL only when not remembered."""
     if not token:
         raise UNAUTHENTICATED
     if split_key(token) is not None:
-        key = find_api_key(session, token)
-        if key is None:
+        cache_key = f"key:{hash_key(token)}"
+        load = partial(_principal_of_key, context, token)
+    else:
+        try:
+            username = username_from_token(token, context.settings.secret_key.get_secret_value())
+        except TokenError as error:
+            raise UNAUTHENTICATED from error
+        cache_key = f"user:{username}"
+        load = partial(_principal_of_user, context, username)
+    principal = context.principals.get(cache_key)
+    if principal is None:
+        principal = await run_in_threadpool(load)
+        if principal is None:
             raise UNAUTHENTICATED
-        key.last_used_at = datetime.now(UTC)
-        session.commit()
-        return Principal(
-            name=f"apikey:{key.name}",
-            role=Role(key.role),
-            portfolios=frozenset(key.portfolios or []),
-            home_id=key.home.home_id if key.home is not None else None,
-            via_api_key=True,
-        )
-    try:
-        username = username_from_token(token, context.settings.secret_key.get_secret_value())
-    except TokenError as error:
-        raise UNAUTHENTICATED from error
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise UNAUTHENTICATED
-    return _principal_of_user(user)
+        context.principals.put(cache_key, principal)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
@@ -126,7 +146,7 @@ class PlatformGuard(Guard):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, principal: CurrentUser) -> Principal:
+    async def __call__(self, principal: CurrentUser) -> Principal:
         """The caller, once the policy allows the action."""
         if self.action is not Action.READ and not allowed(principal, None, None, self.action):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"not allowed to {self.action}")

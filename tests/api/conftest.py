@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from dampwatch_api.app import create_app
 from dampwatch_api.auth.passwords import hash_password
+from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.registry.models import Home, Role, Tenant, User
@@ -91,21 +92,21 @@ def seed(database_url: str) -> None:
     engine.dispose()
 
 
-def start_api(settings: ApiAppSettings) -> Iterator[Api]:
+def start_api(settings: ApiAppSettings, *, connect_broker: bool = False) -> Iterator[Api]:
     """Run the app (lifespan included) and sign everyone in."""
-    app = create_app(settings, connect_broker=False)
+    app = create_app(settings, connect_broker=connect_broker)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, settings)
-        for name, password in (
-            ("admin", ADMIN_PASSWORD),
-            ("officer-north", PASSWORD),
-            ("officer-south", PASSWORD),
-            ("tenant-north", PASSWORD),
-            ("tenant-south", PASSWORD),
-        ):
-            response = client.post("/v1/auth/token", data={"username": name, "password": password})
-            assert response.status_code == 200, response.text
-            api.tokens[name] = response.json()["access_token"]
+        # The admin signs in through the password flow; the others get tokens minted with the
+        # same key, which saves an argon2 verification each (tests/api/test_auth.py covers it).
+        response = client.post(
+            "/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        api.tokens["admin"] = response.json()["access_token"]
+        secret = settings.secret_key.get_secret_value()
+        for name in ("officer-north", "officer-south", "tenant-north", "tenant-south"):
+            api.tokens[name] = create_access_token(name, secret, settings.token_lifetime_s)
         yield api
 
 

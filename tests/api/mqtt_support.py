@@ -69,3 +69,25 @@ def publish_reason(client: mqtt.Client, topic: str, payload: bytes = b"{}") -> i
     client.publish(topic, payload, qos=1).wait_for_publish(5)
     done.wait(5)
     return codes[0] if codes else -1
+
+
+def retained_message(
+    server: MosquittoServer, username: str, password: str, topic: str, timeout: float = 5
+) -> bytes | None:
+    """The retained message a fresh subscriber of `topic` receives (None when there is none)."""
+    client, reason = connect(server, username, password, f"retained-{threading.get_ident()}")
+    assert reason is not None and not reason.is_failure, reason
+    received: list[bytes] = []
+    arrived = threading.Event()
+
+    def on_message(_c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        if message.retain:
+            received.append(message.payload)
+            arrived.set()
+
+    client.on_message = on_message
+    client.subscribe(topic, qos=1)
+    arrived.wait(timeout)
+    client.loop_stop()
+    client.disconnect()
+    return received[0] if received else None

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from dampwatch_api.alerts.models import Alert
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
 
 
-def add_alert(api: Api, home_id: str, severity: str, days_open: int, text: str) -> int:
+def add_alert(
+    api: Api, home_id: str, severity: str, days_open: int, text: str, room: str = "bathroom"
+) -> int:
     """Store an open alert as the assessment job would."""
     context = api.client.app.state.context  # type: ignore[attr-defined]
     now = datetime.now(UTC)
     with context.sessions() as session:
         alert = Alert(
             home_id=home_id,
-            room="bathroom",
+            room=room,
             kind="mould_risk",
             severity=severity,
             status="open",
@@ -75,9 +78,14 @@ def test_board_ranks_homes_and_scopes_them(api: Api) -> None:
     assert [row["home_id"] for row in api.call("GET", "/v1/board", "tenant-south").json()] == [
         HOME_SOUTH
     ]
-    # A change made by the assessment job (another process) shows without a restart.
+    # A change made by the assessment job (another process) shows within the check interval.
     add_alert(api, "unknown-home", "emergency", 3, "not in the registry")
-    assert len(api.call("GET", "/v1/board", "admin").json()) == 2
+    add_alert(api, HOME_NORTH, "emergency", 3, "ceiling collapsed", room="kitchen")
+    time.sleep(api.client.app.state.context.board.check_interval_s)  # type: ignore[attr-defined]
+    rows = {row["home_id"]: row for row in api.call("GET", "/v1/board", "admin").json()}
+    assert set(rows) == {HOME_NORTH, HOME_SOUTH}
+    assert rows[HOME_NORTH]["open_alerts"] == 2
+    assert "ceiling collapsed" in rows[HOME_NORTH]["top_reasons"][0]
 
 
 def test_board_keeps_an_alert_of_unknown_severity(api: Api) -> None:
