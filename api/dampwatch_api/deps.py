@@ -6,7 +6,7 @@ the home named in the path and asks the policy; `PlatformGuard` asks it without 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
@@ -89,22 +89,36 @@ def _principal_of_key(context: ApiContext, key: str) -> Principal | None:
         return principal
 
 
+def _lookup(context: ApiContext, token: str | None) -> tuple[str, Callable[[], Principal | None]]:
+    """The cache key of a token's caller and how to load it from SQL; 401 for a bad token."""
+    if not token:
+        raise UNAUTHENTICATED
+    if split_key(token) is not None:
+        return f"key:{hash_key(token)}", partial(_principal_of_key, context, token)
+    try:
+        username = username_from_token(token, context.settings.secret_key.get_secret_value())
+    except TokenError as error:
+        raise UNAUTHENTICATED from error
+    return f"user:{username}", partial(_principal_of_user, context, username)
+
+
+def resolve_principal(context: ApiContext, token: str | None) -> Principal:
+    """The caller named by a token, for code already off the event loop (the pages)."""
+    cache_key, load = _lookup(context, token)
+    principal = context.principals.get(cache_key)
+    if principal is None:
+        principal = load()
+        if principal is None:
+            raise UNAUTHENTICATED
+        context.principals.put(cache_key, principal)
+    return principal
+
+
 async def current_principal(
     context: ContextDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """The caller named by a JWT or an API key, or 401; SQL only when not remembered."""
-    if not token:
-        raise UNAUTHENTICATED
-    if split_key(token) is not None:
-        cache_key = f"key:{hash_key(token)}"
-        load = partial(_principal_of_key, context, token)
-    else:
-        try:
-            username = username_from_token(token, context.settings.secret_key.get_secret_value())
-        except TokenError as error:
-            raise UNAUTHENTICATED from error
-        cache_key = f"user:{username}"
-        load = partial(_principal_of_user, context, username)
+    cache_key, load = _lookup(context, token)
     principal = context.principals.get(cache_key)
     if principal is None:
         principal = await run_in_threadpool(load)

@@ -17,7 +17,7 @@ from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import page_principal
 from dampwatch_api.policy import visible_homes
 from dampwatch_api.registry.models import Home, Role
-from dampwatch_api.routes.board import BoardEntry, get_board
+from dampwatch_api.routes.board import BoardEntry, board_entries
 
 router = APIRouter(include_in_schema=False)
 BOARD_LIMIT: Final = 500
@@ -76,14 +76,7 @@ def board_page(
     if principal.role is Role.TENANT and principal.home_id is not None:
         return redirect(f"/homes/{principal.home_id}")
     portfolio, kind, status = portfolio or None, kind or None, status or None
-    entries = get_board(
-        principal=principal,
-        session=session,
-        context=context,
-        response=Response(),
-        portfolio=portfolio,
-        limit=BOARD_LIMIT,
-    )
+    entries = board_entries(context, principal, portfolio, BOARD_LIMIT)
     statuses = _statuses(session, entries)
     now = datetime.now(UTC)
     lines = [

@@ -1,7 +1,7 @@
 """Sign-in for pages: the JWT in an HttpOnly cookie, and signed double-submit CSRF tokens.
 
 The cookie carries the same access token `/v1/auth/token` issues, and the caller behind it is
-found by the same `current_principal` the JSON API uses, so pages have no authentication path
+found through the same token lookup the JSON API uses, so pages have no authentication path
 of their own.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
-from dampwatch_api.deps import current_principal
+from dampwatch_api.deps import resolve_principal
 
 SESSION_COOKIE: Final = "dampwatch_session"
 CSRF_COOKIE: Final = "dampwatch_csrf"
@@ -63,7 +63,7 @@ def page_principal(request: Request, session: Session, context: ApiContext) -> P
     """The signed-in caller of a page, or `SignInRequired`."""
     token = request.cookies.get(SESSION_COOKIE)
     try:
-        return current_principal(session, context, token)
+        return resolve_principal(context, token)
     except HTTPException as error:
         if error.status_code == status.HTTP_401_UNAUTHORIZED:
             raise SignInRequired(request.url.path) from error

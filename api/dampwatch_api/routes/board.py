@@ -11,7 +11,9 @@ from pydantic import BaseModel, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from dampwatch_api.alerts.board import BoardRow
+from dampwatch_api.auth.principal import Principal
 from dampwatch_api.boardcache import BoardPage, HomeFacts, RankedBoard
+from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import ContextDep, SignedIn
 from dampwatch_api.registry.models import Role
 
@@ -137,3 +139,23 @@ async def get_board(
     if if_none_match is not None and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(page.body, media_type="application/json", headers=headers)
+
+
+def board_entries(
+    context: ApiContext, principal: Principal, portfolio: str | None, limit: int
+) -> list[BoardEntry]:
+    """The first `limit` board entries the caller may see, from the same cache (blocking)."""
+    query = BoardQuery(
+        principal.role,
+        principal.portfolios,
+        principal.home_id,
+        portfolio,
+        None,
+        None,
+        0,
+        limit,
+    )
+    page = context.board.cached_page(query) or context.board.page(
+        context.sessions, query, query.render
+    )
+    return ENTRIES.validate_json(page.body)
