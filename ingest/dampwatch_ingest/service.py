@@ -32,6 +32,7 @@ class RawBatch:
     acks: list[tuple[int, int, int]] = field(default_factory=list)  # mid, qos, connection
     payload_bytes: int = 0
     started: float = 0.0  # monotonic time its first message arrived
+    last_added: float = 0.0  # monotonic time its latest message arrived
     first_received_ns: int = 0
 
 
@@ -125,6 +126,7 @@ class Ingest:
             if not batch.topics:
                 batch.started = time.monotonic()
                 batch.first_received_ns = time.time_ns()
+            batch.last_added = time.monotonic()
             batch.topics.append(topic)
             batch.payloads.append(payload)
             batch.acks.append((mid, qos, connection))
@@ -155,7 +157,10 @@ class Ingest:
                 batch = self._full.popleft()
             elif self._open.topics and (
                 self._stopping.is_set()
-                or time.monotonic() - self._open.started >= self.settings.ingest_batch_wait_s
+                or (now := time.monotonic()) - self._open.started
+                >= self.settings.ingest_batch_wait_s
+                # the stream paused: waiting longer would only add latency
+                or now - self._open.last_added >= self.settings.ingest_batch_idle_s
             ):
                 batch, self._open = self._open, RawBatch()
             else:

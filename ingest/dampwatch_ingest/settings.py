@@ -29,6 +29,8 @@ class IngestSettings(MqttSettings, InfluxSettings):
     # Closes a batch early when its payloads are large (arrays of readings): bounds memory.
     ingest_batch_bytes: int = Field(default=512 * 1024, ge=1024, description="payload bytes")
     ingest_batch_wait_s: float = Field(default=0.25, gt=0)
+    # A batch also closes when no message has arrived for this long (the end of a burst).
+    ingest_batch_idle_s: float = Field(default=0.02, gt=0)
     # MQTT 5 Receive Maximum: how many unacknowledged messages the broker may send us.
     # Twice a batch, so the broker keeps sending while the previous batch is written.
     ingest_receive_maximum: int = Field(default=2000, ge=1, le=65535)

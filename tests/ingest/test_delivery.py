@@ -128,7 +128,10 @@ def test_two_workers_in_a_shared_subscription_store_the_exact_total(
 
 def test_sigterm_writes_the_current_batch_then_exits(make_settings, influxql, mosquitto, tmp_path):
     metrics_port = free_port()
-    env = process_env(make_settings(), metrics_port) | {"DAMPWATCH_INGEST_BATCH_WAIT_S": "60"}
+    env = process_env(make_settings(), metrics_port) | {
+        "DAMPWATCH_INGEST_BATCH_WAIT_S": "60",
+        "DAMPWATCH_INGEST_BATCH_IDLE_S": "60",
+    }
     worker = IngestProcess(env, tmp_path / "ingest.log", tmp_path).start()
     publisher = Publisher(mosquitto.port)
     try:

@@ -195,10 +195,24 @@ def test_readings_take_the_consent_in_force_when_they_arrived(make_settings, inf
     def reading(offset: float) -> tuple[str, bytes]:
         return TOPIC, json.dumps({"ts": now - offset, "temperature_c": 20}).encode()
 
-    with ThreadedIngest(make_settings(ingest_batch_wait_s=2.0)) as worker:
+    with ThreadedIngest(make_settings(ingest_batch_wait_s=2.0, ingest_batch_idle_s=2.0)) as worker:
         publisher.publish_all([consent(False), reading(30), reading(20), consent(True)])
         publisher.publish_all([reading(10)])
         wait_until(lambda: count_readings(influxql) == 1, 10, "the reading after the grant")
         wait_until(lambda: current(worker.ingest.metrics.withheld) == 2, 10, "two withheld")
     (row,) = influxql.rows("SELECT * FROM reading")
     assert row["time"] == round((now - 10) * 1000)
+
+
+def test_a_pause_in_the_stream_closes_the_batch_before_its_age_limit(
+    make_settings, influxql, publisher
+):
+    settings = make_settings(ingest_batch_wait_s=60.0, ingest_batch_idle_s=0.05)
+    with ThreadedIngest(settings):
+        publisher.publish_all(
+            [(TOPIC, json.dumps({"ts": time.time(), "humidity_pct": 50}).encode())]
+        )
+        # far sooner than the 60 s age limit: the batch closed when the stream paused
+        wait_until(
+            lambda: influxql.rows("SELECT humidity_pct FROM reading") != [], 10, "the reading"
+        )
