@@ -23,11 +23,11 @@ from dampwatch_api.alerts.raising import AlertKey, open_alerts
 from dampwatch_api.assess.alerting import apply_grid
 from dampwatch_api.assess.devicecycle import assess_devices
 from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, risk_lines
-from dampwatch_api.assess.reader import read_hourly
 from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.rooms import build_rooms
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, updated
+from dampwatch_api.assess.window import HourlyCache, read_window
 
 log = logging.getLogger(__name__)
 WRITE_BATCH_LINES = 5000
@@ -40,6 +40,8 @@ class CycleReport:
     first_hour: datetime | None = None
     end_hour: datetime | None = None  # exclusive
     new_hours: int = 0
+    read_from: datetime | None = None  # first hour read from InfluxDB (the rest from memory)
+    late_hours: int = 0  # rewind hours whose readings changed since they were last read
     rooms: int = 0
     devices: int = 0
     alerts_opened: int = 0
@@ -91,8 +93,13 @@ def run_cycle(
     *,
     config: AssessmentConfig = DEFAULT_CONFIG,
     now: datetime | None = None,
+    cache: HourlyCache | None = None,
 ) -> CycleReport:
-    """Assess every complete hour since the last cycle; the caller commits the session."""
+    """Assess every complete hour since the last cycle; the caller commits the session.
+
+    `cache` keeps the hourly aggregates between the cycles of one process, so a cycle reads
+    only new hours and the rewind hours that changed (dampwatch_api.assess.window).
+    """
     started = time.monotonic()
     moment = now or datetime.now(UTC)
     end_hour = hour_index(moment)  # the current hour is still incomplete
@@ -103,7 +110,18 @@ def run_cycle(
         return report
     facts = read_registry(session)
     known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
-    readings = read_hourly(influx, first, end_hour, known, settings.assess_query_hours)
+    window = read_window(
+        influx,
+        cache if cache is not None else HourlyCache(),
+        first_hour=first,
+        first_new=first_new,
+        end_hour=end_hour,
+        known=known,
+        hours_per_query=settings.assess_query_hours,
+        workers=settings.assess_query_workers,
+    )
+    readings = window.readings
+    report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
     rooms = build_rooms(readings, states.keys(), facts, settings.assess_outdoor_home)
     open_keys: set[AlertKey] = {
         (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)

@@ -18,3 +18,4 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     assess_outdoor_home: str | None = None
     assess_chunk_rooms: int = Field(default=4096, ge=1)
     assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
+    assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time
