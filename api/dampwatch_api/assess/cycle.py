@@ -123,6 +123,11 @@ def run_cycle(
     readings = window.readings
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
     rooms = build_rooms(readings, states.keys(), facts, settings.assess_outdoor_home)
+    # Hours before the first one read again from InfluxDB have the inputs they had last cycle,
+    # so their results stand; rooms start there unless a room is new (it gets the whole window).
+    known_rooms = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
+    first = window.read_from if known_rooms else first
+    rooms = rooms.hours_from(first)
     open_keys: set[AlertKey] = {
         (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)
     }
@@ -135,11 +140,16 @@ def run_cycle(
         count = len(part.rooms)
         history = np.zeros((count, FLAG_HOURS), np.uint16)
         start = MouldGrid.zeros(count)
+        snapshots_before: list[tuple[np.ndarray, np.ndarray]] = []
         for row, key in enumerate(zip(part.homes, part.rooms, strict=True)):
-            if (state := states.get(key)) is not None:
-                back = hour_index(state.last_hour) - (first - 1)
-                flags, index, dry = RoomHistory.unpack(state.history).before(back)
-                history[row], start.index[row], start.dry_hours[row] = flags, index, dry
+            if (state := states.get(key)) is None:
+                snapshots_before.append((np.zeros(1), np.zeros(1, np.int64)))
+                continue
+            back = hour_index(state.last_hour) - (first - 1)
+            unpacked = RoomHistory.unpack(state.history)
+            flags, index, dry = unpacked.before(back)
+            history[row], start.index[row], start.dry_hours[row] = flags, index, dry
+            snapshots_before.append(unpacked.snapshots_before(back))
         ind = assess_rooms(part, history, start, config)
         vulnerable = np.array([bool(facts.vulnerabilities.get(h)) for h in part.homes])
         verdicts = room_verdicts(part, ind, vulnerable, config)
@@ -172,8 +182,8 @@ def run_cycle(
                 ind.flags[row],
                 mould_index=ind.mould_index[row],
                 dry_hours=ind.mould_dry_hours[row],
-                start_index=float(start.index[row]),
-                start_dry=int(start.dry_hours[row]),
+                start_index=snapshots_before[row][0],
+                start_dry=snapshots_before[row][1],
                 snapshots=snapshots,
             )
             if state is None:

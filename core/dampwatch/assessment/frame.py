@@ -91,6 +91,25 @@ class RoomFrame:
             outdoor,
         )
 
+    def hours_from(self, hour: int) -> RoomFrame:
+        """The same rooms from epoch hour `hour` on (views, no copies)."""
+        cut = hour - self.start_hour
+        if cut <= 0:
+            return self
+        return RoomFrame(
+            self.homes,
+            self.rooms,
+            self.bedroom,
+            self.cold_judged,
+            hour,
+            self.temperature_c[:, cut:],
+            self.humidity_pct[:, cut:],
+            self.probe_c[:, cut:],
+            self.co2_ppm[:, cut:],
+            self.outdoor_c[:, cut:],
+            None if self.outdoor_shared is None else self.outdoor_shared[:, cut:],
+        )
+
     def take(self, rows: slice) -> RoomFrame:
         """The rooms of `rows` only (a chunk)."""
         return RoomFrame(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,7 +15,10 @@ from dampwatch.influx import InfluxQL, make_writer
 from dampwatch_api.alerts.models import Alert, RoomAssessmentState
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.state import RoomHistory
 from dampwatch_api.assess.window import HourlyCache
+from dampwatch_api.db.migrate import migrate_engine
+from dampwatch_api.db.session import create_db_engine
 from tests.support import InfluxDatabase
 
 NOW = datetime(2026, 1, 20, 12, 5, tzinfo=UTC)
@@ -197,3 +201,40 @@ def test_next_cycle_reads_new_hours_and_late_readings_recompute(
         state = session.scalars(select(RoomAssessmentState)).one()
         assert state.last_hour == datetime(2026, 1, 20, 14, tzinfo=UTC)
         assert not math.isnan(state.mould_index)
+
+
+@pytest.mark.servers
+def test_cycles_from_memory_judge_exactly_as_full_rereads(
+    influx_db: InfluxDatabase, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    rereading = create_db_engine(f"sqlite:///{tmp_path / 'reread.db'}")
+    migrate_engine(rereading)
+    influx_db.write("\n".join(series("home-d", "s1", "bedroom-1", damp)))
+    influx_db.write("\n".join(series("home-d", "s2", "outdoor", outdoor)))
+    cache = HourlyCache()
+    for hour in range(5):
+        now = NOW + timedelta(hours=hour)
+        if hour == 3:  # a gateway flushes a backlog of readings from 20 hours ago
+            backlog = NOW - timedelta(hours=20)
+            influx_db.write(
+                "\n".join(
+                    f"reading,device=s1,home=home-d,room=bedroom-1 temperature_c=14.0,"
+                    f"humidity_pct=97.0 {int((backlog + timedelta(minutes=m)).timestamp() * 1000)}"
+                    for m in (2, 17, 32, 47)
+                )
+            )
+        kept = cycle(sqlite_engine, influx_db, now, cache)
+        cycle(rereading, influx_db, now)
+        assert kept.late_hours == (1 if hour == 3 else 0) or hour == 0
+    with Session(sqlite_engine) as left, Session(rereading) as right:
+        ours = left.scalars(select(RoomAssessmentState)).one()
+        theirs = right.scalars(select(RoomAssessmentState)).one()
+        ours_history, theirs_history = (
+            RoomHistory.unpack(ours.history),
+            RoomHistory.unpack(theirs.history),
+        )
+        assert (ours_history.flags == theirs_history.flags).all()
+        assert ours_history.mould_index == pytest.approx(theirs_history.mould_index, abs=1e-5)
+        assert ours.mould_index == pytest.approx(theirs.mould_index, abs=1e-5)
+        assert ours.mould_index > 0
+    rereading.dispose()
