@@ -9,7 +9,12 @@ import pytest
 
 from dampwatch import mould
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
+from dampwatch.assessment.devices import (
+    DeviceFrame,
+    DeviceStart,
+    device_health,
+    without_faulty,
+)
 from dampwatch.assessment.frame import RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms, run_mould
 from dampwatch.assessment.kinds import SEVERITY_RANK, AlertKind, Severity, hazard_level
@@ -168,6 +173,11 @@ def test_device_offline_after_25_hours_and_stuck_after_24_identical_hours() -> N
     assert int(np.flatnonzero(offline == RAISE)[0]) == 35
     fault = health.verdicts[AlertKind.SENSOR_FAULT].verdict[1]
     assert int(np.flatnonzero(fault == RAISE)[0]) == 23
+    # The stuck sensor's readings are no evidence about its room, from the run's first hour.
+    trusted = without_faulty(frame, health)
+    assert np.isnan(trusted.temperature_c[1]).all() and np.isnan(trusted.humidity_pct[1]).all()
+    assert (trusted.temperature_c[0, :10] == frame.temperature_c[0, :10]).all()
+    assert frame.temperature_c[1, 0] == 20.5  # the device frame itself is left as it was
 
 
 def test_priority_ranks_severity_then_duration_then_vulnerability() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import DEFAULT_CONFIG, AssessmentConfig
+from dampwatch.assessment.devices import without_faulty
 from dampwatch.assessment.frame import RoomFrame, hour_index, hour_start
 from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
 from dampwatch.assessment.kinds import AlertKind, Finding
@@ -21,7 +22,7 @@ from dampwatch.influx import InfluxQL, LineWriter
 from dampwatch_api.alerts.models import RoomAssessmentState
 from dampwatch_api.alerts.raising import AlertKey, open_alerts
 from dampwatch_api.assess.alerting import apply_grid
-from dampwatch_api.assess.devicecycle import assess_devices
+from dampwatch_api.assess.devicecycle import assess_devices, check_devices
 from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, risk_lines
 from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.rooms import build_rooms
@@ -122,7 +123,9 @@ def run_cycle(
     )
     readings = window.readings
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
-    rooms = build_rooms(readings, states.keys(), facts, settings.assess_outdoor_home)
+    devices = check_devices(session, readings, facts, config)
+    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health))
+    rooms = build_rooms(trusted, states.keys(), facts, settings.assess_outdoor_home)
     # Hours before the first one read again from InfluxDB have the inputs they had last cycle,
     # so their results stand; rooms start there unless a room is new (it gets the whole window).
     known_rooms = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
@@ -195,7 +198,7 @@ def run_cycle(
             state.history = new_state.pack()
             state.updated_at = moment
     device_lines, device_opened, device_cleared = assess_devices(
-        session, readings, facts, open_keys, first_new=first_new, config=config, now=moment
+        session, readings, devices, open_keys, first_new=first_new, config=config, now=moment
     )
     lines.extend(device_lines)
     report.alerts_opened += device_opened

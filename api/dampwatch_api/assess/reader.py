@@ -50,8 +50,6 @@ class HourlyReadings:
     probe_c: np.ndarray[Any, np.dtype[np.float64]]
     co2_ppm: np.ndarray[Any, np.dtype[np.float64]]
     index: dict[tuple[str, str], int] = field(default_factory=dict)
-    # Per hour, the temperature readings of all devices together, as InfluxDB counted them.
-    hour_totals: np.ndarray[Any, np.dtype[np.float64]] = field(default_factory=lambda: np.zeros(0))
 
 
 def _slices(first_hour: int, end_hour: int, step: int) -> Iterator[tuple[int, int]]:
