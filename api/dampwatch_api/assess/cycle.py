@@ -130,6 +130,7 @@ def run_cycle(
     # so their results stand; rooms start there unless a room is new (it gets the whole window).
     known_rooms = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
     first = window.read_from if known_rooms else first
+    changed = window.changed if known_rooms else None
     rooms = rooms.hours_from(first)
     open_keys: set[AlertKey] = {
         (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)
@@ -175,7 +176,9 @@ def run_cycle(
             )
             report.alerts_opened += opened
             report.alerts_cleared += cleared
-        lines.extend(risk_lines(part, ind))
+        # Rewind hours are written again only for homes whose readings changed.
+        rewrite = np.array([changed is None or home in changed for home in part.homes])
+        lines.extend(risk_lines(part, ind, np.where(rewrite, 0, new_col)))
         for row, home in enumerate(part.homes):
             room_scores[home] = max(room_scores.get(home, 0.0), float(ind.score[row, -1]))
             key = (home, part.rooms[row])

@@ -6,7 +6,8 @@ over 48 hours of every series; instead the job keeps the hourly aggregates of it
 memory and asks InfluxDB only for a fingerprint of each hour of the window: the number of
 readings and the sums of temperature and humidity over all devices (one small series, while the
 new hours are read on a second connection). Hours whose fingerprint changed since the last
-cycle, and everything after the first of them, are read again; the rest comes from memory. An
+cycle are read again, the rest comes from memory, and the homes whose aggregates changed are
+the ones whose rewind hours are judged and written again. An
 added, erased or rewritten reading changes the fingerprint; a reading re-sent with the same
 timestamp and values changes nothing and needs nothing. A fresh process, or one whose last
 cycle failed, reads the whole window once.
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from dampwatch.assessment.devices import DeviceFrame
+from dampwatch.assessment.frame import OUTDOOR_ROOM
 from dampwatch.influx import InfluxQL
 from dampwatch_api.assess.reader import HourlyReadings, read_fingerprints, read_hourly
 
@@ -41,8 +43,11 @@ class WindowRead:
     """The readings of a cycle's window and how much of it came from InfluxDB."""
 
     readings: HourlyReadings
-    read_from: int  # first hour read from InfluxDB; later hours were all read fresh
-    late_hours: list[int] = field(default_factory=list)  # rewind hours whose count changed
+    read_from: int  # the first hour whose readings may differ from the last cycle's
+    late_hours: list[int] = field(default_factory=list)  # rewind hours whose fingerprint changed
+    # Homes whose readings in the rewind hours changed; None: all of them (no memory, or an
+    # outdoor sensor changed).
+    changed: frozenset[str] | None = frozenset()
 
 
 def _grids(frame: DeviceFrame) -> list[str]:
@@ -114,6 +119,53 @@ def changed_hours(
     return np.flatnonzero(~np.isclose(before, now, rtol=1e-9, atol=1e-6).all(axis=1))
 
 
+def _runs(hours: list[int]) -> list[tuple[int, int]]:
+    """Consecutive hours as [start, end) runs."""
+    runs: list[tuple[int, int]] = []
+    for hour in hours:
+        if runs and runs[-1][1] == hour:
+            runs[-1] = (runs[-1][0], hour + 1)
+        else:
+            runs.append((hour, hour + 1))
+    return runs
+
+
+def _device_values(readings: HourlyReadings, row: int, cols: slice) -> np.ndarray[Any, Any]:
+    frame = readings.frame
+    grids = [getattr(frame, name)[row, cols] for name in _grids(frame)]
+    return np.stack([*grids, readings.probe_c[row, cols], readings.co2_ppm[row, cols]])
+
+
+def changed_homes(
+    cached: HourlyReadings, reread: HourlyReadings, outdoor_room: str
+) -> frozenset[str] | None:
+    """Homes whose hourly aggregates differ between the cache and a re-read of some hours.
+
+    None when an outdoor sensor changed: its temperature reaches other homes' wall estimates.
+    """
+    frame = reread.frame
+    cols = slice(frame.start_hour - cached.frame.start_hour, None)
+    cols = slice(cols.start, cols.start + frame.hours)
+    homes: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    for row, key in enumerate(zip(frame.homes, frame.devices, strict=True)):
+        seen.add(key)
+        old = cached.index.get(key)
+        now = _device_values(reread, row, slice(0, frame.hours))
+        if old is None or not np.array_equal(
+            _device_values(cached, old, cols), now, equal_nan=True
+        ):
+            if frame.rooms[row] == outdoor_room:
+                return None
+            homes.add(key[0])
+    for key, old in cached.index.items():  # readings gone (erased) from hours they had data in
+        if key not in seen and (cached.frame.count[old, cols] > 0).any():
+            if cached.frame.rooms[old] == outdoor_room:
+                return None
+            homes.add(key[0])
+    return frozenset(homes)
+
+
 def read_window(
     influx: InfluxQL,
     cache: HourlyCache,
@@ -136,20 +188,20 @@ def read_window(
         prints = printed.result()
     if cached is None or cache_prints is None:
         cache.readings, cache.fingerprints = fresh, prints
-        return WindowRead(fresh, first_hour)
+        return WindowRead(fresh, first_hour, changed=None)
     offset = first_hour - cached.frame.start_hour
     late = [
         first_hour + int(row)
         for row in changed_hours(cache_prints[offset:], prints[: first_new - first_hour])
     ]
     parts = [cached]
-    read_from = first_new
-    if late:
-        read_from = late[0]
-        parts.append(
-            read_hourly(influx, read_from, first_new, known, hours_per_query, workers=workers)
-        )
+    homes: frozenset[str] | None = frozenset()
+    for start, end in _runs(late):  # only the hours that changed are read again
+        reread = read_hourly(influx, start, end, known, hours_per_query, workers=workers)
+        parts.append(reread)
+        found = changed_homes(cached, reread, OUTDOOR_ROOM)
+        homes = None if found is None or homes is None else homes | found
     parts.append(fresh)
     readings = merge_hours(parts, first_hour, end_hour)
     cache.readings, cache.fingerprints = readings, prints
-    return WindowRead(readings, read_from, late)
+    return WindowRead(readings, late[0] if late else first_new, late, homes)
