@@ -74,7 +74,7 @@ def evaluate_flags(
     start = DeviceStart.unknown(len(frame.devices), config.battery_offline_after_h)
     health = device_health(frame, start, np.zeros(len(frame.devices)), config)
     # As the job does: a stuck or implausible sensor's readings are no evidence about the room.
-    trusted = replace(readings, frame=without_faulty(frame, health))
+    trusted = replace(readings, frame=without_faulty(frame, health, config))
     rooms = build_rooms(trusted, [], RegistryFacts())
     history = np.zeros((len(rooms.rooms), HOURS_30D), np.uint16)
     ind = assess_rooms(rooms, history, MouldGrid.zeros(len(rooms.rooms)), config)

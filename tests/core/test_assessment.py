@@ -174,7 +174,7 @@ def test_device_offline_after_25_hours_and_stuck_after_24_identical_hours() -> N
     fault = health.verdicts[AlertKind.SENSOR_FAULT].verdict[1]
     assert int(np.flatnonzero(fault == RAISE)[0]) == 23
     # The stuck sensor's readings are no evidence about its room, from the run's first hour.
-    trusted = without_faulty(frame, health)
+    trusted = without_faulty(frame, health, DEFAULT_CONFIG)
     assert np.isnan(trusted.temperature_c[1]).all() and np.isnan(trusted.humidity_pct[1]).all()
     assert (trusted.temperature_c[0, :10] == frame.temperature_c[0, :10]).all()
     assert frame.temperature_c[1, 0] == 20.5  # the device frame itself is left as it was

@@ -124,7 +124,7 @@ def run_cycle(
     readings = window.readings
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
     devices = check_devices(session, readings, facts, config)
-    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health))
+    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health, config))
     rooms = build_rooms(trusted, states.keys(), facts, settings.assess_outdoor_home)
     # Hours before the first one read again from InfluxDB have the inputs they had last cycle,
     # so their results stand; rooms start there unless a room is new (it gets the whole window).

@@ -187,14 +187,23 @@ def device_health(
     )
 
 
-def without_faulty(frame: DeviceFrame, health: DeviceHealth) -> DeviceFrame:
+def without_faulty(
+    frame: DeviceFrame, health: DeviceHealth, config: AssessmentConfig
+) -> DeviceFrame:
     """The frame with temperature and humidity removed where the sensor is known faulty.
 
-    A stuck sensor repeats one reading and a saturated or out-of-range one shows nothing real:
-    neither is evidence of a damp or cold room. A stuck run is removed from its first hour,
-    not only from the hour it became long enough to be called stuck.
+    A stuck sensor repeats one reading and an indoor temperature outside 0–45 °C is not a room's:
+    neither is evidence of a damp or cold room. A stuck run is removed from its first hour, not
+    only from the hour it became long enough to be called stuck. Humidity pinned near 100 % stays:
+    saturated air or a wet sensor both mean a very damp room, whatever the fault alert says.
     """
-    bad = health.stuck | health.implausible
+    indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
+    with np.errstate(invalid="ignore"):
+        bad = indoor[:, None] & (
+            (frame.temperature_c < config.indoor_min_plausible_c)
+            | (frame.temperature_c > config.indoor_max_plausible_c)
+        )
+    bad |= health.stuck
     if not bad.any():
         return frame
     for row in np.flatnonzero(health.stuck.any(axis=1)):
