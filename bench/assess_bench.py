@@ -175,10 +175,11 @@ def influx_part(homes: int, data_dir: Path, late_share: float) -> InfluxFigures:
         started = time.perf_counter()
         readings = read_hourly(influx, end - 49, end, [])
         read_full = time.perf_counter() - started
+        last_cycle = HourlyCache(readings, read_fingerprints(influx, end - 49, end))
         started = time.perf_counter()
         read_window(
             influx,
-            HourlyCache(readings, read_fingerprints(influx, end - 49, end)),
+            last_cycle,
             first_hour=end - 48,
             first_new=end,
             end_hour=end + 1,
