@@ -1,11 +1,12 @@
 """`make bench-assess`: one assessment cycle over 10,000 homes × 3 rooms × 30 days of hours.
 
-Measured in one run: the vectorised compute path (surface estimate, flags, rolling windows, the
-VTT mould index, rules, device health) at full scale; its baseline, the scalar per-room VTT model
-(dampwatch.mould.run) timed on a sample and scaled to the same rooms; the InfluxQL hourly read of
-a regular cycle (new hour plus the 48-hour rewind) against a real InfluxDB at a smaller scale,
-scaled linearly to 10,000 homes; and a whole cycle (read, compute, SQL alerts, writes) at that
-smaller scale.
+Measured in one run, against a real InfluxDB at a smaller scale (1,000 homes by default) and
+scaled linearly to 10,000 homes (every series, room and state row is independent): a whole
+regular cycle (read, judge, SQL state and alerts, writes) with the last window kept in memory,
+against its baseline, the same cycle re-reading and re-judging the 48-hour rewind window as
+every cycle used to; a cycle in which 5 % of homes flush a backlog of late readings; the
+InfluxQL part of a regular cycle alone against the 49-hour grouped read. At full scale, the
+vectorised models over 30 days (what a back-fill computes) against the scalar VTT model.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.report import Row, environment, format_environment, format_table
 from dampwatch import mould
@@ -26,16 +28,18 @@ from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
 from dampwatch.assessment.frame import RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.rules import room_verdicts
-from dampwatch.influx import InfluxQL, make_writer
+from dampwatch.influx import InfluxQL, LineWriter, make_writer
 from dampwatch.servers import InfluxServer
-from dampwatch_api.assess.cycle import run_cycle
-from dampwatch_api.assess.reader import read_hourly
+from dampwatch_api.assess.cycle import CycleReport, run_cycle
+from dampwatch_api.assess.reader import read_fingerprints, read_hourly
 from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.db.migrate import migrate_engine
 from dampwatch_api.db.session import create_db_engine
 
 TARGET_S = 60.0
 ROOMS_PER_HOME = 3
+ROOM_NAMES = ("living-room", "bedroom-1", "bathroom")
 CHUNK = 4096
 
 
@@ -87,8 +91,55 @@ def scalar_baseline(frame: RoomFrame, sample: int) -> float:
     return (time.perf_counter() - started) * len(frame.rooms) / sample
 
 
-def influx_part(homes: int, data_dir: Path) -> tuple[float, float, int]:
-    """(read seconds, whole-cycle seconds, rows read) at `homes` homes, real InfluxDB."""
+@dataclass
+class InfluxFigures:
+    """Seconds measured against the real InfluxDB at the smaller scale."""
+
+    read_full_s: float  # the 49-hour grouped read every cycle used to make
+    read_regular_s: float  # fingerprints of the window and the new hour, on two connections
+    cycle_full_s: float  # a regular cycle that re-reads and re-judges the whole rewind window
+    cycle_regular_s: float  # a regular cycle with the last window kept in memory
+    cycle_late_s: float  # the same with a backlog of late readings from some homes
+    late_hours: int
+    device_hours: int
+
+
+def _write_homes(writer: LineWriter, homes: int, start: datetime, hours: int) -> None:
+    lines = []
+    for home in range(homes):
+        for room in ROOM_NAMES:
+            for step in range(0, hours * 6):
+                at = start + timedelta(minutes=10 * step)
+                t = 19.0 + (home % 7) * 0.3 + 0.01 * (step % 13)
+                lines.append(
+                    f"reading,device=d-{room},home=h{home},room={room} "
+                    f"temperature_c={t},humidity_pct={55 + step % 9} "
+                    f"{int(at.timestamp()) * 10**9}"
+                )
+                if len(lines) >= 20_000:
+                    writer.write(lines)
+                    lines = []
+    if lines:
+        writer.write(lines)
+
+
+def _timed_cycle(
+    factory: sessionmaker[Session],
+    influx: InfluxQL,
+    writer: LineWriter,
+    settings: AssessSettings,
+    now: datetime,
+    cache: HourlyCache | None,
+) -> tuple[float, CycleReport]:
+    started = time.perf_counter()
+    with factory() as session:
+        report = run_cycle(session, influx, writer, settings, now=now, cache=cache)
+        session.commit()
+    return time.perf_counter() - started, report
+
+
+def influx_part(homes: int, data_dir: Path, late_share: float) -> InfluxFigures:
+    """Regular cycles at `homes` homes against a real InfluxDB, with and without memory."""
     now = datetime(2026, 1, 20, 12, 5, tzinfo=UTC)
     with InfluxServer(data_dir / "influx") as server:
         server.create_database("bench")
@@ -97,98 +148,137 @@ def influx_part(homes: int, data_dir: Path) -> tuple[float, float, int]:
             influx_api="v1",
             influx_database="bench",
             assess_backfill_days=3,
-            database_url=f"sqlite:///{data_dir / 'bench.db'}",
+            database_url=f"sqlite:///{data_dir / 'kept.db'}",
         )
         writer = make_writer(settings)
-        start = now - timedelta(hours=72)
-        lines = []
-        for home in range(homes):
-            for room in ("living-room", "bedroom-1", "bathroom"):
-                for step in range(0, 72 * 6):
-                    at = start + timedelta(minutes=10 * step)
-                    t = 19.0 + (home % 7) * 0.3 + 0.01 * (step % 13)
-                    lines.append(
-                        f"reading,device=d-{room},home=h{home},room={room} "
-                        f"temperature_c={t},humidity_pct={55 + step % 9} "
-                        f"{int(at.timestamp()) * 10**9}"
-                    )
-                    if len(lines) >= 20_000:
-                        writer.write(lines)
-                        lines = []
-        if lines:
-            writer.write(lines)
+        _write_homes(writer, homes, now - timedelta(hours=72), 72)
         influx = InfluxQL(settings)
+        factories = []
+        for name in ("kept", "reread"):
+            engine = create_db_engine(f"sqlite:///{data_dir / f'{name}.db'}")
+            migrate_engine(engine)
+            factories.append(sessionmaker(bind=engine, expire_on_commit=False))
+        kept, reread = factories
+        cache = HourlyCache()
+        hour = timedelta(hours=1)
+        # Both back-fill at the same hour; the next cycle is a regular one.
+        _timed_cycle(kept, influx, writer, settings, now - 2 * hour, cache)
+        _timed_cycle(reread, influx, writer, settings, now - 2 * hour, None)
+        # The kept cycle runs first, so any warming of InfluxDB's caches favours the baseline.
+        cycle_regular, _ = _timed_cycle(kept, influx, writer, settings, now - hour, cache)
+        cycle_full, _ = _timed_cycle(reread, influx, writer, settings, now - hour, None)
+        late_homes = max(1, int(homes * late_share))
+        _write_homes(writer, late_homes, now - 20 * hour + timedelta(minutes=5), 1)
+        cycle_late, late = _timed_cycle(kept, influx, writer, settings, now, cache)
+        # The reads alone, after the cycles: InfluxDB has settled after the bulk write.
         end = hour_index(now)
         started = time.perf_counter()
         readings = read_hourly(influx, end - 49, end, [])
-        read_s = time.perf_counter() - started
-        rows = int((readings.frame.count > 0).sum())
-        engine = create_db_engine(settings.sqlalchemy_url)
-        migrate_engine(engine)
-        factory = sessionmaker(bind=engine, expire_on_commit=False)
-        with factory() as session:  # the first cycle back-fills; the second is a regular one
-            run_cycle(session, influx, writer, settings, now=now - timedelta(hours=1))
-            session.commit()
+        read_full = time.perf_counter() - started
+        last_cycle = HourlyCache(readings, read_fingerprints(influx, end - 49, end))
         started = time.perf_counter()
-        with factory() as session:
-            run_cycle(session, influx, writer, settings, now=now)
-            session.commit()
-        cycle_s = time.perf_counter() - started
+        read_window(
+            influx,
+            last_cycle,
+            first_hour=end - 48,
+            first_new=end,
+            end_hour=end + 1,
+            known=[],
+            hours_per_query=settings.assess_query_hours,
+            workers=settings.assess_query_workers,
+        )
+        read_regular = time.perf_counter() - started
         influx.close()
         writer.close()
-        engine.dispose()
-    return read_s, cycle_s, rows
+    return InfluxFigures(
+        read_full,
+        read_regular,
+        cycle_full,
+        cycle_regular,
+        cycle_late,
+        late.late_hours,
+        int((readings.frame.count > 0).sum()),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(prog="assess_bench")
     parser.add_argument("--homes", type=int, default=10_000)
-    parser.add_argument("--influx-homes", type=int, default=500)
+    parser.add_argument("--influx-homes", type=int, default=1000)
+    parser.add_argument("--late-share", type=float, default=0.05)
     args = parser.parse_args(argv)
+    if args.homes < 1 or args.influx_homes < 1 or not 0 <= args.late_share <= 1:
+        parser.error("homes must be positive and --late-share within 0..1")
     frame = synthetic_rooms(args.homes, HOURS_30D, seed=1)
     compute_s = compute_cycle(frame)
     baseline_s = scalar_baseline(frame, sample=100)
     with tempfile.TemporaryDirectory() as tmp:
-        read_s, cycle_s, rows = influx_part(args.influx_homes, Path(tmp))
+        figures = influx_part(args.influx_homes, Path(tmp), args.late_share)
     scale = args.homes / args.influx_homes
-    read_full = read_s * scale
-    total = compute_s + read_full
+    regular, full, late = (
+        figures.cycle_regular_s * scale,
+        figures.cycle_full_s * scale,
+        figures.cycle_late_s * scale,
+    )
     rooms = args.homes * ROOMS_PER_HOME
+    small = f"{args.influx_homes:,} homes"
     table = [
         Row(
-            f"compute: {rooms:,} rooms × 720 h (vectorised)",
+            f"InfluxQL per regular cycle, {small}",
+            figures.read_regular_s,
+            "s",
+            figures.read_full_s,
+            figures.read_full_s / figures.read_regular_s,
+            note="fingerprints of the 48 h window + the new hour, two connections; "
+            f"baseline: the whole 49 h grouped read ({figures.device_hours:,} device-hours)",
+        ),
+        Row(
+            f"regular cycle, {small} (read, judge, SQL, writes)",
+            figures.cycle_regular_s,
+            "s",
+            figures.cycle_full_s,
+            figures.cycle_full_s / figures.cycle_regular_s,
+            note="baseline: re-read and re-judge the 48 h rewind every cycle",
+        ),
+        Row(
+            f"cycle with late readings, {small}",
+            figures.cycle_late_s,
+            "s",
+            note=f"{args.late_share:.0%} of homes flush a backlog from 20 h ago "
+            f"({figures.late_hours} hour(s) read again)",
+        ),
+        Row(
+            f"backfill compute: {rooms:,} rooms × 720 h",
             compute_s,
             "s",
             baseline_s,
             baseline_s / compute_s,
-            note="baseline: scalar VTT model alone, 100 rooms timed, scaled",
+            note="vectorised models at full scale; baseline: scalar VTT model alone, 100 rooms "
+            "timed, scaled",
         ),
         Row(
-            f"InfluxQL read, 49 h × {args.influx_homes} homes",
-            read_s,
+            f"regular cycle scaled to {args.homes:,} homes",
+            regular,
             "s",
-            note=f"{rows:,} device-hours read",
+            full,
+            full / regular,
+            target=f"≤ {TARGET_S:.0f} s",
+            passed=regular <= TARGET_S,
+            note="linear in homes from the measured cycle; baseline: full rewind every cycle",
         ),
         Row(
-            f"InfluxQL read scaled to {args.homes:,} homes",
-            read_full,
-            "s",
-            note="linear in homes (rows are independent series)",
-        ),
-        Row(f"whole regular cycle at {args.influx_homes} homes (SQL, writes)", cycle_s, "s"),
-        Row(
-            f"one cycle at {args.homes:,} homes (compute + read)",
-            total,
+            f"late-reading cycle scaled to {args.homes:,} homes",
+            late,
             "s",
             target=f"≤ {TARGET_S:.0f} s",
-            passed=total <= TARGET_S,
+            passed=late <= TARGET_S,
         ),
     ]
     print(format_table(table))
     print()
     print(format_environment(environment()))
-    return 0 if total <= TARGET_S else 1
+    return 0 if regular <= TARGET_S and late <= TARGET_S else 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.assess_hourly import hourly_readings
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D, AssessmentConfig
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
+from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health, without_faulty
 from dampwatch.assessment.frame import hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.kinds import AlertKind
@@ -71,7 +71,11 @@ def evaluate_flags(
     reading times shows a shorter gap. Offline is judged on it when given.
     """
     frame = readings.frame
-    rooms = build_rooms(readings, [], RegistryFacts())
+    start = DeviceStart.unknown(len(frame.devices), config.battery_offline_after_h)
+    health = device_health(frame, start, np.zeros(len(frame.devices)), config)
+    # As the job does: a stuck or implausible sensor's readings are no evidence about the room.
+    trusted = replace(readings, frame=without_faulty(frame, health, config))
+    rooms = build_rooms(trusted, [], RegistryFacts())
     history = np.zeros((len(rooms.rooms), HOURS_30D), np.uint16)
     ind = assess_rooms(rooms, history, MouldGrid.zeros(len(rooms.rooms)), config)
     verdicts = room_verdicts(rooms, ind, np.zeros(len(rooms.rooms), bool), config)
@@ -88,8 +92,6 @@ def evaluate_flags(
         hours = int(hold_off(kind, config).total_seconds() // 3600)
         for episode in episodes(grid.verdict, hours):
             note(rooms.homes[episode.row], kind, episode.raised)
-    start = DeviceStart.unknown(len(frame.devices), config.battery_offline_after_h)
-    health = device_health(frame, start, np.zeros(len(frame.devices)), config)
     verdicts_of_devices = dict(health.verdicts)
     if arrivals is not None:
         live = device_health(arrivals, start, np.zeros(len(arrivals.devices)), config)

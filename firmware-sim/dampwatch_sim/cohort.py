@@ -196,7 +196,7 @@ class Cohort:
 
 DEFINITIONS: Final = {
     "mould_risk": "hourly wall-surface RH >= 80 % for >= 12 h of a day on >= 3 consecutive days",
-    "condensation_risk": "hourly room RH >= 70 % with wall-surface RH >= 80 % for >= 6 h of a "
+    "condensation_risk": "hourly room RH >= 70 % with wall-surface RH >= 80 % for >= 12 h of a "
     "day on >= 3 consecutive days",
     "cold_home": "living room below 18 °C in at least half the occupied waking hours "
     "(07:00-23:00 local, someone home) on 4 of 7 consecutive days",

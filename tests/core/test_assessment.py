@@ -9,10 +9,15 @@ import pytest
 
 from dampwatch import mould
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
+from dampwatch.assessment.devices import (
+    DeviceFrame,
+    DeviceStart,
+    device_health,
+    without_faulty,
+)
 from dampwatch.assessment.frame import RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms, run_mould
-from dampwatch.assessment.kinds import AlertKind, Severity
+from dampwatch.assessment.kinds import SEVERITY_RANK, AlertKind, Severity, hazard_level
 from dampwatch.assessment.priority import OpenAlertView, home_priority
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, room_verdicts
 from dampwatch.assessment.surface import (
@@ -22,6 +27,7 @@ from dampwatch.assessment.surface import (
     surface_temperature,
 )
 from dampwatch.assessment.timeline import Episode, episodes
+from dampwatch.statutory import HazardLevel
 
 START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # a Monday, GMT
 
@@ -85,7 +91,7 @@ def test_shower_peaks_never_raise_but_damp_days_do() -> None:
     damp = np.where(np.arange(hours) < 72, 50.0, 78.0)  # onset at hour 72
     damp_verdicts = verdicts_of(frame_of(temperature, damp))[AlertKind.CONDENSATION_RISK]
     first = int(np.flatnonzero(damp_verdicts == RAISE)[0])
-    assert first - 72 + 1 == 48  # 48 hours at ≥ 80 % at the wall, room air ≥ 70 %
+    assert first - 72 + 1 == 72  # 72 hours at ≥ 80 % at the wall, room air ≥ 70 %
 
 
 def test_cold_counts_occupied_hours_only() -> None:
@@ -98,6 +104,41 @@ def test_cold_counts_occupied_hours_only() -> None:
     always_cold = np.full(hours, 15.0) + 0.05 * np.sin(np.arange(hours))
     cold = verdicts_of(frame_of(always_cold, humidity))[AlertKind.COLD_HOME]
     assert cold[-1] == RAISE
+
+
+def severities_of(frame: RoomFrame, kind: AlertKind) -> np.ndarray:
+    ind = assess_rooms(
+        frame, np.zeros((1, HOURS_30D), np.uint16), MouldGrid.zeros(1), DEFAULT_CONFIG
+    )
+    return room_verdicts(frame, ind, np.zeros(1, bool), DEFAULT_CONFIG)[kind].severity[0]
+
+
+def test_a_working_household_heating_mornings_and_evenings_is_not_cold() -> None:
+    hours = 24 * 14
+    local = np.arange(hours) % 24  # START is midnight UTC in winter: UTC is UK local time
+    heated = ((local >= 7) & (local < 9)) | ((local >= 17) & (local < 23))
+    out_all_day = np.where(heated, 20.5, 15.5)
+    humidity = np.full(hours, 50.0)
+    frame = frame_of(out_all_day, humidity, "living-room")
+    assert not (verdicts_of(frame)[AlertKind.COLD_HOME] == RAISE).any()
+    # The same room heated only 17:00–21:00 (4 hours at 18 °C or more) is cold on every day.
+    evening_only = np.where((local >= 17) & (local < 21), 19.0, 15.5)
+    cold = verdicts_of(frame_of(evening_only, humidity, "living-room"))[AlertKind.COLD_HOME]
+    # Raised once four 24-hour windows, each with at least 8 waking hours of data, are cold:
+    # on the fourth day (the first window holds 07:00–14:00 of day one).
+    assert 3 * 24 <= int(np.flatnonzero(cold == RAISE)[0]) < 4 * 24
+
+
+def test_cold_severity_follows_who_limits() -> None:
+    hours = 24 * 10
+    humidity = np.full(hours, 50.0)
+    levels = {17.0: Severity.MEDIUM, 15.0: Severity.HIGH, 11.0: Severity.EMERGENCY}
+    for temperature, expected in levels.items():
+        frame = frame_of(np.full(hours, temperature), humidity, "living-room")
+        rank = int(severities_of(frame, AlertKind.COLD_HOME)[-1])
+        assert rank == SEVERITY_RANK[expected], temperature
+    # 12 °C is an emergency hazard with Awaab's Law's 24-hour clock.
+    assert hazard_level(AlertKind.COLD_HOME, Severity.EMERGENCY) is HazardLevel.EMERGENCY
 
 
 def test_tm59_bedroom_night_rule() -> None:
@@ -132,6 +173,11 @@ def test_device_offline_after_25_hours_and_stuck_after_24_identical_hours() -> N
     assert int(np.flatnonzero(offline == RAISE)[0]) == 35
     fault = health.verdicts[AlertKind.SENSOR_FAULT].verdict[1]
     assert int(np.flatnonzero(fault == RAISE)[0]) == 23
+    # The stuck sensor's readings are no evidence about its room, from the run's first hour.
+    trusted = without_faulty(frame, health, DEFAULT_CONFIG)
+    assert np.isnan(trusted.temperature_c[1]).all() and np.isnan(trusted.humidity_pct[1]).all()
+    assert (trusted.temperature_c[0, :10] == frame.temperature_c[0, :10]).all()
+    assert frame.temperature_c[1, 0] == 20.5  # the device frame itself is left as it was
 
 
 def test_priority_ranks_severity_then_duration_then_vulnerability() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.kinds import (
+    HAZARD_KINDS,
     SEVERITY_RANK,
     AlertKind,
     AlertStatus,
@@ -23,6 +24,22 @@ from dampwatch_api.alerts.audit import SYSTEM_ACTOR, record_event
 from dampwatch_api.alerts.models import Alert, AlertEvent
 
 AlertKey = tuple[str, str, str, str]  # home_id, room, kind, subject
+CONDITION_CLEARED_KEY = "condition_cleared_at"  # in the evidence while a cleared case waits
+
+
+def officer_owned(alert: Alert) -> bool:
+    """A hazard case an officer has taken on: acknowledged, assigned or investigated.
+
+    Under Awaab's Law the landlord's duty runs from the moment it is aware of a potential hazard;
+    readings getting better do not discharge it. Such a case is closed by an officer (after the
+    investigation) and the job only records that the condition cleared. Device alerts and
+    untouched hazard alerts still clear on their own.
+    """
+    return AlertKind(alert.kind) in HAZARD_KINDS and (
+        alert.status == AlertStatus.ACKNOWLEDGED.value
+        or alert.assigned_to is not None
+        or alert.investigated_at is not None
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -80,6 +97,15 @@ def raise_or_update(session: Session, finding: Finding, now: datetime | None = N
             detail={"evidence": finding.evidence.text},
         )
         return alert
+    if CONDITION_CLEARED_KEY in (alert.evidence or {}):
+        record_event(
+            session,
+            alert,
+            actor=SYSTEM_ACTOR,
+            action="condition_returned",
+            now=moment,
+            detail={"evidence": finding.evidence.text},
+        )
     alert.evidence = finding.evidence.as_json()
     alert.last_seen_at = moment
     alert.clear_candidate_since = None
@@ -134,6 +160,19 @@ def apply_verdict(
     hours = int(hold_off.total_seconds() // 3600)
     since = f"{alert.clear_candidate_since:%Y-%m-%d %H:%M} UTC"
     reason = f"condition gone for {hours} hours (below the clear threshold since {since})"
+    if officer_owned(alert):
+        if CONDITION_CLEARED_KEY not in (alert.evidence or {}):
+            alert.evidence = {**(alert.evidence or {}), CONDITION_CLEARED_KEY: at.isoformat()}
+            detail = {"reason": reason, "note": "left open for the officer to resolve"}
+            record_event(
+                session,
+                alert,
+                actor=SYSTEM_ACTOR,
+                action="condition_cleared",
+                now=moment,
+                detail=detail,
+            )
+        return alert
     alert.status = AlertStatus.RESOLVED.value
     alert.resolved_at, alert.resolved_by, alert.resolution = moment, SYSTEM_ACTOR, reason
     record_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import DEFAULT_CONFIG, AssessmentConfig
+from dampwatch.assessment.devices import without_faulty
 from dampwatch.assessment.frame import RoomFrame, hour_index, hour_start
 from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
 from dampwatch.assessment.kinds import AlertKind, Finding
@@ -21,13 +22,13 @@ from dampwatch.influx import InfluxQL, LineWriter
 from dampwatch_api.alerts.models import RoomAssessmentState
 from dampwatch_api.alerts.raising import AlertKey, open_alerts
 from dampwatch_api.assess.alerting import apply_grid
-from dampwatch_api.assess.devicecycle import assess_devices
+from dampwatch_api.assess.devicecycle import assess_devices, check_devices
 from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, risk_lines
-from dampwatch_api.assess.reader import read_hourly
 from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.rooms import build_rooms
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, updated
+from dampwatch_api.assess.window import HourlyCache, read_window
 
 log = logging.getLogger(__name__)
 WRITE_BATCH_LINES = 5000
@@ -40,6 +41,8 @@ class CycleReport:
     first_hour: datetime | None = None
     end_hour: datetime | None = None  # exclusive
     new_hours: int = 0
+    read_from: datetime | None = None  # first hour read from InfluxDB (the rest from memory)
+    late_hours: int = 0  # rewind hours whose readings changed since they were last read
     rooms: int = 0
     devices: int = 0
     alerts_opened: int = 0
@@ -91,8 +94,13 @@ def run_cycle(
     *,
     config: AssessmentConfig = DEFAULT_CONFIG,
     now: datetime | None = None,
+    cache: HourlyCache | None = None,
 ) -> CycleReport:
-    """Assess every complete hour since the last cycle; the caller commits the session."""
+    """Assess every complete hour since the last cycle; the caller commits the session.
+
+    `cache` keeps the hourly aggregates between the cycles of one process, so a cycle reads
+    only new hours and the rewind hours that changed (dampwatch_api.assess.window).
+    """
     started = time.monotonic()
     moment = now or datetime.now(UTC)
     end_hour = hour_index(moment)  # the current hour is still incomplete
@@ -103,8 +111,27 @@ def run_cycle(
         return report
     facts = read_registry(session)
     known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
-    readings = read_hourly(influx, first, end_hour, known, settings.assess_query_hours)
-    rooms = build_rooms(readings, states.keys(), facts, settings.assess_outdoor_home)
+    window = read_window(
+        influx,
+        cache if cache is not None else HourlyCache(),
+        first_hour=first,
+        first_new=first_new,
+        end_hour=end_hour,
+        known=known,
+        hours_per_query=settings.assess_query_hours,
+        workers=settings.assess_query_workers,
+    )
+    readings = window.readings
+    report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
+    devices = check_devices(session, readings, facts, config)
+    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health, config))
+    rooms = build_rooms(trusted, states.keys(), facts, settings.assess_outdoor_home)
+    # Hours before the first one read again from InfluxDB have the inputs they had last cycle,
+    # so their results stand; rooms start there unless a room is new (it gets the whole window).
+    known_rooms = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
+    first = window.read_from if known_rooms else first
+    changed = window.changed if known_rooms else None
+    rooms = rooms.hours_from(first)
     open_keys: set[AlertKey] = {
         (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)
     }
@@ -117,11 +144,16 @@ def run_cycle(
         count = len(part.rooms)
         history = np.zeros((count, FLAG_HOURS), np.uint16)
         start = MouldGrid.zeros(count)
+        snapshots_before: list[tuple[np.ndarray, np.ndarray]] = []
         for row, key in enumerate(zip(part.homes, part.rooms, strict=True)):
-            if (state := states.get(key)) is not None:
-                back = hour_index(state.last_hour) - (first - 1)
-                flags, index, dry = RoomHistory.unpack(state.history).before(back)
-                history[row], start.index[row], start.dry_hours[row] = flags, index, dry
+            if (state := states.get(key)) is None:
+                snapshots_before.append((np.zeros(1), np.zeros(1, np.int64)))
+                continue
+            back = hour_index(state.last_hour) - (first - 1)
+            unpacked = RoomHistory.unpack(state.history)
+            flags, index, dry = unpacked.before(back)
+            history[row], start.index[row], start.dry_hours[row] = flags, index, dry
+            snapshots_before.append(unpacked.snapshots_before(back))
         ind = assess_rooms(part, history, start, config)
         vulnerable = np.array([bool(facts.vulnerabilities.get(h)) for h in part.homes])
         verdicts = room_verdicts(part, ind, vulnerable, config)
@@ -144,7 +176,9 @@ def run_cycle(
             )
             report.alerts_opened += opened
             report.alerts_cleared += cleared
-        lines.extend(risk_lines(part, ind))
+        # Rewind hours are written again only for homes whose readings changed.
+        rewrite = np.array([changed is None or home in changed for home in part.homes])
+        lines.extend(risk_lines(part, ind, np.where(rewrite, 0, new_col)))
         for row, home in enumerate(part.homes):
             room_scores[home] = max(room_scores.get(home, 0.0), float(ind.score[row, -1]))
             key = (home, part.rooms[row])
@@ -154,8 +188,8 @@ def run_cycle(
                 ind.flags[row],
                 mould_index=ind.mould_index[row],
                 dry_hours=ind.mould_dry_hours[row],
-                start_index=float(start.index[row]),
-                start_dry=int(start.dry_hours[row]),
+                start_index=snapshots_before[row][0],
+                start_dry=snapshots_before[row][1],
                 snapshots=snapshots,
             )
             if state is None:
@@ -167,7 +201,7 @@ def run_cycle(
             state.history = new_state.pack()
             state.updated_at = moment
     device_lines, device_opened, device_cleared = assess_devices(
-        session, readings, facts, open_keys, first_new=first_new, config=config, now=moment
+        session, readings, devices, open_keys, first_new=first_new, config=config, now=moment
     )
     lines.extend(device_lines)
     report.alerts_opened += device_opened

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -28,17 +29,19 @@ from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
 
 
-def assess_devices(
-    session: Session,
-    readings: HourlyReadings,
-    facts: RegistryFacts,
-    open_keys: set[AlertKey],
-    *,
-    first_new: int,
-    config: AssessmentConfig,
-    now: datetime,
-) -> tuple[list[str], int, int]:
-    """Device health and alerts for the frame; returns (points, opened, cleared)."""
+@dataclass
+class DeviceCheck:
+    """Device health over a cycle's window, with what was known before it."""
+
+    health: DeviceHealth
+    start: DeviceStart
+    states: dict[tuple[str, str], DeviceAssessmentState]
+
+
+def check_devices(
+    session: Session, readings: HourlyReadings, facts: RegistryFacts, config: AssessmentConfig
+) -> DeviceCheck:
+    """Health of every device-hour of the window (before rooms are judged on their data)."""
     frame = readings.frame
     first = frame.start_hour
     states = {(s.home_id, s.device_id): s for s in session.scalars(select(DeviceAssessmentState))}
@@ -62,7 +65,22 @@ def assess_devices(
         gaps_before[row] = sum(
             gaps for hour, gaps in state.seq_gaps.items() if first - HOURS_7D <= int(hour) < first
         )
-    health = device_health(frame, start, gaps_before, config)
+    return DeviceCheck(device_health(frame, start, gaps_before, config), start, states)
+
+
+def assess_devices(
+    session: Session,
+    readings: HourlyReadings,
+    check: DeviceCheck,
+    open_keys: set[AlertKey],
+    *,
+    first_new: int,
+    config: AssessmentConfig,
+    now: datetime,
+) -> tuple[list[str], int, int]:
+    """Device alerts, series points and state for the window; returns (points, opened, cleared)."""
+    frame, health, start, states = readings.frame, check.health, check.start, check.states
+    first = frame.start_hour
     rooms = frame.rooms
     opened = cleared = 0
     for kind, grid in health.verdicts.items():

@@ -15,6 +15,7 @@ from dampwatch.influx import InfluxError, InfluxQL, make_writer
 from dampwatch.settings import UnsafeSettingsError
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.window import HourlyCache
 from dampwatch_api.db.migrate import migrate_engine
 from dampwatch_api.db.session import engine_from_settings, make_session_factory, session_scope
 
@@ -27,7 +28,8 @@ def describe(report: CycleReport) -> str:
     """One line for the log."""
     return (
         f"assessed {report.rooms} rooms and {report.devices} devices, {report.new_hours} new "
-        f"hours from {report.first_hour:%Y-%m-%d %H:%M} UTC; alerts opened {report.alerts_opened}, "
+        f"hours from {report.first_hour:%Y-%m-%d %H:%M} UTC ({report.late_hours} rewind hours with "
+        f"late readings); alerts opened {report.alerts_opened}, "
         f"cleared {report.alerts_cleared}; {report.points_written} points in {report.seconds:.1f} s"
     )
 
@@ -41,11 +43,12 @@ def run(settings: AssessSettings, once: bool, stop: threading.Event | None = Non
     influx = InfluxQL(settings)
     writer = make_writer(settings)
     failures = 0
+    cache = HourlyCache()
     try:
         while True:
             try:
                 with session_scope(factory) as session:
-                    report = run_cycle(session, influx, writer, settings)
+                    report = run_cycle(session, influx, writer, settings, cache=cache)
                 log.info(describe(report))
                 failures = 0
             except InfluxError as error:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.frame import RoomFrame
@@ -29,10 +30,15 @@ RISK_COUNTS = (
 ROOM_WEIGHT_WITHOUT_ALERT = 0.5  # a home with no alert still ranks by its worst room, halved
 
 
-def risk_lines(frame: RoomFrame, ind: RoomIndicators) -> list[str]:
-    """`risk` points for every room-hour with data."""
+def risk_lines(
+    frame: RoomFrame, ind: RoomIndicators, first_col: npt.NDArray[np.int64] | None = None
+) -> list[str]:
+    """`risk` points for every room-hour with data (from `first_col` of each row, if given)."""
     lines: list[str] = []
     rows, cols = np.nonzero(ind.flags & np.uint16(HourFlag.DATA))
+    if first_col is not None:
+        keep = cols >= first_col[rows]
+        rows, cols = rows[keep], cols[keep]
     for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
         values = {
             "mould_index": round(float(ind.mould_index[row, col]), 4),

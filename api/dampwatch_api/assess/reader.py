@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -56,30 +57,62 @@ def _slices(first_hour: int, end_hour: int, step: int) -> Iterator[tuple[int, in
         yield start, min(start + step, end_hour)
 
 
+# An hour's fingerprint over all devices together: it changes when a reading is added,
+# removed or altered (a value rewritten at the same timestamp changes a sum).
+FINGERPRINT: Final = ('count("temperature_c")', 'sum("temperature_c")', 'sum("humidity_pct")')
+
+
+def fingerprint_statement(first_hour: int, end_hour: int) -> str:
+    """InfluxQL for the per-hour fingerprint of all readings (one series, no tags)."""
+    return (
+        f'SELECT {", ".join(FINGERPRINT)} FROM "{MEASUREMENT_READING}" '  # noqa: S608
+        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR} "
+        "GROUP BY time(1h) fill(0)"
+    )
+
+
+def read_fingerprints(
+    influx: InfluxQL, first_hour: int, end_hour: int
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Fingerprints (hours × 3) of [first_hour, end_hour): a pass over the points, tiny answer."""
+    prints = np.zeros((max(end_hour - first_hour, 0), len(FINGERPRINT)))
+    for series in influx.query(fingerprint_statement(first_hour, end_hour)):
+        for when, *values in series.get("values", []):
+            col = int(when) // MS_PER_HOUR - first_hour
+            if 0 <= col < len(prints):
+                prints[col] = [float(value or 0.0) for value in values]
+    return prints
+
+
 def read_hourly(
     influx: InfluxQL,
     first_hour: int,
     end_hour: int,
     known: list[tuple[str, str, str]],
     hours_per_query: int = 24,
+    *,
+    workers: int = 1,
 ) -> HourlyReadings:
     """Read hours [first_hour, end_hour) for every device seen, plus the `known` ones.
 
     `known` lists (home, device, room) that must appear even when silent (for offline checks).
+    Windows longer than `hours_per_query` are read in slices, `workers` of them at a time.
     """
     hours = end_hour - first_hour
     rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
-    for start, end in _slices(first_hour, end_hour, hours_per_query):
-        for series in influx.query(hourly_statement(start, end)):
-            tags = series.get("tags") or {}
-            home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
-            room = tags.get(TAG_ROOM, "")
-            columns = series["columns"]
-            for values in series.get("values", []):
-                record = dict(zip(columns, values, strict=True))
-                col = int(record["time"]) // MS_PER_HOUR - first_hour
-                if 0 <= col < hours:
-                    rows.append((home, device, room, col, record))
+    statements = [hourly_statement(a, b) for a, b in _slices(first_hour, end_hour, hours_per_query)]
+    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
+        answers = list(pool.map(influx.query, statements))
+    for series in (item for answer in answers for item in answer):
+        tags = series.get("tags") or {}
+        home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
+        room = tags.get(TAG_ROOM, "")
+        columns = series["columns"]
+        for values in series.get("values", []):
+            record = dict(zip(columns, values, strict=True))
+            col = int(record["time"]) // MS_PER_HOUR - first_hour
+            if 0 <= col < hours:
+                rows.append((home, device, room, col, record))
     index: dict[tuple[str, str], int] = {}
     identities: list[tuple[str, str, str]] = []
     for home, device, room in known:

@@ -13,7 +13,9 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     assess_interval_s: float = Field(default=3600.0, gt=0)
     assess_backfill_days: int = Field(default=30, ge=1, le=400)
     assess_rewind_hours: int = Field(default=48, ge=1, le=168)
-    # A home whose `outdoor` room stands in for homes without their own outdoor sensor.
+    # A home (or weather station registered as one) whose `outdoor` room stands in for homes
+    # without their own outdoor sensor; unset: the median of all outdoor sensors of the stock.
     assess_outdoor_home: str | None = None
     assess_chunk_rooms: int = Field(default=4096, ge=1)
     assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
+    assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time

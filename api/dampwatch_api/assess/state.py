@@ -82,6 +82,20 @@ class RoomHistory:
             int(self.dry_hours[-1 - back]),
         )
 
+    def snapshots_before(
+        self, hours_back: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """The mould snapshots up to the hour before a frame starting `hours_back` hours back."""
+        if hours_back <= 0:  # the hours between had no data: the index stood still
+            gap = -hours_back
+            return (
+                np.concatenate([self.mould_index, np.repeat(self.mould_index[-1:], gap)]),
+                np.concatenate([self.dry_hours, np.repeat(self.dry_hours[-1:], gap)]),
+            )
+        back = min(hours_back, len(self.mould_index) - 1)
+        end = len(self.mould_index) - back
+        return self.mould_index[:end], self.dry_hours[:end]
+
 
 def updated(
     old_flags: npt.NDArray[np.uint16],
@@ -89,14 +103,14 @@ def updated(
     *,
     mould_index: npt.NDArray[np.float64],
     dry_hours: npt.NDArray[np.int64],
-    start_index: float,
-    start_dry: int,
+    start_index: npt.NDArray[np.float64],
+    start_dry: npt.NDArray[np.int64],
     snapshots: int,
 ) -> RoomHistory:
-    """The history after a frame: `old_flags` end just before the frame's first hour."""
+    """The history after a frame: `old_flags` and the `start_` snapshots end just before it."""
     flags = np.concatenate([old_flags, new_flags])[-FLAG_HOURS:]
-    index = np.concatenate([[start_index], mould_index])[-snapshots:]
-    dry = np.concatenate([[start_dry], dry_hours])[-snapshots:]
+    index = np.concatenate([start_index, mould_index])[-snapshots:]
+    dry = np.concatenate([start_dry, dry_hours])[-snapshots:]
     if len(index) < snapshots:
         index = np.concatenate([np.full(snapshots - len(index), index[0]), index])
         dry = np.concatenate([np.full(snapshots - len(dry), dry[0]), dry])

@@ -31,11 +31,12 @@ class AssessmentConfig:
     # Damp and condensation
     room_rh_screen_pct: float = 70.0
     surface_rh_pct: float = 80.0
-    condensation_raise_hours_7d: int = 48  # two full days in a week: "for days" (BS 5250)
+    # Sustained (BS 5250 "for days"): three days' hours in a week at the wall, not nightly peaks.
+    condensation_raise_hours_7d: int = 72
     condensation_clear_hours_7d: int = 12
-    # The room air must back the wall estimate: humid for a full day of the week (screening).
-    room_rh_raise_hours_7d: int = 24
-    dew_point_raise_hours_7d: int = 24
+    # The room air must back the wall estimate: humid for a day and a half of the week (screening).
+    room_rh_raise_hours_7d: int = 36
+    dew_point_raise_hours_7d: int = 36
     dew_point_clear_hours_7d: int = 4
     condensation_high_hours_7d: int = 96  # most of the week: a significant hazard
     # Mould (VTT index)
@@ -43,14 +44,19 @@ class AssessmentConfig:
     mould_clear_index: float = 0.5
     mould_visible_index: float = 3.0  # visible growth
     mould_emergency_index: float = 4.0
-    # Cold, in occupied hours
+    # Cold, judged per day on the hours the household uses the room (see indicators.cold_days)
     occupied_from_hour: int = 7
-    occupied_to_hour: int = 23  # exclusive: 07:00–23:00 local time
+    occupied_to_hour: int = 23  # exclusive: 07:00–23:00 local time, the waking hours
     cold_c: float = 18.0
     very_cold_c: float = 16.0
-    cold_raise_share: float = 0.4
-    cold_clear_share: float = 0.15
-    cold_min_observed_hours: int = 48
+    severe_cold_c: float = 12.0  # WHO 2018: cardiovascular risk; an emergency hazard
+    # The warmest 8 waking hours stand for the hours in use: a day is cold when at least half of
+    # them are below the limit, i.e. the room reached it for at most 4 waking hours.
+    cold_warm_hours_max: int = 4
+    cold_min_waking_hours: int = 8  # hours with data for a day to be judged
+    cold_raise_days: int = 4  # of the last 7: most days
+    cold_clear_days: int = 1
+    cold_min_judged_days: int = 4
     # Overheating, bedrooms at night (TM59)
     night_from_hour: int = 22
     night_to_hour: int = 7  # exclusive

@@ -7,7 +7,7 @@ only once it has been silent for longer than its allowance, 25 h for battery sen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -184,6 +184,38 @@ def device_health(
     }
     return DeviceHealth(
         age, offline, battery, gaps, gaps_7d, stuck, implausible, stuck_runs + has, verdicts
+    )
+
+
+def without_faulty(
+    frame: DeviceFrame, health: DeviceHealth, config: AssessmentConfig
+) -> DeviceFrame:
+    """The frame with temperature and humidity removed where the sensor is known faulty.
+
+    A stuck sensor repeats one reading and an indoor temperature outside 0–45 °C is not a room's:
+    neither is evidence of a damp or cold room. A stuck run is removed from its first hour, not
+    only from the hour it became long enough to be called stuck. Humidity pinned near 100 % stays:
+    saturated air or a wet sensor both mean a very damp room, whatever the fault alert says.
+    """
+    indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
+    with np.errstate(invalid="ignore"):
+        bad = indoor[:, None] & (
+            (frame.temperature_c < config.indoor_min_plausible_c)
+            | (frame.temperature_c > config.indoor_max_plausible_c)
+        )
+    bad |= health.stuck
+    if not bad.any():
+        return frame
+    for row in np.flatnonzero(health.stuck.any(axis=1)):
+        flagged = health.stuck[row]
+        starts = np.flatnonzero(flagged & ~np.concatenate([[False], flagged[:-1]]))
+        for col in starts:
+            run = int(health.stuck_run_h[row, col])
+            bad[row, max(0, col - run + 1) : col] = True
+    return replace(
+        frame,
+        temperature_c=np.where(bad, np.nan, frame.temperature_c),
+        humidity_pct=np.where(bad, np.nan, frame.humidity_pct),
     )
 
 

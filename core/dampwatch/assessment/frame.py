@@ -64,6 +64,7 @@ class RoomFrame:
     probe_c: FloatArray  # wall-surface probe
     co2_ppm: FloatArray
     outdoor_c: FloatArray  # the home's outdoor temperature, repeated per room
+    outdoor_shared: BoolArray | None = None  # (R, H): outdoor_c is not the home's own sensor
 
     @property
     def hours(self) -> int:
@@ -76,8 +77,38 @@ class RoomFrame:
         count = len(rooms)
         bedroom = np.array([is_bedroom(room) for room in rooms], dtype=np.bool_)
         cold = cold_rooms(list(homes), list(rooms))
-        grids = [nan_grid(count, hours) for _ in range(5)]
-        return cls(list(homes), list(rooms), bedroom, cold, start_hour, *grids)
+        temperature, humidity, probe, co2, outdoor = (nan_grid(count, hours) for _ in range(5))
+        return cls(
+            list(homes),
+            list(rooms),
+            bedroom,
+            cold,
+            start_hour,
+            temperature,
+            humidity,
+            probe,
+            co2,
+            outdoor,
+        )
+
+    def hours_from(self, hour: int) -> RoomFrame:
+        """The same rooms from epoch hour `hour` on (views, no copies)."""
+        cut = hour - self.start_hour
+        if cut <= 0:
+            return self
+        return RoomFrame(
+            self.homes,
+            self.rooms,
+            self.bedroom,
+            self.cold_judged,
+            hour,
+            self.temperature_c[:, cut:],
+            self.humidity_pct[:, cut:],
+            self.probe_c[:, cut:],
+            self.co2_ppm[:, cut:],
+            self.outdoor_c[:, cut:],
+            None if self.outdoor_shared is None else self.outdoor_shared[:, cut:],
+        )
 
     def take(self, rows: slice) -> RoomFrame:
         """The rooms of `rows` only (a chunk)."""
@@ -92,6 +123,7 @@ class RoomFrame:
             self.probe_c[rows],
             self.co2_ppm[rows],
             self.outdoor_c[rows],
+            None if self.outdoor_shared is None else self.outdoor_shared[rows],
         )
 
 

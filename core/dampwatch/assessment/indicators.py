@@ -30,13 +30,14 @@ class HourFlag(IntFlag):
     RH70 = 2
     SURFACE80 = 4
     BELOW_DEW = 8
-    OCCUPIED = 16  # occupied hour with temperature data
+    OCCUPIED = 16  # waking hour (07:00–23:00 local) with temperature data
     COLD18 = 32
     COLD16 = 64
     NIGHT = 128  # night hour with temperature data
     NIGHT_HOT = 256
     CO2 = 512  # CO2 measured
     CO2_HIGH = 1024
+    COLD12 = 2048
 
 
 @dataclass
@@ -86,6 +87,7 @@ def hour_flags(
             (HourFlag.OCCUPIED, has_t & occupied),
             (HourFlag.COLD18, has_t & occupied & (temperature < config.cold_c)),
             (HourFlag.COLD16, has_t & occupied & (temperature < config.very_cold_c)),
+            (HourFlag.COLD12, has_t & occupied & (temperature < config.severe_cold_c)),
             (HourFlag.NIGHT, has_t & night),
             (HourFlag.NIGHT_HOT, has_t & night & (temperature > config.overheating_c)),
             (HourFlag.CO2, np.isfinite(frame.co2_ppm)),
@@ -171,6 +173,54 @@ def run_mould(
     return out_index, out_dry
 
 
+DAY_HOURS = 24
+COLD_DAY_LIMITS: dict[str, HourFlag] = {
+    "cold_days_7d": HourFlag.COLD18,
+    "very_cold_days_7d": HourFlag.COLD16,
+    "severe_cold_days_7d": HourFlag.COLD12,
+}
+
+
+def cold_days(
+    history: FlagArray, flags: FlagArray, config: AssessmentConfig
+) -> dict[str, npt.NDArray[np.int32]]:
+    """Cold days among the seven 24-hour windows ending at each frame hour.
+
+    WHO 2018 asks for 18 °C in the hours a room is used, not at night or while the household is
+    out with the heating off; a thermometer cannot see who is home, but a household heats the
+    room it uses. So each day is judged on its warmest waking hours: the day is cold when the
+    room reached the limit for at most `cold_warm_hours_max` waking hours (at least half of its
+    warmest 8 were below it). A working household heating only mornings and evenings still
+    reaches 18 °C for those hours; a room never heated to 18 °C does not.
+    """
+    joined = np.concatenate([history[:, -HOURS_7D:], flags], axis=1)
+    lead = joined.shape[1] - flags.shape[1]
+
+    def cumulative(bit: HourFlag) -> npt.NDArray[np.int32]:
+        out = np.zeros((joined.shape[0], joined.shape[1] + 1), dtype=np.int32)
+        np.cumsum((joined & np.uint16(bit)) != 0, axis=1, dtype=np.int32, out=out[:, 1:])
+        return out
+
+    waking_cum = cumulative(HourFlag.OCCUPIED)
+    below_cum = {name: cumulative(bit) for name, bit in COLD_DAY_LIMITS.items()}
+    ends = np.arange(lead + 1, joined.shape[1] + 1)
+    result = {
+        name: np.zeros(flags.shape, np.int32) for name in (*COLD_DAY_LIMITS, "judged_days_7d")
+    }
+    for day in range(HOURS_7D // DAY_HOURS):
+        end = ends - day * DAY_HOURS
+        start = end - DAY_HOURS
+        inside = start >= 0
+        end, start = np.maximum(end, 0), np.maximum(start, 0)
+        waking = waking_cum[:, end] - waking_cum[:, start]
+        judged = inside & (waking >= config.cold_min_waking_hours)
+        result["judged_days_7d"] += judged
+        for name, cum in below_cum.items():
+            warm = waking - (cum[:, end] - cum[:, start])
+            result[name] += judged & (warm <= config.cold_warm_hours_max)
+    return result
+
+
 COUNT_WINDOWS: dict[str, tuple[HourFlag, int]] = {
     "hours_rh70_7d": (HourFlag.RH70, HOURS_7D),
     "hours_rh70_30d": (HourFlag.RH70, HOURS_30D),
@@ -191,11 +241,10 @@ def room_score(
     mould_index: FloatArray, counts: dict[str, npt.NDArray[np.int32]], night_pct: FloatArray
 ) -> FloatArray:
     """A 0–100 room score: the worst of mould, damp, cold, overheating and ventilation."""
-    occupied = np.maximum(counts["occupied_hours_7d"], 1)
     components = [
         np.minimum(mould_index / 3.0, 1.0) * 100.0,
         np.minimum(counts["hours_surface80_7d"] / 96.0, 1.0) * 100.0,
-        np.minimum(counts["hours_below_18c_7d"] / occupied / 0.8, 1.0) * 100.0,
+        np.minimum(counts["cold_days_7d"] / 5.0, 1.0) * 100.0,
         np.minimum(np.nan_to_num(night_pct) / 3.0, 1.0) * 100.0,
         np.minimum(counts["hours_co2_1500_7d"] / 84.0, 1.0) * 60.0,
     ]
@@ -211,7 +260,7 @@ def assess_rooms(
 ) -> RoomIndicators:
     """Indicators of every room-hour of `frame`, given the flags of the hours before it."""
     surface_c, source = surface_temperature(
-        frame.temperature_c, frame.outdoor_c, frame.probe_c, config
+        frame.temperature_c, frame.outdoor_c, frame.probe_c, config, frame.outdoor_shared
     )
     surface_pct = surface_rh(frame.temperature_c, frame.humidity_pct, surface_c)
     flags = hour_flags(frame, surface_c, surface_pct, config)
@@ -221,6 +270,7 @@ def assess_rooms(
         by_bit[bit] = (*by_bit.get(bit, ()), window)
     per_bit = {bit: rolling_counts(history, flags, bit, windows) for bit, windows in by_bit.items()}
     counts = {name: per_bit[bit][window] for name, (bit, window) in COUNT_WINDOWS.items()}
+    counts.update(cold_days(history, flags, config))
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]
     night_pct = np.where(

@@ -76,9 +76,7 @@ def room_verdicts(
     index = ind.mould_index
     vulnerable_grid = np.broadcast_to(vulnerable[:, None], index.shape)
     s80, dew = c["hours_surface80_7d"], c["hours_below_dew_point_7d"]
-    occupied = c["occupied_hours_7d"]
-    share18 = c["hours_below_18c_7d"] / np.maximum(occupied, 1)
-    share16 = c["hours_below_16c_7d"] / np.maximum(occupied, 1)
+    cold_days = c["cold_days_7d"]
     hot = c["hot_night_hours_30d"]
     bedroom = np.broadcast_to(frame.bedroom[:, None], index.shape)
     cold_room = np.broadcast_to(frame.cold_judged[:, None], index.shape)
@@ -106,11 +104,15 @@ def room_verdicts(
         ),
         AlertKind.COLD_HOME: KindVerdicts(
             _grid(
-                cold_room & (share18 >= config.cold_raise_share),
-                ~cold_room | (share18 <= config.cold_clear_share),
-                enough & (occupied >= config.cold_min_observed_hours),
+                cold_room & (cold_days >= config.cold_raise_days),
+                ~cold_room | (cold_days <= config.cold_clear_days),
+                enough & (c["judged_days_7d"] >= config.cold_min_judged_days),
             ),
-            _ranks((share16 >= config.cold_raise_share, Severity.HIGH), base=Severity.MEDIUM),
+            _ranks(
+                (c["severe_cold_days_7d"] >= config.cold_raise_days, Severity.EMERGENCY),
+                (c["very_cold_days_7d"] >= config.cold_raise_days, Severity.HIGH),
+                base=Severity.MEDIUM,
+            ),
         ),
         AlertKind.OVERHEATING: KindVerdicts(
             _grid(
@@ -171,17 +173,27 @@ def room_evidence(
             },
         )
     if kind is AlertKind.COLD_HOME:
+        warm = config.cold_warm_hours_max
         return Evidence(
-            f"The {room} was below 18 °C for {c['hours_below_18c_7d']} of "
-            f"{c['occupied_hours_7d']} occupied hours "
-            f"({config.occupied_from_hour:02d}:00–{config.occupied_to_hour:02d}:00) in the last "
-            f"7 days, and below 16 °C for {c['hours_below_16c_7d']}. The WHO recommends at least "
-            f"18 °C; below 16 °C raises the risk of breathing problems.",
+            f"On {c['cold_days_7d']} of the last 7 days the {room} did not reach 18 °C for more "
+            f"than {warm} hours between {config.occupied_from_hour:02d}:00 and "
+            f"{config.occupied_to_hour:02d}:00, even in its warmest hours; on "
+            f"{c['very_cold_days_7d']} days it did not reach 16 °C and on "
+            f"{c['severe_cold_days_7d']} days not 12 °C. The WHO recommends at least 18 °C; "
+            f"below 16 °C raises the risk of breathing problems, below 12 °C of heart attacks "
+            f"and strokes.",
             HOURS_7D,
-            f"below 18 °C for {config.cold_raise_share:.0%} of occupied hours (WHO 2018)",
+            f"{config.cold_raise_days} of 7 days with at most {warm} waking hours at 18 °C or "
+            f"more (WHO 2018); 12 °C on those days is an emergency",
             {
                 key: c[key]
-                for key in ("hours_below_18c_7d", "hours_below_16c_7d", "occupied_hours_7d")
+                for key in (
+                    "cold_days_7d",
+                    "very_cold_days_7d",
+                    "severe_cold_days_7d",
+                    "hours_below_18c_7d",
+                    "occupied_hours_7d",
+                )
             },
         )
     percent = float(np.nan_to_num(ind.overheating_night_pct[row, col]))

@@ -33,6 +33,7 @@ class SurfaceSource(IntEnum):
     WALL_PROBE = 1
     TEMPERATURE_FACTOR = 2
     AIR_MARGIN = 3
+    AREA_OUTDOOR = 4  # temperature factor with the stock's (or a reference) outdoor temperature
 
 
 SOURCE_WORDS = {
@@ -40,13 +41,24 @@ SOURCE_WORDS = {
     SurfaceSource.WALL_PROBE: "measured by a wall probe",
     SurfaceSource.TEMPERATURE_FACTOR: "estimated from the outdoor temperature (f_Rsi {f})",
     SurfaceSource.AIR_MARGIN: "estimated as {margin} °C below the room air",
+    SurfaceSource.AREA_OUTDOOR: (
+        "estimated from the outdoor temperature measured nearby (f_Rsi {f}); the home has no "
+        "outdoor sensor of its own"
+    ),
 }
 
 
 def surface_temperature(
-    air_c: FloatArray, outdoor_c: FloatArray, probe_c: FloatArray, config: AssessmentConfig
+    air_c: FloatArray,
+    outdoor_c: FloatArray,
+    probe_c: FloatArray,
+    config: AssessmentConfig,
+    outdoor_shared: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int8]]:
-    """Surface temperature and its source per element: probe, else factor, else margin."""
+    """Surface temperature and its source per element: probe, else factor, else margin.
+
+    `outdoor_shared` marks outdoor temperatures that are not the home's own sensor's.
+    """
     factor = outdoor_c + config.temperature_factor * (air_c - outdoor_c)
     margin = air_c - config.air_margin_k
     has_air = np.isfinite(air_c)
@@ -58,6 +70,9 @@ def surface_temperature(
         [SurfaceSource.WALL_PROBE, SurfaceSource.TEMPERATURE_FACTOR, SurfaceSource.AIR_MARGIN],
         SurfaceSource.NONE,
     ).astype(np.int8)
+    if outdoor_shared is not None:
+        area = (source == SurfaceSource.TEMPERATURE_FACTOR) & outdoor_shared
+        source = np.where(area, np.int8(SurfaceSource.AREA_OUTDOOR), source).astype(np.int8)
     return surface, source
 
 

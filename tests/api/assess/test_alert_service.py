@@ -128,6 +128,47 @@ def test_clearing_needs_the_hold_off_and_a_hold_restarts_it(session: Session) ->
     assert [e.action for e in service.alert_events(session, cleared.id)] == ["opened", "cleared"]
 
 
+def test_an_officer_owned_case_is_never_resolved_by_the_job(session: Session) -> None:
+    key = ("home-1", "bedroom-1", "mould_risk", "")
+    alert = service.raise_or_update(session, finding(), MONDAY)
+    service.acknowledge(session, alert.id, "officer-a", MONDAY + timedelta(hours=1))
+    for hours in (2, 80, 90):
+        service.apply_verdict(
+            session, key, Verdict.CLEAR, MONDAY + timedelta(hours=hours), HOLD_OFF
+        )
+    session.commit()
+    assert alert.status == "acknowledged" and alert.resolved_at is None
+    assert "condition_cleared_at" in alert.evidence
+    actions = [e.action for e in service.alert_events(session, alert.id)]
+    # Recorded once, however many clear hours follow; the officer resolves the case.
+    assert actions == ["opened", "acknowledged", "condition_cleared"]
+    back = service.raise_or_update(session, finding(text="damp again"), MONDAY + timedelta(days=5))
+    assert back.id == alert.id and "condition_cleared_at" not in back.evidence
+    service.resolve(session, alert.id, "officer-a", "repaired", MONDAY + timedelta(days=6))
+    session.commit()
+    actions = [e.action for e in service.alert_events(session, alert.id)]
+    assert actions[-2:] == ["condition_returned", "resolved"]
+
+
+def test_an_assigned_case_waits_for_the_officer_but_a_device_alert_clears(
+    session: Session,
+) -> None:
+    hazard = service.raise_or_update(session, finding(), MONDAY)
+    service.assign(session, hazard.id, "officer-b", "lead", MONDAY)
+    device = service.raise_or_update(
+        session, finding(kind=AlertKind.DEVICE_OFFLINE, severity=Severity.LOW), MONDAY
+    )
+    service.assign(session, device.id, "installer", "lead", MONDAY)
+    for alert in (hazard, device):
+        key = (alert.home_id, alert.room, alert.kind, alert.subject)
+        for hours in (1, 80):
+            service.apply_verdict(
+                session, key, Verdict.CLEAR, MONDAY + timedelta(hours=hours), HOLD_OFF
+            )
+    session.commit()
+    assert hazard.status == "open" and device.status == "resolved"
+
+
 def test_escalation_to_emergency_shortens_the_clock(session: Session) -> None:
     alert = service.raise_or_update(session, finding(), MONDAY)
     later = MONDAY + timedelta(days=1)

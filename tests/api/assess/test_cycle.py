@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -12,8 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.influx import InfluxQL, make_writer
 from dampwatch_api.alerts.models import Alert, RoomAssessmentState
-from dampwatch_api.assess.cycle import run_cycle
+from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.state import RoomHistory
+from dampwatch_api.assess.window import HourlyCache
+from dampwatch_api.db.migrate import migrate_engine
+from dampwatch_api.db.session import create_db_engine
 from tests.support import InfluxDatabase
 
 NOW = datetime(2026, 1, 20, 12, 5, tzinfo=UTC)
@@ -63,15 +68,18 @@ def settings_for(db: InfluxDatabase) -> AssessSettings:
     )
 
 
-def cycle(engine: Engine, db: InfluxDatabase, now: datetime) -> None:
+def cycle(
+    engine: Engine, db: InfluxDatabase, now: datetime, cache: HourlyCache | None = None
+) -> CycleReport:
     settings = settings_for(db)
     influx, writer = InfluxQL(settings), make_writer(settings)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session:
-        run_cycle(session, influx, writer, settings, now=now)
+        report = run_cycle(session, influx, writer, settings, now=now, cache=cache)
         session.commit()
     influx.close()
     writer.close()
+    return report
 
 
 def open_alerts(engine: Engine) -> set[tuple[str, str, str, str]]:
@@ -154,11 +162,17 @@ def test_cycle_raises_explained_alerts_and_writes_the_series(
 
 
 @pytest.mark.servers
+@pytest.mark.parametrize("kept", [False, True], ids=["fresh-process", "hours-kept-in-memory"])
 def test_next_cycle_reads_new_hours_and_late_readings_recompute(
-    influx_db: InfluxDatabase, sqlite_engine: Engine
+    influx_db: InfluxDatabase, sqlite_engine: Engine, kept: bool
 ) -> None:
+    cache = HourlyCache() if kept else None
     influx_db.write("\n".join(series("home-x", "s1", "living-room", healthy)))
-    cycle(sqlite_engine, influx_db, NOW)
+    cycle(sqlite_engine, influx_db, NOW, cache)
+    quiet = cycle(sqlite_engine, influx_db, NOW + timedelta(hours=1), cache)
+    # Nothing arrived late: a process that kept its hours reads the new hour only.
+    assert quiet.late_hours == 0
+    assert quiet.read_from == (NOW.replace(minute=0) if kept else quiet.first_hour)
     later = NOW + timedelta(hours=3)
     more = [
         f"reading,device=s1,home=home-x,room=living-room temperature_c=20.5,humidity_pct=72.0 "
@@ -172,7 +186,10 @@ def test_next_cycle_reads_new_hours_and_late_readings_recompute(
         f"{int(late_hour.replace(minute=50).timestamp() * 1000)}"
     )
     influx_db.write("\n".join([*more, late]))
-    cycle(sqlite_engine, influx_db, later)
+    report = cycle(sqlite_engine, influx_db, later, cache)
+    if kept:  # read again from the late reading's hour (it rewrote the 07:50 reading) on
+        assert report.late_hours == 2  # 07:00, and 12:00 which got readings after 12:05
+        assert report.read_from == late_hour.replace(minute=0)
     rows = influx_db.rows(
         'SELECT "hours_rh70_7d" FROM "risk" WHERE time >= '
         f"'{(NOW - timedelta(hours=6)).isoformat()}'"
@@ -184,3 +201,40 @@ def test_next_cycle_reads_new_hours_and_late_readings_recompute(
         state = session.scalars(select(RoomAssessmentState)).one()
         assert state.last_hour == datetime(2026, 1, 20, 14, tzinfo=UTC)
         assert not math.isnan(state.mould_index)
+
+
+@pytest.mark.servers
+def test_cycles_from_memory_judge_exactly_as_full_rereads(
+    influx_db: InfluxDatabase, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    rereading = create_db_engine(f"sqlite:///{tmp_path / 'reread.db'}")
+    migrate_engine(rereading)
+    influx_db.write("\n".join(series("home-d", "s1", "bedroom-1", damp)))
+    influx_db.write("\n".join(series("home-d", "s2", "outdoor", outdoor)))
+    cache = HourlyCache()
+    for hour in range(5):
+        now = NOW + timedelta(hours=hour)
+        if hour == 3:  # a gateway flushes a backlog of readings from 20 hours ago
+            backlog = NOW - timedelta(hours=20)
+            influx_db.write(
+                "\n".join(
+                    f"reading,device=s1,home=home-d,room=bedroom-1 temperature_c=14.0,"
+                    f"humidity_pct=97.0 {int((backlog + timedelta(minutes=m)).timestamp() * 1000)}"
+                    for m in (2, 17, 32, 47)
+                )
+            )
+        kept = cycle(sqlite_engine, influx_db, now, cache)
+        cycle(rereading, influx_db, now)
+        assert kept.late_hours == (1 if hour == 3 else 0) or hour == 0
+    with Session(sqlite_engine) as left, Session(rereading) as right:
+        ours = left.scalars(select(RoomAssessmentState)).one()
+        theirs = right.scalars(select(RoomAssessmentState)).one()
+        ours_history, theirs_history = (
+            RoomHistory.unpack(ours.history),
+            RoomHistory.unpack(theirs.history),
+        )
+        assert (ours_history.flags == theirs_history.flags).all()
+        assert ours_history.mould_index == pytest.approx(theirs_history.mould_index, abs=1e-5)
+        assert ours.mould_index == pytest.approx(theirs.mould_index, abs=1e-5)
+        assert ours.mould_index > 0
+    rereading.dispose()
