@@ -107,6 +107,7 @@ MEANINGS: Mapping[str, str] = {
     "ingest_log_interval_s": "period of the one-line summary in the log",
     "ingest_stats_interval_s": "period of the worker's own `ingest` point in InfluxDB (0: off)",
     "ingest_create_database": "v1: create the database at start if it is missing",
+    "assess_query_workers": "InfluxDB connections the assessment reads on in parallel",
     "assess_interval_s": "period of the assessment cycle",
     "assess_backfill_days": "how far back the first cycle reads readings",
     "assess_rewind_hours": "hours each cycle re-reads before the new ones, for late readings",
