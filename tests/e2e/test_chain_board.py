@@ -210,7 +210,7 @@ def _archetypes(cohort: Cohort) -> dict[str, str]:
 @pytest.mark.xfail(
     reason="the damp rule flags homes the simulation gives no condition: without a wall probe it "
     "assumes the design-minimum temperature factor 0.75, and walls that are better still raise "
-    "condensation_risk (make eval: damp precision 0.87); the damp and cold homes do reach the board",
+    "condensation_risk (make eval: damp precision 0.87); damp and cold homes do reach the board",
     strict=False,
 )
 def test_damp_and_cold_homes_reach_the_board_and_healthy_homes_do_not(
