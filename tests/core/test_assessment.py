@@ -94,6 +94,31 @@ def test_shower_peaks_never_raise_but_damp_days_do() -> None:
     assert first - 72 + 1 == 72  # 72 hours at ≥ 80 % at the wall, room air ≥ 70 %
 
 
+def test_condensation_needs_damp_days_in_a_row() -> None:
+    # Room air at 78 % (wall ≥ 80 % at the margin estimate) for 14 h of every other day: over 72
+    # hours of damp a week, but the wall dries out between, so no 3 damp days follow each other.
+    hours = 24 * 21
+    temperature = np.full(hours, 20.0)
+    day = np.arange(hours) // 24
+    hour_of_day = np.arange(hours) % 24
+    alternate = np.where((day % 2 == 0) & (hour_of_day < 14), 78.0, 50.0)
+    verdicts = verdicts_of(frame_of(temperature, alternate))[AlertKind.CONDENSATION_RISK]
+    assert not (verdicts == RAISE).any()
+    # The same 14 h of each day, every day: a damp run from the third day.
+    daily = np.where(hour_of_day < 14, 78.0, 50.0)
+    ind = assess_rooms(
+        frame_of(temperature, daily),
+        np.zeros((1, HOURS_30D), np.uint16),
+        MouldGrid.zeros(1),
+        DEFAULT_CONFIG,
+    )
+    assert ind.counts["damp_run_days_7d"][0, 24 * 7 - 1] == 7
+    assert ind.counts["damp_days_7d"][0, 24 * 7 - 1] == 7
+    # Three 24-hour windows a day apart first each hold 12 damp hours at the third day's 12th.
+    first_run = int(np.flatnonzero(ind.counts["damp_run_days_7d"][0] >= 3)[0])
+    assert first_run == 24 * 2 + 11
+
+
 def test_cold_counts_occupied_hours_only() -> None:
     hours = 24 * 10
     local = np.arange(hours) % 24

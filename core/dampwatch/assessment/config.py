@@ -36,6 +36,9 @@ class AssessmentConfig:
     condensation_clear_hours_7d: int = 12
     # The room air must back the wall estimate: humid for a day and a half of the week (screening).
     room_rh_raise_hours_7d: int = 36
+    # ...and damp days in a row: room air ≥ 70 % at a wall ≥ 80 % for half of each of 3 days.
+    damp_day_hours: int = 12
+    condensation_raise_days: int = 3
     dew_point_raise_hours_7d: int = 36
     dew_point_clear_hours_7d: int = 4
     condensation_high_hours_7d: int = 96  # most of the week: a significant hazard

@@ -38,6 +38,7 @@ class HourFlag(IntFlag):
     CO2 = 512  # CO2 measured
     CO2_HIGH = 1024
     COLD12 = 2048
+    DAMP_AT_WALL = 4096  # room air RH ≥ 70 % while the wall surface is at RH ≥ 80 %
 
 
 @dataclass
@@ -83,6 +84,12 @@ def hour_flags(
             (HourFlag.DATA, data),
             (HourFlag.RH70, data & (humidity >= config.room_rh_screen_pct)),
             (HourFlag.SURFACE80, data & (surface_pct >= config.surface_rh_pct)),
+            (
+                HourFlag.DAMP_AT_WALL,
+                data
+                & (humidity >= config.room_rh_screen_pct)
+                & (surface_pct >= config.surface_rh_pct),
+            ),
             (HourFlag.BELOW_DEW, data & (surface_c < dew_point(temperature, humidity))),
             (HourFlag.OCCUPIED, has_t & occupied),
             (HourFlag.COLD18, has_t & occupied & (temperature < config.cold_c)),
@@ -221,6 +228,39 @@ def cold_days(
     return result
 
 
+def damp_days(
+    history: FlagArray, flags: FlagArray, config: AssessmentConfig
+) -> dict[str, npt.NDArray[np.int32]]:
+    """Damp days among the seven 24-hour windows ending at each frame hour, and the longest run.
+
+    BS 5250 and BS EN ISO 13788 judge damp as sustained: a day counts when the room air was at
+    70 % RH or more, with the wall surface at 80 % or more, for at least `damp_day_hours` of it,
+    and damp persists when such days follow each other. A bedroom humid for a few hours each
+    night, dry again by day, has no damp day; one damp day now and then, with drier days in
+    between, lets the wall dry out. The room air is measured while the wall is often only
+    estimated, so a run of days keeps an estimate near the limit from adding up to a damp week.
+    """
+    joined = np.concatenate([history[:, -HOURS_7D:], flags], axis=1)
+    lead = joined.shape[1] - flags.shape[1]
+    cum = np.zeros((joined.shape[0], joined.shape[1] + 1), dtype=np.int32)
+    present = (joined & np.uint16(HourFlag.DAMP_AT_WALL)) != 0
+    np.cumsum(present, axis=1, dtype=np.int32, out=cum[:, 1:])
+    ends = np.arange(lead + 1, joined.shape[1] + 1)
+    days = np.zeros(flags.shape, np.int32)
+    run = np.zeros(flags.shape, np.int32)
+    longest = np.zeros(flags.shape, np.int32)
+    for day in range(HOURS_7D // DAY_HOURS):
+        end = ends - day * DAY_HOURS
+        start = end - DAY_HOURS
+        inside = start >= 0
+        end, start = np.maximum(end, 0), np.maximum(start, 0)
+        damp = inside & (cum[:, end] - cum[:, start] >= config.damp_day_hours)
+        days += damp
+        run = np.where(damp, run + 1, 0).astype(np.int32)
+        longest = np.maximum(longest, run)
+    return {"damp_days_7d": days, "damp_run_days_7d": longest}
+
+
 COUNT_WINDOWS: dict[str, tuple[HourFlag, int]] = {
     "hours_rh70_7d": (HourFlag.RH70, HOURS_7D),
     "hours_rh70_30d": (HourFlag.RH70, HOURS_30D),
@@ -271,6 +311,7 @@ def assess_rooms(
     per_bit = {bit: rolling_counts(history, flags, bit, windows) for bit, windows in by_bit.items()}
     counts = {name: per_bit[bit][window] for name, (bit, window) in COUNT_WINDOWS.items()}
     counts.update(cold_days(history, flags, config))
+    counts.update(damp_days(history, flags, config))
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]
     night_pct = np.where(

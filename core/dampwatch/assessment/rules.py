@@ -94,6 +94,7 @@ def room_verdicts(
                 (
                     (s80 >= config.condensation_raise_hours_7d)
                     & (c["hours_rh70_7d"] >= config.room_rh_raise_hours_7d)
+                    & (c["damp_run_days_7d"] >= config.condensation_raise_days)
                 )
                 | (dew >= config.dew_point_raise_hours_7d),
                 (s80 <= config.condensation_clear_hours_7d)
@@ -161,15 +162,25 @@ def room_evidence(
             f"The coldest wall in the {room} was at 80 % relative humidity or more for "
             f"{c['hours_surface80_7d']} of the last 168 hours ({surface}), and below the dew "
             f"point (wet with condensation) for {c['hours_below_dew_point_7d']} hours. The room "
-            f"air was at 70 % or more for {c['hours_rh70_7d']} hours. Mould can start when "
-            f"this lasts for days.",
+            f"air was at 70 % or more for {c['hours_rh70_7d']} hours; on {c['damp_days_7d']} "
+            f"of the last 7 days ({c['damp_run_days_7d']} of them in a row) the room air was "
+            f"that humid, with the wall that damp, for at least {config.damp_day_hours} hours "
+            f"of the day. Mould can start when this lasts for days.",
             HOURS_7D,
             f"{config.condensation_raise_hours_7d} hours at 80 % surface RH with "
-            f"{config.room_rh_raise_hours_7d} hours of room air at 70 % in 7 days, or "
-            f"{config.dew_point_raise_hours_7d} hours below the dew point (BS 5250)",
+            f"{config.room_rh_raise_hours_7d} hours of room air at 70 % in 7 days, including "
+            f"{config.condensation_raise_days} days in a row with at least "
+            f"{config.damp_day_hours} such hours, or {config.dew_point_raise_hours_7d} hours "
+            f"below the dew point (BS 5250)",
             {
                 key: c[key]
-                for key in ("hours_surface80_7d", "hours_below_dew_point_7d", "hours_rh70_7d")
+                for key in (
+                    "damp_days_7d",
+                    "damp_run_days_7d",
+                    "hours_surface80_7d",
+                    "hours_below_dew_point_7d",
+                    "hours_rh70_7d",
+                )
             },
         )
     if kind is AlertKind.COLD_HOME:
