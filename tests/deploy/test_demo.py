@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import subprocess
@@ -29,6 +30,7 @@ class DemoProcess:
     """`dampwatch demo --json` in the background; its stderr in a file."""
 
     def __init__(self, data_dir: Path, *args: str) -> None:
+        self.state_path = data_dir / "demo" / "up" / "state.json"
         self.stderr_path = data_dir.parent / "demo.err"
         with self.stderr_path.open("ab") as stderr:
             self.process = subprocess.Popen(
@@ -67,9 +69,22 @@ class DemoProcess:
         return self.stderr_path.read_text(errors="replace")[-4000:]
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        """Stop the demo like Ctrl-C; a failed test must not leave its stack running."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            try:
+                children = json.loads(self.state_path.read_text()).get("children", {})
+            except (OSError, ValueError):
+                children = {}
             self.process.kill()
             self.process.wait(30)
+            for pid in children.values():  # started by this test's demo, which could not
+                if process_is_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def _get(url: str, token: str) -> Any:
