@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.firmware import Columns
 from dampwatch_sim.names import BATHROOM, KITCHEN, LIVING_ROOM, OUTDOOR
-from dampwatch_sim.psychro import FloatArray
 from dampwatch_sim.weather import open_text
 
 MM_HG_TO_HPA: Final = 1.333224

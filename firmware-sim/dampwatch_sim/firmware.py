@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.const import MAX_READINGS_PER_MESSAGE
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.devices import DROPOUT_PROBABILITY, DUPLICATE_PROBABILITY, DevicePlan
 from dampwatch_sim.names import FAULT_DRIFT, FAULT_DROPOUTS, FAULT_STUCK
 from dampwatch_sim.physics import DayFrame
-from dampwatch_sim.psychro import FloatArray
 
 WILL_DELAY_S: Final = 45.0  # the broker notices a dead link after 1.5 keep-alive periods of 30 s
 BATTERY_EMPTY_MV: Final = 2200.0

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.names import (
     BATHROOM,
     BEDROOM_PREFIX,
@@ -30,7 +31,6 @@ from dampwatch_sim.names import (
     LIVING_ROOM,
     OVERHEATING,
 )
-from dampwatch_sim.psychro import FloatArray
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dampwatch_sim.homes import RoomTable
-from dampwatch_sim.psychro import (
+from dampwatch.psychrometrics_array import (
     FloatArray,
     relative_humidity_pct,
     vapour_density_gm3,
     vapour_pressure_from_density_hpa,
 )
+from dampwatch_sim.homes import RoomTable
 from dampwatch_sim.schedules import DaySources
 from dampwatch_sim.weather import OutdoorSeries
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.homes import BoolArray, HomeTable, RoomTable
 from dampwatch_sim.names import KIND_BATHROOM, KIND_KITCHEN, KIND_LIVING
-from dampwatch_sim.psychro import FloatArray
 
 MOISTURE_ASLEEP_G_H = 40.0
 MOISTURE_AWAKE_G_H = 55.0

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.homes import HomeTable, RoomTable
 from dampwatch_sim.names import SECONDS_PER_DAY, SPIN_UP_DAYS
 from dampwatch_sim.physics import DayFrame, Ledger, RoomState, initial_state, step_day
-from dampwatch_sim.psychro import FloatArray
 from dampwatch_sim.schedules import Scheduler, day_clock
 from dampwatch_sim.weather import OutdoorSeries
 

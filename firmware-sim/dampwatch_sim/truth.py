@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.homes import Home, RoomTable
 from dampwatch_sim.names import (
     COLD_HOME,
@@ -31,7 +32,6 @@ from dampwatch_sim.names import (
     MOULD_RISK,
     OVERHEATING_KIND,
 )
-from dampwatch_sim.psychro import FloatArray
 from dampwatch_sim.simulation import HourlyRecord
 
 SURFACE_RH_LIMIT: Final = 80.0

@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 
-from dampwatch_sim.psychro import FloatArray
+from dampwatch.psychrometrics_array import FloatArray
 
 ANNUAL_MEAN_C: Final = 10.0
 SEASONAL_AMPLITUDE_C: Final = 6.5

@@ -20,13 +20,10 @@ from dampwatch.assessment.indicators import MouldGrid, assess_rooms, run_mould
 from dampwatch.assessment.kinds import SEVERITY_RANK, AlertKind, Severity, hazard_level
 from dampwatch.assessment.priority import OpenAlertView, home_priority
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, room_verdicts
-from dampwatch.assessment.surface import (
-    SurfaceSource,
-    surface_rh,
-    surface_rh_scalar,
-    surface_temperature,
-)
+from dampwatch.assessment.surface import SurfaceSource, surface_temperature
 from dampwatch.assessment.timeline import Episode, episodes
+from dampwatch.psychrometrics import relative_humidity_pct, vapour_pressure_hpa
+from dampwatch.psychrometrics_array import surface_rh_pct as surface_rh
 from dampwatch.statutory import HazardLevel
 
 START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # a Monday, GMT
@@ -65,7 +62,7 @@ def test_surface_prefers_probe_then_temperature_factor_then_margin() -> None:
 def test_surface_rh_matches_the_core_psychrometrics() -> None:
     # 20 °C / 60 % air at a 15 °C wall: 60 · e_s(20)/e_s(15) = 60 · 23.37/17.04 ≈ 82.3 %.
     vector = surface_rh(np.array([20.0]), np.array([60.0]), np.array([15.0]))[0]
-    assert vector == pytest.approx(surface_rh_scalar(20.0, 60.0, 15.0))
+    assert vector == pytest.approx(relative_humidity_pct(15.0, vapour_pressure_hpa(20.0, 60.0)))
     assert vector == pytest.approx(82.3, abs=0.1)
     assert surface_rh(np.array([20.0]), np.array([90.0]), np.array([10.0]))[0] == 100.0
 

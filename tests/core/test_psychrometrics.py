@@ -2,8 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
 
+from dampwatch import psychrometrics_array as arrays
 from dampwatch.psychrometrics import (
     abs_humidity_gm3,
     dew_point_c,
@@ -68,3 +70,13 @@ def test_cold_wall_relative_humidity():
 def test_dry_air_has_a_finite_dew_point():
     assert math.isfinite(dew_point_c(20.0, 0.0))
     assert dew_point_c(20.0, 0.0) < -60
+
+
+def test_array_forms_agree_with_the_scalar_ones():
+    temperature = np.array([-10.0, 0.0, 12.5, 20.0, 35.0])
+    humidity = np.array([30.0, 55.0, 70.0, 85.0, 99.0])
+    dew = arrays.dew_point_c(temperature, humidity)
+    density = arrays.vapour_density_gm3(temperature, humidity)
+    for index, (t, rh) in enumerate(zip(temperature, humidity, strict=True)):
+        assert dew[index] == pytest.approx(dew_point_c(t, rh), abs=1e-9)
+        assert density[index] == pytest.approx(abs_humidity_gm3(t, rh), rel=1e-12)

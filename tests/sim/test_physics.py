@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from dampwatch.psychrometrics import abs_humidity_gm3, saturation_vapour_pressure_hpa
+from dampwatch.psychrometrics_array import saturation_vapour_pressure_hpa as svp_array
+from dampwatch.psychrometrics_array import vapour_density_gm3
 from dampwatch_sim.cohort import build_cohort
 from dampwatch_sim.homes import build_tables
 from dampwatch_sim.names import KIND_BATHROOM, MOULD_RISK
 from dampwatch_sim.physics import Ledger, initial_state, step_day
-from dampwatch_sim.psychro import saturation_vapour_pressure_hpa as svp_array
-from dampwatch_sim.psychro import vapour_density_gm3
 from dampwatch_sim.schedules import DaySources, day_clock
 from dampwatch_sim.weather import OutdoorSeries
 

@@ -17,7 +17,8 @@ import numpy.typing as npt
 from dampwatch import mould
 from dampwatch.assessment.config import HOURS_7D, HOURS_30D, AssessmentConfig
 from dampwatch.assessment.frame import RoomFrame, hour_mask, local_hours
-from dampwatch.assessment.surface import dew_point, surface_rh, surface_temperature
+from dampwatch.assessment.surface import surface_temperature
+from dampwatch.psychrometrics_array import dew_point_c, surface_rh_pct
 
 FloatArray = npt.NDArray[np.float64]
 FlagArray = npt.NDArray[np.uint16]
@@ -90,7 +91,7 @@ def hour_flags(
                 & (humidity >= config.room_rh_screen_pct)
                 & (surface_pct >= config.surface_rh_pct),
             ),
-            (HourFlag.BELOW_DEW, data & (surface_c < dew_point(temperature, humidity))),
+            (HourFlag.BELOW_DEW, data & (surface_c < dew_point_c(temperature, humidity))),
             (HourFlag.OCCUPIED, has_t & occupied),
             (HourFlag.COLD18, has_t & occupied & (temperature < config.cold_c)),
             (HourFlag.COLD16, has_t & occupied & (temperature < config.very_cold_c)),
@@ -302,7 +303,7 @@ def assess_rooms(
     surface_c, source = surface_temperature(
         frame.temperature_c, frame.outdoor_c, frame.probe_c, config, frame.outdoor_shared
     )
-    surface_pct = surface_rh(frame.temperature_c, frame.humidity_pct, surface_c)
+    surface_pct = surface_rh_pct(frame.temperature_c, frame.humidity_pct, surface_c)
     flags = hour_flags(frame, surface_c, surface_pct, config)
     index, dry = run_mould(surface_c, surface_pct, mould_start)
     by_bit: dict[HourFlag, tuple[int, ...]] = {}

@@ -15,15 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import AssessmentConfig
-from dampwatch.psychrometrics import (
-    MAGNUS_B,
-    MAGNUS_C_C,
-    dew_point_c,
-    relative_humidity_pct,
-    vapour_pressure_hpa,
-)
-
-FloatArray = npt.NDArray[np.float64]
+from dampwatch.psychrometrics_array import FloatArray
 
 
 class SurfaceSource(IntEnum):
@@ -74,34 +66,3 @@ def surface_temperature(
         area = (source == SurfaceSource.TEMPERATURE_FACTOR) & outdoor_shared
         source = np.where(area, np.int8(SurfaceSource.AREA_OUTDOOR), source).astype(np.int8)
     return surface, source
-
-
-def _saturation_ratio(air_c: FloatArray, surface_c: FloatArray) -> FloatArray:
-    # e_s(T_air) / e_s(T_surface) with the Magnus form of dampwatch.psychrometrics.
-    return np.exp(
-        MAGNUS_B * air_c / (MAGNUS_C_C + air_c) - MAGNUS_B * surface_c / (MAGNUS_C_C + surface_c)
-    )
-
-
-def surface_rh(air_c: FloatArray, air_rh_pct: FloatArray, surface_c: FloatArray) -> FloatArray:
-    """RH at the surface for room air of this temperature and RH, at most 100 %."""
-    with np.errstate(invalid="ignore"):
-        return np.minimum(air_rh_pct * _saturation_ratio(air_c, surface_c), 100.0)
-
-
-def dew_point(air_c: FloatArray, air_rh_pct: FloatArray) -> FloatArray:
-    """Dew point of room air (Magnus inverted), NaN where either input is missing."""
-    humidity = np.clip(air_rh_pct, 0.01, None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gamma = np.log(humidity / 100.0) + MAGNUS_B * air_c / (MAGNUS_C_C + air_c)
-        return MAGNUS_C_C * gamma / (MAGNUS_B - gamma)
-
-
-def surface_rh_scalar(air_c: float, air_rh_pct: float, surface_c: float) -> float:
-    """The scalar form, written with the core psychrometrics (tests hold the two together)."""
-    return relative_humidity_pct(surface_c, vapour_pressure_hpa(air_c, air_rh_pct))
-
-
-def dew_point_scalar(air_c: float, air_rh_pct: float) -> float:
-    """Dew point of room air from the core psychrometrics."""
-    return dew_point_c(air_c, air_rh_pct)

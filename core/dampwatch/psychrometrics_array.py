@@ -1,4 +1,7 @@
-"""Array forms of the core moist-air relations, on dampwatch.psychrometrics' Magnus constants."""
+"""Array forms of `dampwatch.psychrometrics` for numpy callers (the simulator, the assessment).
+
+Same Magnus constants (WMO); tests hold the two forms to agreement.
+"""
 
 from __future__ import annotations
 
@@ -37,3 +40,21 @@ def vapour_pressure_from_density_hpa(
 def relative_humidity_pct(temperature_c: FloatArray, vapour_hpa: FloatArray) -> FloatArray:
     """Relative humidity in % of air at `temperature_c` holding `vapour_hpa`, capped at 100."""
     return np.minimum(100.0, 100.0 * vapour_hpa / saturation_vapour_pressure_hpa(temperature_c))
+
+
+def surface_rh_pct(air_c: FloatArray, air_rh_pct: FloatArray, surface_c: FloatArray) -> FloatArray:
+    """RH at a colder surface for room air of this temperature and RH, at most 100 %."""
+    # the air's vapour pressure at the surface: RH scales by e_s(T_air) / e_s(T_surface)
+    ratio = np.exp(
+        MAGNUS_B * air_c / (MAGNUS_C_C + air_c) - MAGNUS_B * surface_c / (MAGNUS_C_C + surface_c)
+    )
+    with np.errstate(invalid="ignore"):
+        return np.minimum(air_rh_pct * ratio, 100.0)
+
+
+def dew_point_c(temperature_c: FloatArray, humidity_pct: FloatArray) -> FloatArray:
+    """Dew point (Magnus inverted), NaN where either input is missing."""
+    humidity = np.clip(humidity_pct, 0.01, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = np.log(humidity / 100.0) + MAGNUS_B * temperature_c / (MAGNUS_C_C + temperature_c)
+        return MAGNUS_C_C * gamma / (MAGNUS_B - gamma)
