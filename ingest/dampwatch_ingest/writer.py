@@ -24,7 +24,6 @@ class Batch:
 
     lines: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
-    started: float = 0.0  # monotonic time its first message arrived
     first_received_ns: int = 0
     messages: int = 0
     decoded: list[Decoded] = field(default_factory=list)  # accounted in metrics once written

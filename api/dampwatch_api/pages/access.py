@@ -28,7 +28,7 @@ def home_for(
     request: Request, session: Session, context: ApiContext, home_id: str, action: Action
 ) -> tuple[Principal, Home]:
     """The signed-in caller and the home, once `HomeGuard(action)` allows it."""
-    principal = page_principal(request, session, context)
+    principal = page_principal(request, context)
     try:
         return principal, HomeGuard(action)(home_id, principal, session)
     except HTTPException as error:
@@ -39,7 +39,7 @@ def alert_for(
     request: Request, session: Session, context: ApiContext, home_id: str, alert_id: int
 ) -> tuple[Principal, Alert]:
     """The caller and an alert of this home they may work on (`AlertGuard(MANAGE)`)."""
-    principal = page_principal(request, session, context)
+    principal = page_principal(request, context)
     try:
         alert = AlertGuard(Action.MANAGE)(alert_id, principal, session)
     except HTTPException as error:

@@ -25,9 +25,9 @@ def _safe_next(next_path: str | None) -> str:
 
 
 @router.get("/")
-def start(request: Request, session: SessionDep, context: ContextDep) -> Response:
+def start(request: Request, context: ContextDep) -> Response:
     """Tenants go to their home, staff to the board."""
-    principal = page_principal(request, session, context)
+    principal = page_principal(request, context)
     if principal.role is Role.TENANT and principal.home_id is not None:
         return redirect(f"/homes/{principal.home_id}")
     return redirect("/board")

@@ -72,7 +72,7 @@ def board_page(
     status: FilterValue = None,
 ) -> Response:
     """Homes needing intervention, highest priority first, with their statutory clock."""
-    principal = page_principal(request, session, context)
+    principal = page_principal(request, context)
     if principal.role is Role.TENANT and principal.home_id is not None:
         return redirect(f"/homes/{principal.home_id}")
     portfolio, kind, status = portfolio or None, kind or None, status or None

@@ -13,7 +13,6 @@ import secrets
 from typing import Final
 
 from fastapi import HTTPException, Request, Response, status
-from sqlalchemy.orm import Session
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
@@ -59,7 +58,7 @@ def clear_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def page_principal(request: Request, session: Session, context: ApiContext) -> Principal:
+def page_principal(request: Request, context: ApiContext) -> Principal:
     """The signed-in caller of a page, or `SignInRequired`."""
     token = request.cookies.get(SESSION_COOKIE)
     try:
