@@ -151,6 +151,61 @@ def test_a_working_household_heating_mornings_and_evenings_is_not_cold() -> None
     assert 3 * 24 <= int(np.flatnonzero(cold == RAISE)[0]) < 4 * 24
 
 
+def test_a_household_at_home_all_day_is_judged_on_all_its_waking_hours() -> None:
+    hours = 24 * 10
+    local = np.arange(hours) % 24
+    humidity = np.full(hours, 50.0)
+    # Heated from 06:00 but slow to warm: below 18 °C until 15:00, 8 of 16 waking hours.
+    slow = np.where(local < 6, 15.5, np.where(local < 15, 15.5 + 0.25 * (local - 5), 19.0))
+    cold = verdicts_of(frame_of(slow, humidity, "living-room"))[AlertKind.COLD_HOME]
+    assert cold[-1] == RAISE
+    # Warm by 12:00: 5 of 16 waking hours below 18 °C is not a cold day.
+    quicker = np.where(local < 6, 15.5, np.where(local < 13, 15.5 + 0.4 * (local - 5), 19.0))
+    warm = verdicts_of(frame_of(quicker, humidity, "living-room"))[AlertKind.COLD_HOME]
+    assert not (warm == RAISE).any()
+
+
+def two_room_frame(living_c: np.ndarray, living_rh: np.ndarray, bedroom_rh: float) -> RoomFrame:
+    frame = RoomFrame.empty(["h", "h"], ["living-room", "bedroom-1"], START, living_c.size)
+    frame.temperature_c = np.vstack([living_c, np.full(living_c.size, 19.0)])
+    frame.humidity_pct = np.vstack([living_rh, np.full(living_c.size, bedroom_rh)])
+    return frame
+
+
+def test_moisture_in_the_living_room_tells_a_household_out_by_day_from_one_at_home() -> None:
+    hours = 24 * 28
+    local = np.arange(hours) % 24
+    weekday = (np.arange(hours) // 24) % 7 < 5  # START is a Monday
+    # Heated 17:00–23:00 only: 6 warm and 10 cold waking hours every day.
+    evening_heat = np.where((local >= 17) & (local < 23), 20.0, 16.0)
+    at_home = (local >= 7) & (local < 23)
+    out_by_day = at_home & ~(weekday & (local >= 8) & (local < 17))
+
+    def living_rh(occupied: np.ndarray) -> np.ndarray:
+        # Each hour with people in the room adds about 2.5 hPa of vapour to it.
+        vapour = 11.0 + np.where(occupied, 2.5, 0.0)
+        return np.array(
+            [relative_humidity_pct(t, v) for t, v in zip(evening_heat, vapour, strict=True)]
+        )
+
+    bedroom_rh = relative_humidity_pct(19.0, 11.0)
+    away = two_room_frame(evening_heat, living_rh(out_by_day), bedroom_rh)
+    home = two_room_frame(evening_heat, living_rh(at_home), bedroom_rh)
+    # Out at work: the evenings are the hours in use, and they were warm.
+    assert not (verdicts_of_rooms(away)[AlertKind.COLD_HOME][0] == RAISE).any()
+    # At home all day: most of the waking hours were cold.
+    assert verdicts_of_rooms(home)[AlertKind.COLD_HOME][0][-1] == RAISE
+
+
+def verdicts_of_rooms(frame: RoomFrame) -> dict[AlertKind, np.ndarray]:
+    count = len(frame.rooms)
+    ind = assess_rooms(
+        frame, np.zeros((count, HOURS_30D), np.uint16), MouldGrid.zeros(count), DEFAULT_CONFIG
+    )
+    found = room_verdicts(frame, ind, np.zeros(count, bool), DEFAULT_CONFIG)
+    return {kind: grid.verdict for kind, grid in found.items()}
+
+
 def test_cold_severity_follows_who_limits() -> None:
     hours = 24 * 10
     humidity = np.full(hours, 50.0)

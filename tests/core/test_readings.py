@@ -169,7 +169,7 @@ elements = st.fixed_dictionaries(
 
 
 @given(element=elements)
-@settings(max_examples=2000)
+@settings(max_examples=2000, deadline=None)  # agreement, not speed: no per-example deadline
 def test_fast_path_agrees_with_the_model(element):
     fast = _fast_valid(element, NOW, RETENTION_S)
     if fast is None:
@@ -183,7 +183,7 @@ def test_fast_path_agrees_with_the_model(element):
 
 
 @given(element=elements)
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 def test_every_element_is_a_reading_or_a_reasoned_rejection(element):
     outcome = validate_reading(element, now_s=NOW, retention_s=RETENTION_S)
     if isinstance(outcome, tuple):

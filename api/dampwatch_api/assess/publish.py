@@ -9,8 +9,9 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
+from dampwatch.assessment.flags import HourFlag
 from dampwatch.assessment.frame import RoomFrame
-from dampwatch.assessment.indicators import HourFlag, RoomIndicators
+from dampwatch.assessment.indicators import RoomIndicators
 from dampwatch.influx import LineWriter
 from dampwatch_api.alerts.board import home_rows
 from dampwatch_api.alerts.raising import open_alerts, unexported_events

@@ -53,10 +53,34 @@ class AssessmentConfig:
     cold_c: float = 18.0
     very_cold_c: float = 16.0
     severe_cold_c: float = 12.0  # WHO 2018: cardiovascular risk; an emergency hazard
-    # The warmest 8 waking hours stand for the hours in use: a day is cold when at least half of
-    # them are below the limit, i.e. the room reached it for at most 4 waking hours.
+    # A household at home all day uses the room in all its waking hours: a day is cold when at
+    # least half of them are below the limit. A day with the heating set back between morning
+    # and evening (see days.cold_days) is a household out by day: its warmest 8 waking hours
+    # stand for the hours in use, and it is cold when the room reached the limit for at most 4.
     cold_warm_hours_max: int = 4
     cold_min_waking_hours: int = 8  # hours with data for a day to be judged
+    # Set-back day: heated in the morning (warm, or warming by `heating_rise_k` in two hours, in
+    # one of 07:00–09:00), below 18 °C for 4 of 10:00–17:00 without being heated through them
+    # (warming in at most 2 of those hours), and warm for 3 of 18:00–23:00.
+    heating_rise_k: float = 0.3
+    setback_morning_hours: tuple[int, int] = (7, 9)
+    setback_daytime_hours: tuple[int, int] = (10, 17)
+    setback_evening_hours: tuple[int, int] = (18, 23)
+    setback_min_morning_warm: int = 1
+    setback_min_daytime_cold: int = 4
+    setback_min_evening_warm: int = 3
+    setback_max_daytime_heating: int = 2
+    # Out by day, from the moisture people add to the living room (see presence.py): over the
+    # last 14 days, weekday daytime (10:00–16:00) hours with people in the room are at most this
+    # share of the evening (18:00–22:00) ones. Where this is known it decides instead of the
+    # set-back days: a household out by day is judged on its warmest hours, one at home on all.
+    presence_excess_hpa: float = 1.3
+    presence_window_days: int = 14
+    presence_daytime_hours: tuple[int, int] = (10, 16)
+    presence_evening_hours: tuple[int, int] = (18, 22)
+    presence_min_known_hours: int = 20
+    presence_min_evening_share: float = 0.4
+    presence_out_ratio: float = 0.35
     cold_raise_days: int = 4  # of the last 7: most days
     cold_clear_days: int = 1
     cold_min_judged_days: int = 4

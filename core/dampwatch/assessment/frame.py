@@ -38,6 +38,16 @@ def local_hours(start_hour: int, count: int) -> npt.NDArray[np.int64]:
     return np.array([_local_hour(start_hour + i) for i in range(count)], dtype=np.int64)
 
 
+@lru_cache(maxsize=4096)
+def _local_weekday(index: int) -> int:
+    return hour_start(index).astimezone(UK_TIMEZONE).weekday()
+
+
+def local_weekdays(start_hour: int, count: int) -> npt.NDArray[np.int64]:
+    """UK local day of the week of each hour (0 = Monday … 6 = Sunday)."""
+    return np.array([_local_weekday(start_hour + i) for i in range(count)], dtype=np.int64)
+
+
 def hour_mask(hours_of_day: npt.NDArray[np.int64], start: int, end: int) -> BoolArray:
     """True for hours in [start, end), wrapping past midnight when start > end."""
     if start <= end:

@@ -9,37 +9,20 @@ holds the two to agreement).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntFlag
 
 import numpy as np
 import numpy.typing as npt
 
 from dampwatch import mould
 from dampwatch.assessment.config import HOURS_7D, HOURS_30D, AssessmentConfig
+from dampwatch.assessment.days import cold_days, damp_days
+from dampwatch.assessment.flags import FlagArray, HourFlag
 from dampwatch.assessment.frame import RoomFrame, hour_mask, local_hours
+from dampwatch.assessment.presence import living_room_presence
 from dampwatch.assessment.surface import surface_temperature
 from dampwatch.psychrometrics_array import dew_point_c, surface_rh_pct
 
 FloatArray = npt.NDArray[np.float64]
-FlagArray = npt.NDArray[np.uint16]
-
-
-class HourFlag(IntFlag):
-    """What held in one room-hour."""
-
-    DATA = 1  # temperature and humidity present
-    RH70 = 2
-    SURFACE80 = 4
-    BELOW_DEW = 8
-    OCCUPIED = 16  # waking hour (07:00–23:00 local) with temperature data
-    COLD18 = 32
-    COLD16 = 64
-    NIGHT = 128  # night hour with temperature data
-    NIGHT_HOT = 256
-    CO2 = 512  # CO2 measured
-    CO2_HIGH = 1024
-    COLD12 = 2048
-    DAMP_AT_WALL = 4096  # room air RH ≥ 70 % while the wall surface is at RH ≥ 80 %
 
 
 @dataclass
@@ -80,6 +63,7 @@ def hour_flags(
     night = hour_mask(hours_of_day, config.night_from_hour, config.night_to_hour)
     has_t = np.isfinite(temperature)
     data = has_t & np.isfinite(humidity)
+    present, presence_known = living_room_presence(frame, config)
     with np.errstate(invalid="ignore"):
         parts = [
             (HourFlag.DATA, data),
@@ -100,11 +84,22 @@ def hour_flags(
             (HourFlag.NIGHT_HOT, has_t & night & (temperature > config.overheating_c)),
             (HourFlag.CO2, np.isfinite(frame.co2_ppm)),
             (HourFlag.CO2_HIGH, frame.co2_ppm > config.co2_ppm),
+            (HourFlag.HEATING_UP, heating_up(temperature, config.heating_rise_k)),
+            (HourFlag.PRESENT, present),
+            (HourFlag.PRESENCE_KNOWN, presence_known),
         ]
     flags = np.zeros(temperature.shape, dtype=np.uint16)
     for bit, condition in parts:
         flags |= np.where(condition, np.uint16(bit), np.uint16(0))
     return flags
+
+
+def heating_up(temperature: FloatArray, rise_k: float) -> npt.NDArray[np.bool_]:
+    """Hours at least `rise_k` warmer than two hours before (the frame's first two: unknown)."""
+    rising = np.zeros(temperature.shape, np.bool_)
+    with np.errstate(invalid="ignore"):
+        rising[:, 2:] = temperature[:, 2:] - temperature[:, :-2] >= rise_k
+    return rising
 
 
 def rolling_counts(
@@ -181,87 +176,6 @@ def run_mould(
     return out_index, out_dry
 
 
-DAY_HOURS = 24
-COLD_DAY_LIMITS: dict[str, HourFlag] = {
-    "cold_days_7d": HourFlag.COLD18,
-    "very_cold_days_7d": HourFlag.COLD16,
-    "severe_cold_days_7d": HourFlag.COLD12,
-}
-
-
-def cold_days(
-    history: FlagArray, flags: FlagArray, config: AssessmentConfig
-) -> dict[str, npt.NDArray[np.int32]]:
-    """Cold days among the seven 24-hour windows ending at each frame hour.
-
-    WHO 2018 asks for 18 °C in the hours a room is used, not at night or while the household is
-    out with the heating off; a thermometer cannot see who is home, but a household heats the
-    room it uses. So each day is judged on its warmest waking hours: the day is cold when the
-    room reached the limit for at most `cold_warm_hours_max` waking hours (at least half of its
-    warmest 8 were below it). A working household heating only mornings and evenings still
-    reaches 18 °C for those hours; a room never heated to 18 °C does not.
-    """
-    joined = np.concatenate([history[:, -HOURS_7D:], flags], axis=1)
-    lead = joined.shape[1] - flags.shape[1]
-
-    def cumulative(bit: HourFlag) -> npt.NDArray[np.int32]:
-        out = np.zeros((joined.shape[0], joined.shape[1] + 1), dtype=np.int32)
-        np.cumsum((joined & np.uint16(bit)) != 0, axis=1, dtype=np.int32, out=out[:, 1:])
-        return out
-
-    waking_cum = cumulative(HourFlag.OCCUPIED)
-    below_cum = {name: cumulative(bit) for name, bit in COLD_DAY_LIMITS.items()}
-    ends = np.arange(lead + 1, joined.shape[1] + 1)
-    result = {
-        name: np.zeros(flags.shape, np.int32) for name in (*COLD_DAY_LIMITS, "judged_days_7d")
-    }
-    for day in range(HOURS_7D // DAY_HOURS):
-        end = ends - day * DAY_HOURS
-        start = end - DAY_HOURS
-        inside = start >= 0
-        end, start = np.maximum(end, 0), np.maximum(start, 0)
-        waking = waking_cum[:, end] - waking_cum[:, start]
-        judged = inside & (waking >= config.cold_min_waking_hours)
-        result["judged_days_7d"] += judged
-        for name, cum in below_cum.items():
-            warm = waking - (cum[:, end] - cum[:, start])
-            result[name] += judged & (warm <= config.cold_warm_hours_max)
-    return result
-
-
-def damp_days(
-    history: FlagArray, flags: FlagArray, config: AssessmentConfig
-) -> dict[str, npt.NDArray[np.int32]]:
-    """Damp days among the seven 24-hour windows ending at each frame hour, and the longest run.
-
-    BS 5250 and BS EN ISO 13788 judge damp as sustained: a day counts when the room air was at
-    70 % RH or more, with the wall surface at 80 % or more, for at least `damp_day_hours` of it,
-    and damp persists when such days follow each other. A bedroom humid for a few hours each
-    night, dry again by day, has no damp day; one damp day now and then, with drier days in
-    between, lets the wall dry out. The room air is measured while the wall is often only
-    estimated, so a run of days keeps an estimate near the limit from adding up to a damp week.
-    """
-    joined = np.concatenate([history[:, -HOURS_7D:], flags], axis=1)
-    lead = joined.shape[1] - flags.shape[1]
-    cum = np.zeros((joined.shape[0], joined.shape[1] + 1), dtype=np.int32)
-    present = (joined & np.uint16(HourFlag.DAMP_AT_WALL)) != 0
-    np.cumsum(present, axis=1, dtype=np.int32, out=cum[:, 1:])
-    ends = np.arange(lead + 1, joined.shape[1] + 1)
-    days = np.zeros(flags.shape, np.int32)
-    run = np.zeros(flags.shape, np.int32)
-    longest = np.zeros(flags.shape, np.int32)
-    for day in range(HOURS_7D // DAY_HOURS):
-        end = ends - day * DAY_HOURS
-        start = end - DAY_HOURS
-        inside = start >= 0
-        end, start = np.maximum(end, 0), np.maximum(start, 0)
-        damp = inside & (cum[:, end] - cum[:, start] >= config.damp_day_hours)
-        days += damp
-        run = np.where(damp, run + 1, 0).astype(np.int32)
-        longest = np.maximum(longest, run)
-    return {"damp_days_7d": days, "damp_run_days_7d": longest}
-
-
 COUNT_WINDOWS: dict[str, tuple[HourFlag, int]] = {
     "hours_rh70_7d": (HourFlag.RH70, HOURS_7D),
     "hours_rh70_30d": (HourFlag.RH70, HOURS_30D),
@@ -311,7 +225,7 @@ def assess_rooms(
         by_bit[bit] = (*by_bit.get(bit, ()), window)
     per_bit = {bit: rolling_counts(history, flags, bit, windows) for bit, windows in by_bit.items()}
     counts = {name: per_bit[bit][window] for name, (bit, window) in COUNT_WINDOWS.items()}
-    counts.update(cold_days(history, flags, config))
+    counts.update(cold_days(history, flags, frame.start_hour, config))
     counts.update(damp_days(history, flags, config))
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]

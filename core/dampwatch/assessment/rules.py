@@ -185,23 +185,32 @@ def room_evidence(
         )
     if kind is AlertKind.COLD_HOME:
         warm = config.cold_warm_hours_max
+        out_days = (
+            f" On {c['setback_days_7d']} of the days the household seemed to be out by day (the "
+            f"room was left to cool between morning and evening, or nobody added moisture to its "
+            f"air), so those days count as cold only when the room reached 18 °C for at most "
+            f"{warm} waking hours."
+            if c["setback_days_7d"]
+            else ""
+        )
         return Evidence(
-            f"On {c['cold_days_7d']} of the last 7 days the {room} did not reach 18 °C for more "
-            f"than {warm} hours between {config.occupied_from_hour:02d}:00 and "
-            f"{config.occupied_to_hour:02d}:00, even in its warmest hours; on "
-            f"{c['very_cold_days_7d']} days it did not reach 16 °C and on "
-            f"{c['severe_cold_days_7d']} days not 12 °C. The WHO recommends at least 18 °C; "
+            f"On {c['cold_days_7d']} of the last 7 days the {room} was below 18 °C for at least "
+            f"half of the waking hours ({config.occupied_from_hour:02d}:00–"
+            f"{config.occupied_to_hour:02d}:00) the household spends at home.{out_days} On "
+            f"{c['very_cold_days_7d']} days it was that long below 16 °C and on "
+            f"{c['severe_cold_days_7d']} days below 12 °C. The WHO recommends at least 18 °C; "
             f"below 16 °C raises the risk of breathing problems, below 12 °C of heart attacks "
             f"and strokes.",
             HOURS_7D,
-            f"{config.cold_raise_days} of 7 days with at most {warm} waking hours at 18 °C or "
-            f"more (WHO 2018); 12 °C on those days is an emergency",
+            f"{config.cold_raise_days} of 7 days below 18 °C for half of the waking hours at "
+            f"home (WHO 2018); 12 °C on those days is an emergency",
             {
                 key: c[key]
                 for key in (
                     "cold_days_7d",
                     "very_cold_days_7d",
                     "severe_cold_days_7d",
+                    "setback_days_7d",
                     "hours_below_18c_7d",
                     "occupied_hours_7d",
                 )

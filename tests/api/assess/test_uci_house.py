@@ -15,9 +15,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D
+from dampwatch.assessment.flags import HourFlag
 from dampwatch.assessment.frame import OUTDOOR_ROOM as OUTDOOR
 from dampwatch.assessment.frame import hour_index
-from dampwatch.assessment.indicators import HourFlag, MouldGrid, assess_rooms
+from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.rules import RAISE, room_verdicts
 from dampwatch.influx import InfluxQL, make_writer
 from dampwatch_api.alerts.models import Alert

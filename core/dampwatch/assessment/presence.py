@@ -1,0 +1,57 @@
+"""Whether people are awake in a living room, from the moisture they add to its air.
+
+A person breathes out about 40–50 g of water vapour an hour awake (BS 5250:2021 Annex D), so a
+room in use holds more vapour than the rest of the home: with a typical living room's volume and
+ventilation, about 2 hPa more per person. An empty home's rooms converge to the same vapour
+pressure. Bedrooms are the reference: by day they are empty whether or not the household is in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from dampwatch.assessment.config import AssessmentConfig
+from dampwatch.assessment.frame import RoomFrame
+from dampwatch.psychrometrics_array import FloatArray, saturation_vapour_pressure_hpa
+
+BoolGrid = npt.NDArray[np.bool_]
+
+
+def vapour_pressure_hpa(temperature_c: FloatArray, humidity_pct: FloatArray) -> FloatArray:
+    """Water vapour partial pressure of air, hPa (Magnus, WMO)."""
+    pressure: FloatArray = humidity_pct / 100.0 * saturation_vapour_pressure_hpa(temperature_c)
+    return pressure
+
+
+def living_room_presence(frame: RoomFrame, config: AssessmentConfig) -> tuple[BoolGrid, BoolGrid]:
+    """Per room-hour: (people awake in it, whether that could be told).
+
+    Judged for the rooms a cold home is judged in (`cold_judged`) against the median vapour
+    pressure of the same home's bedrooms in the same hour; unknown where either is missing.
+    """
+    shape = frame.temperature_c.shape
+    present, known = np.zeros(shape, np.bool_), np.zeros(shape, np.bool_)
+    if not frame.cold_judged.any() or not frame.bedroom.any():
+        return present, known
+    with np.errstate(invalid="ignore", over="ignore"):
+        vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
+    rows_of_home: dict[str, list[int]] = {}
+    for row, home in enumerate(frame.homes):
+        rows_of_home.setdefault(home, []).append(row)
+    for rows in rows_of_home.values():
+        bedrooms = [row for row in rows if frame.bedroom[row]]
+        judged = [row for row in rows if frame.cold_judged[row] and not frame.bedroom[row]]
+        if not bedrooms or not judged:
+            continue
+        reference = vapour[bedrooms]
+        counted = np.isfinite(reference).sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            median = np.where(
+                counted > 0, np.nanmedian(np.where(counted > 0, reference, 0.0), axis=0), np.nan
+            )
+            excess = vapour[judged] - median
+        known[judged] = np.isfinite(excess)
+        with np.errstate(invalid="ignore"):
+            present[judged] = excess >= config.presence_excess_hpa
+    return present, known
