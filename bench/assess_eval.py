@@ -50,6 +50,7 @@ TARGETS = {"damp/mould": 0.95, "cold": 0.95, "device_offline": 0.95}
 DAMP = "damp/mould"
 MAX_MEDIAN_HOURS_TO_FLAG = 72.0
 HAZARDS = GROUPS[DAMP] | GROUPS["cold"] | GROUPS["overheating"]
+WET_ROOMS = frozenset({"bathroom", "kitchen"})
 DEFAULT_START = "2024-11-04"  # a Monday; 60 days run to early January
 
 
@@ -59,6 +60,7 @@ class Flags:
 
     kinds: dict[str, set[AlertKind]] = field(default_factory=lambda: defaultdict(set))
     first: dict[tuple[str, str], int] = field(default_factory=dict)
+    rooms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # hazards
 
 
 def evaluate_flags(
@@ -92,6 +94,7 @@ def evaluate_flags(
         hours = int(hold_off(kind, config).total_seconds() // 3600)
         for episode in episodes(grid.verdict, hours):
             note(rooms.homes[episode.row], kind, episode.raised)
+            flags.rooms[rooms.homes[episode.row]].add(rooms.rooms[episode.row])
     verdicts_of_devices = dict(health.verdicts)
     if arrivals is not None:
         live = device_health(arrivals, start, np.zeros(len(arrivals.devices)), config)
@@ -140,8 +143,10 @@ def score(flags: Flags, truth: dict[str, Any], start_hour: int) -> dict[str, Any
     results["median_hours_to_flag_damp"] = statistics.median(delays) if delays else None
     healthy = [h["home_id"] for h in homes if not h["conditions"]]
     results["healthy_homes"] = len(healthy)
-    results["healthy_homes_with_hazard_alerts"] = sum(
-        bool(flags.kinds.get(home, set()) & HAZARDS) for home in healthy
+    flagged_healthy = [home for home in healthy if flags.kinds.get(home, set()) & HAZARDS]
+    results["healthy_homes_with_hazard_alerts"] = len(flagged_healthy)
+    results["healthy_homes_with_wet_room_alerts"] = sum(
+        any(room in WET_ROOMS for room in flags.rooms.get(home, set())) for home in flagged_healthy
     )
     return results
 
@@ -181,8 +186,10 @@ def report(results: dict[str, Any]) -> str:
         f"(target ≤ {MAX_MEDIAN_HOURS_TO_FLAG:.0f})"
     )
     lines.append(
-        f"homes without any condition that got a hazard alert (showers, cooking): "
-        f"{results['healthy_homes_with_hazard_alerts']} of {results['healthy_homes']} (target 0)"
+        f"homes without any condition that got a hazard alert: "
+        f"{results['healthy_homes_with_hazard_alerts']} of {results['healthy_homes']} (target 0); "
+        f"in a bathroom or kitchen (showers, cooking): "
+        f"{results['healthy_homes_with_wet_room_alerts']}"
     )
     return "\n".join(lines)
 

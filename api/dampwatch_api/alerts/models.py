@@ -138,4 +138,7 @@ class DeviceAssessmentState(Base):
     battery_pct: Mapped[float | None] = mapped_column(Float)
     # Sequence gaps per hour over the last 7 days: {"<hour epoch s>": gaps}.
     seq_gaps: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Humidity drift (dampwatch.assessment.drift): the last nights' vapour gaps to the home's
+    # other sensors and a drift under way: {"first_night", "nights", "since", "baseline_hpa"}.
+    humidity_drift: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)

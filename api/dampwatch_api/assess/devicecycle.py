@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
+from dampwatch.assessment.device_evidence import DEVICE_SEVERITY, device_evidence
 from dampwatch.assessment.devices import (
-    DEVICE_SEVERITY,
     DeviceFrame,
     DeviceHealth,
     DeviceStart,
-    device_evidence,
     device_health,
     offline_allowance_h,
 )
+from dampwatch.assessment.drift import NO_NIGHTS_YET, DriftState
 from dampwatch.assessment.frame import hour_index, hour_start
 from dampwatch.assessment.kinds import AlertKind, Finding
 from dampwatch_api.alerts.models import DeviceAssessmentState
@@ -65,7 +66,47 @@ def check_devices(
         gaps_before[row] = sum(
             gaps for hour, gaps in state.seq_gaps.items() if first - HOURS_7D <= int(hour) < first
         )
+    start.drift = drift_state_of(
+        [states.get(key) for key in zip(frame.homes, frame.devices, strict=True)]
+    )
     return DeviceCheck(device_health(frame, start, gaps_before, config), start, states)
+
+
+def drift_state_of(states: list[DeviceAssessmentState | None]) -> DriftState:
+    """The remembered humidity drift state of these devices, on one row each."""
+    saved = [(state.humidity_drift or {}) if state is not None else {} for state in states]
+    drift = DriftState.unknown(len(states))
+    firsts = [int(entry["first_night"]) for entry in saved if entry.get("nights")]
+    if not firsts:
+        return drift
+    first = min(firsts)
+    width = max(int(e["first_night"]) + len(e["nights"]) for e in saved if e.get("nights")) - first
+    drift.first_night, drift.nights = first, np.full((len(states), width), np.nan)
+    for row, entry in enumerate(saved):
+        if entry.get("nights"):
+            offset = int(entry["first_night"]) - first
+            values = [np.nan if value is None else float(value) for value in entry["nights"]]
+            drift.nights[row, offset : offset + len(values)] = values
+        if entry.get("since") is not None:
+            drift.since[row] = float(entry["since"])
+            drift.baseline_hpa[row] = float(entry["baseline_hpa"])
+    return drift
+
+
+def drift_entry(drift: DriftState, row: int) -> dict[str, Any] | None:
+    """One device's humidity drift state as JSON."""
+    values = drift.nights[row]
+    known = np.flatnonzero(np.isfinite(values))
+    active = bool(np.isfinite(drift.since[row]))
+    if drift.first_night == NO_NIGHTS_YET or (not known.size and not active):
+        return None
+    nights = values[known[0] :] if known.size else values[:0]
+    return {
+        "first_night": drift.first_night + (int(known[0]) if known.size else 0),
+        "nights": [None if not np.isfinite(v) else round(float(v), 3) for v in nights],
+        "since": int(drift.since[row]) if active else None,
+        "baseline_hpa": round(float(drift.baseline_hpa[row]), 3) if active else None,
+    }
 
 
 def assess_devices(
@@ -162,4 +203,5 @@ def _save_state(
     for col in np.flatnonzero(health.seq_gaps[row] > 0):
         kept[str(frame.start_hour + int(col))] = int(health.seq_gaps[row, col])
     state.seq_gaps = kept
+    state.humidity_drift = drift_entry(health.drift_state, row)
     state.updated_at = now

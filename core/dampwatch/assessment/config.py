@@ -104,6 +104,18 @@ class AssessmentConfig:
     indoor_max_plausible_c: float = 45.0
     saturated_rh_pct: float = 99.5
     saturated_hours: int = 12
+    # Humidity drift (see drift.py): the night-time vapour excess of a sensor over the home's
+    # other indoor sensors rising steadily, at least this much a night over this many nights,
+    # with nearly every pair of nights rising (Kendall's tau ≥ 0.8); nights with any of them at
+    # or above `drift_wet_pct` are not compared (saturated air hides differences).
+    drift_night_hours: tuple[int, int] = (2, 6)
+    drift_window_nights: int = 10
+    drift_min_nights: int = 8
+    drift_min_rise_hpa_per_night: float = 0.2
+    drift_min_concordance: float = 0.9
+    drift_wet_pct: float = 90.0
+    drift_baseline_nights: int = 3
+    drift_clear_hpa: float = 1.0  # back within this of the baseline: recalibrated or replaced
     # Hold-off: how long the clear condition must hold before an alert clears (hours)
     hold_off_hazard_h: int = 72
     hold_off_device_h: int = 2

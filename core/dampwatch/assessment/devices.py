@@ -13,8 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
+from dampwatch.assessment.drift import DriftState, humidity_drift
 from dampwatch.assessment.frame import OUTDOOR_ROOM, nan_grid
-from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
+from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,12 +65,19 @@ class DeviceStart:
     battery_pct: FloatArray
     last_seq: FloatArray
     offline_after_h: FloatArray
+    drift: DriftState
 
     @classmethod
     def unknown(cls, devices: int, offline_after_h: float) -> DeviceStart:
         """Nothing known; the same offline allowance for all."""
         nan = np.full(devices, np.nan)
-        return cls(nan.copy(), nan.copy(), nan.copy(), np.full(devices, offline_after_h))
+        return cls(
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+            np.full(devices, offline_after_h),
+            DriftState.unknown(devices),
+        )
 
 
 @dataclass
@@ -84,6 +92,9 @@ class DeviceHealth:
     stuck: BoolArray
     implausible: BoolArray
     stuck_run_h: FloatArray
+    humidity_drift: BoolArray
+    drift_excess_hpa: FloatArray  # the drifting sensor's night gap above its baseline
+    drift_state: DriftState
     verdicts: dict[AlertKind, KindVerdicts]
 
 
@@ -167,7 +178,8 @@ def device_health(
     implausible = (_run_lengths(out_of_range) >= config.implausible_hours) | (
         _run_lengths(saturated) >= config.saturated_hours
     )
-    fault = stuck | implausible
+    drift = humidity_drift(frame, start.drift, config)
+    fault = stuck | implausible | drift.drifting
     with np.errstate(invalid="ignore"):
         low = battery <= config.battery_low_pct
         recovered = ~np.isfinite(battery) | (battery >= config.battery_ok_pct)
@@ -183,7 +195,18 @@ def device_health(
         AlertKind.SENSOR_FAULT: KindVerdicts(np.where(fault, RAISE, CLEAR).astype(np.int8), medium),
     }
     return DeviceHealth(
-        age, offline, battery, gaps, gaps_7d, stuck, implausible, stuck_runs + has, verdicts
+        age,
+        offline,
+        battery,
+        gaps,
+        gaps_7d,
+        stuck,
+        implausible,
+        stuck_runs + has,
+        drift.drifting,
+        drift.excess_hpa,
+        drift.state,
+        verdicts,
     )
 
 
@@ -194,8 +217,9 @@ def without_faulty(
 
     A stuck sensor repeats one reading and an indoor temperature outside 0–45 °C is not a room's:
     neither is evidence of a damp or cold room. A stuck run is removed from its first hour, not
-    only from the hour it became long enough to be called stuck. Humidity pinned near 100 % stays:
-    saturated air or a wet sensor both mean a very damp room, whatever the fault alert says.
+    only from the hour it became long enough to be called stuck. A drifting humidity sensor
+    keeps its temperature. Humidity pinned near 100 % stays: saturated air or a wet sensor both
+    mean a very damp room, whatever the fault alert says.
     """
     indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
     with np.errstate(invalid="ignore"):
@@ -204,7 +228,7 @@ def without_faulty(
             | (frame.temperature_c > config.indoor_max_plausible_c)
         )
     bad |= health.stuck
-    if not bad.any():
+    if not bad.any() and not health.humidity_drift.any():
         return frame
     for row in np.flatnonzero(health.stuck.any(axis=1)):
         flagged = health.stuck[row]
@@ -215,60 +239,5 @@ def without_faulty(
     return replace(
         frame,
         temperature_c=np.where(bad, np.nan, frame.temperature_c),
-        humidity_pct=np.where(bad, np.nan, frame.humidity_pct),
-    )
-
-
-DEVICE_SEVERITY = {
-    AlertKind.DEVICE_OFFLINE: Severity.MEDIUM,
-    AlertKind.BATTERY_LOW: Severity.LOW,
-    AlertKind.SENSOR_FAULT: Severity.MEDIUM,
-}
-
-
-def device_evidence(
-    kind: AlertKind,
-    frame: DeviceFrame,
-    health: DeviceHealth,
-    start: DeviceStart,
-    *,
-    row: int,
-    col: int,
-) -> Evidence:
-    """What was seen of device `row` at hour `col`, in plain words."""
-    name = frame.devices[row]
-    where = f" in the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else ""
-    if kind is AlertKind.DEVICE_OFFLINE:
-        age, allowed = float(health.last_seen_age_h[row, col]), float(start.offline_after_h[row])
-        return Evidence(
-            f"Sensor {name}{where} has sent nothing for {age:.0f} hours; it should report "
-            f"at least every {allowed:.0f} hours. Conditions there are not being watched.",
-            int(allowed),
-            f"silent for more than {allowed:.0f} hours",
-            {"last_seen_age_h": round(age, 1)},
-        )
-    if kind is AlertKind.BATTERY_LOW:
-        battery = float(health.battery_pct[row, col])
-        return Evidence(
-            f"Sensor {name}{where} reports {battery:.0f} % battery; replace it before it stops.",
-            1,
-            "battery at 15 % or less",
-            {"battery_pct": round(battery, 1)},
-        )
-    if bool(health.stuck[row, col]):
-        run = float(health.stuck_run_h[row, col])
-        text = (
-            f"Sensor {name}{where} has reported exactly the same temperature and humidity for "
-            f"{run:.0f} hours; real rooms always vary a little, so it is probably faulty."
-        )
-        return Evidence(text, int(run), "identical values for 24 hours", {"stuck_hours": run})
-    return Evidence(
-        f"Sensor {name}{where} reports values no occupied room can have (below 0 °C or above "
-        f"45 °C for 6 hours, or 100 % humidity for 12 hours); it is probably faulty or misplaced.",
-        12,
-        "implausible for 6 hours (temperature) or 12 hours (humidity)",
-        {
-            "temperature_c": round(float(np.nan_to_num(frame.temperature_c[row, col])), 1),
-            "humidity_pct": round(float(np.nan_to_num(frame.humidity_pct[row, col])), 1),
-        },
+        humidity_pct=np.where(bad | health.humidity_drift, np.nan, frame.humidity_pct),
     )

@@ -39,6 +39,16 @@ def local_hours(start_hour: int, count: int) -> npt.NDArray[np.int64]:
 
 
 @lru_cache(maxsize=4096)
+def _local_date(index: int) -> int:
+    return hour_start(index).astimezone(UK_TIMEZONE).date().toordinal()
+
+
+def local_dates(start_hour: int, count: int) -> npt.NDArray[np.int64]:
+    """UK local calendar date of each hour, as a proleptic Gregorian ordinal."""
+    return np.array([_local_date(start_hour + i) for i in range(count)], dtype=np.int64)
+
+
+@lru_cache(maxsize=4096)
 def _local_weekday(index: int) -> int:
     return hour_start(index).astimezone(UK_TIMEZONE).weekday()
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.influx import InfluxQL, make_writer
-from dampwatch_api.alerts.models import Alert, RoomAssessmentState
+from dampwatch.psychrometrics import relative_humidity_pct
+from dampwatch_api.alerts.models import Alert, DeviceAssessmentState, RoomAssessmentState
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import RoomHistory
@@ -238,3 +239,46 @@ def test_cycles_from_memory_judge_exactly_as_full_rereads(
         assert ours.mould_index == pytest.approx(theirs.mould_index, abs=1e-5)
         assert ours.mould_index > 0
     rereading.dispose()
+
+
+def vapour_of_the_weather(t: datetime) -> float:
+    """hPa of vapour every room of a home follows: a spell of days, and a little noise."""
+    days = (t - START).total_seconds() / 86_400
+    return 10.0 + 1.5 * math.sin(days / 2.5) + 0.1 * math.sin(t.timestamp() / 1234)
+
+
+def room_at(temperature: float, extra_hpa: float, drift_pct_per_day: float = 0.0) -> Profile:
+    def profile(t: datetime) -> tuple[float, float]:
+        humidity = relative_humidity_pct(temperature, vapour_of_the_weather(t) + extra_hpa)
+        drifted = max(0.0, (t - START).total_seconds() / 86_400 - 2) * drift_pct_per_day
+        return temperature + wobble(t), round(min(100.0, humidity + drifted), 2)
+
+    return profile
+
+
+@pytest.mark.servers
+def test_a_drifting_humidity_sensor_is_found_across_cycles_and_not_taken_for_damp(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    until = NOW + timedelta(days=6)
+    influx_db.write(
+        "\n".join(
+            series("home-h", "lr", "living-room", room_at(20.0, 0.8), until)
+            + series("home-h", "bed", "bedroom-1", room_at(18.5, 0.0, drift_pct_per_day=2.5), until)
+            + series("home-h", "kit", "kitchen", room_at(19.0, 1.2), until)
+        )
+    )
+    for day in range(7):  # the backfill, then one cycle a day, as the job's state carries on
+        cycle(sqlite_engine, influx_db, NOW + timedelta(days=day))
+    alerts = open_alerts(sqlite_engine)
+    assert ("home-h", "bedroom-1", "sensor_fault", "bed") in alerts
+    # The drifted bedroom reads over 80 % by now, but its humidity is left out of the judgement.
+    assert not {a for a in alerts if a[2] in {"condensation_risk", "mould_risk"}}
+    assert {a[3] for a in alerts if a[2] == "sensor_fault"} == {"bed"}
+    with Session(sqlite_engine) as session:
+        fault = session.scalars(select(Alert).where(Alert.kind == "sensor_fault")).one()
+        assert "rising steadily night after night" in fault.evidence["text"]
+        saved = session.get(DeviceAssessmentState, ("home-h", "bed"))
+        assert saved is not None and saved.humidity_drift is not None
+        assert saved.humidity_drift["since"] is not None
+        assert len(saved.humidity_drift["nights"]) >= 10

@@ -1,0 +1,78 @@
+"""What an officer reads on a device alert: offline, battery, stuck, implausible or drifting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dampwatch.assessment.devices import DeviceFrame, DeviceHealth, DeviceStart
+from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
+
+DEVICE_SEVERITY = {
+    AlertKind.DEVICE_OFFLINE: Severity.MEDIUM,
+    AlertKind.BATTERY_LOW: Severity.LOW,
+    AlertKind.SENSOR_FAULT: Severity.MEDIUM,
+}
+
+
+def device_evidence(
+    kind: AlertKind,
+    frame: DeviceFrame,
+    health: DeviceHealth,
+    start: DeviceStart,
+    *,
+    row: int,
+    col: int,
+) -> Evidence:
+    """What was seen of device `row` at hour `col`, in plain words."""
+    name = frame.devices[row]
+    where = f" in the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else ""
+    if kind is AlertKind.DEVICE_OFFLINE:
+        age, allowed = float(health.last_seen_age_h[row, col]), float(start.offline_after_h[row])
+        return Evidence(
+            f"Sensor {name}{where} has sent nothing for {age:.0f} hours; it should report "
+            f"at least every {allowed:.0f} hours. Conditions there are not being watched.",
+            int(allowed),
+            f"silent for more than {allowed:.0f} hours",
+            {"last_seen_age_h": round(age, 1)},
+        )
+    if kind is AlertKind.BATTERY_LOW:
+        battery = float(health.battery_pct[row, col])
+        return Evidence(
+            f"Sensor {name}{where} reports {battery:.0f} % battery; replace it before it stops.",
+            1,
+            "battery at 15 % or less",
+            {"battery_pct": round(battery, 1)},
+        )
+    if bool(health.stuck[row, col]):
+        run = float(health.stuck_run_h[row, col])
+        text = (
+            f"Sensor {name}{where} has reported exactly the same temperature and humidity for "
+            f"{run:.0f} hours; real rooms always vary a little, so it is probably faulty."
+        )
+        return Evidence(text, int(run), "identical values for 24 hours", {"stuck_hours": run})
+    if bool(health.humidity_drift[row, col]):
+        excess = float(np.nan_to_num(health.drift_excess_hpa[row, col]))
+        text = (
+            f"The humidity reported by sensor {name}{where} has been rising steadily night "
+            f"after night against the home's other sensors (its air now holds {excess:.1f} hPa "
+            f"more water vapour than before, compared with them), which rooms do not do: the "
+            f"sensor is drifting. Its humidity is left out of the damp and mould judgement "
+            f"until it is recalibrated or replaced."
+        )
+        return Evidence(
+            text,
+            24 * 10,
+            "night-time vapour gap to the other sensors rising by 0.2 hPa a night or more over "
+            "10 nights",
+            {"drift_excess_hpa": round(excess, 2)},
+        )
+    return Evidence(
+        f"Sensor {name}{where} reports values no occupied room can have (below 0 °C or above "
+        f"45 °C for 6 hours, or 100 % humidity for 12 hours); it is probably faulty or misplaced.",
+        12,
+        "implausible for 6 hours (temperature) or 12 hours (humidity)",
+        {
+            "temperature_c": round(float(np.nan_to_num(frame.temperature_c[row, col])), 1),
+            "humidity_pct": round(float(np.nan_to_num(frame.humidity_pct[row, col])), 1),
+        },
+    )

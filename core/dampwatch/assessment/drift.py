@@ -1,0 +1,172 @@
+"""Humidity drift: a sensor whose humidity reading creeps up while the home's air does not.
+
+Capacitive humidity sensors drift upwards as their polymer ages or is contaminated (a few %RH a
+year in datasheets, far faster when they fail), and a drifting bedroom sensor looks exactly like
+a room getting damp. Its fellow sensors tell it apart: at night (02:00–06:00) the home is quiet,
+its rooms exchange air and their vapour pressures move together with the weather, so the gap
+between one sensor's vapour pressure and the median of the home's other indoor sensors stays
+steady. A gap that widens night after night, nearly every night, is the sensor, not the room.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from dampwatch.assessment.config import AssessmentConfig
+from dampwatch.assessment.frame import OUTDOOR_ROOM, hour_mask, local_dates, local_hours
+from dampwatch.assessment.presence import vapour_pressure_hpa
+from dampwatch.psychrometrics_array import FloatArray
+
+if TYPE_CHECKING:
+    from dampwatch.assessment.devices import DeviceFrame
+
+BoolArray = npt.NDArray[np.bool_]
+MIN_NIGHT_HOURS = 2
+NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
+
+
+@contextmanager
+def _all_nan_is_fine() -> Iterator[None]:
+    """Medians of all-missing rows are NaN on purpose: no warning for them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+@dataclass
+class DriftState:
+    """What is known per device before a frame: night gaps, and a drift under way."""
+
+    first_night: int  # local date ordinal of column 0 of `nights`
+    nights: FloatArray  # (D, N) hPa; NaN where not measured
+    since: FloatArray  # (D,) date ordinal the drift started; NaN when none
+    baseline_hpa: FloatArray  # (D,) the gap before it started
+
+    @classmethod
+    def unknown(cls, devices: int) -> DriftState:
+        """Nothing known of any device."""
+        nan = np.full(devices, np.nan)
+        return cls(NO_NIGHTS_YET, np.full((devices, 0), np.nan), nan.copy(), nan.copy())
+
+
+@dataclass
+class DriftResult:
+    """Per device-hour: drifting (from the hour it was seen), the gap above its baseline."""
+
+    drifting: BoolArray  # (D, H)
+    excess_hpa: FloatArray  # (D, H) the latest night's gap above the baseline while drifting
+    state: DriftState  # to remember for the next frame
+
+
+def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, FloatArray]:
+    """(first date ordinal, (D, nights)): each indoor sensor's median night-time vapour gap."""
+    dates = local_dates(frame.start_hour, frame.hours)
+    night = hour_mask(local_hours(frame.start_hour, frame.hours), *config.drift_night_hours)
+    first = int(dates[0]) if dates.size else 0
+    count = int(dates[-1]) - first + 1 if dates.size else 0
+    gaps = np.full((len(frame.devices), count), np.nan)
+    indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], np.bool_)
+    with np.errstate(invalid="ignore", over="ignore"):
+        vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
+        dry = np.isfinite(vapour) & (frame.humidity_pct < config.drift_wet_pct)
+    rows_of_home: dict[str, list[int]] = {}
+    for row, home in enumerate(frame.homes):
+        if indoor[row]:
+            rows_of_home.setdefault(home, []).append(row)
+    night_cols = [np.flatnonzero(night & (dates == first + day)) for day in range(count)]
+    for rows in rows_of_home.values():
+        if len(rows) < 2:
+            continue
+        for row in rows:
+            others = [other for other in rows if other != row]
+            others_dry = dry[others].all(axis=0)
+            reference = np.where(dry[others], vapour[others], np.nan)
+            with np.errstate(invalid="ignore"), _all_nan_is_fine():
+                gap = vapour[row] - np.nanmedian(reference, axis=0)
+            gap = np.where(dry[row] & others_dry, gap, np.nan)
+            for day, cols in enumerate(night_cols):
+                values = gap[cols]
+                values = values[np.isfinite(values)]
+                if values.size >= MIN_NIGHT_HOURS:
+                    gaps[row, day] = float(np.median(values))
+    return first, gaps
+
+
+def _rising(window: FloatArray, config: AssessmentConfig) -> BoolArray:
+    """Per row: a steady rise over the window (Theil–Sen slope, pairwise concordance)."""
+    nights = window.shape[1]
+    first, second = np.triu_indices(nights, 1)
+    with np.errstate(invalid="ignore"):
+        change = window[:, second] - window[:, first]
+        slopes = change / (second - first)
+        pairs = np.isfinite(change).sum(axis=1)
+        concordance = (change > 0).sum(axis=1) / np.maximum(pairs, 1)
+    enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
+    slope = np.full(window.shape[0], np.nan)
+    if enough.any():
+        with _all_nan_is_fine():
+            slope[enough] = np.nanmedian(slopes[enough], axis=1)
+    with np.errstate(invalid="ignore"):
+        rising: BoolArray = (
+            enough
+            & (slope >= config.drift_min_rise_hpa_per_night)
+            & (concordance >= config.drift_min_concordance)
+        )
+    return rising
+
+
+def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentConfig) -> DriftResult:
+    """Which sensors drift, hour by hour; a night's verdict holds from the end of that night."""
+    first, gaps = night_gaps(frame, config)
+    start = min(before.first_night, first)
+    end = first + gaps.shape[1]
+    nights = np.full((len(frame.devices), end - start), np.nan)
+    if before.nights.shape[1]:
+        offset = before.first_night - start
+        kept = before.nights[:, : max(0, nights.shape[1] - offset)]
+        nights[:, offset : offset + kept.shape[1]] = kept
+    # The frame's own nights win: they hold the readings as they are now.
+    frame_cols = slice(first - start, end - start)
+    nights[:, frame_cols] = np.where(np.isfinite(gaps), gaps, nights[:, frame_cols])
+    since, baseline = before.since.copy(), before.baseline_hpa.copy()
+    status = np.zeros(nights.shape, np.bool_)
+    excess = np.full(nights.shape, np.nan)
+    # Nights before the frame keep the verdict they had (the hours before 06:00 of its first
+    # day go by the night before).
+    status[:, : first - start] = np.isfinite(since)[:, None]
+    excess[:, : first - start] = np.where(
+        status[:, : first - start], nights[:, : first - start] - baseline[:, None], np.nan
+    )
+    window = config.drift_window_nights
+    for col in range(first - start, nights.shape[1]):
+        active = np.isfinite(since)
+        latest = nights[:, col]
+        with np.errstate(invalid="ignore"):
+            ended = active & (latest < baseline + config.drift_clear_hpa)
+        since[ended], baseline[ended] = np.nan, np.nan
+        if col + 1 >= window:
+            span = nights[:, col + 1 - window : col + 1]
+            new = ~np.isfinite(since) & _rising(span, config)
+            if new.any():
+                since[new] = start + col + 1 - window
+                with _all_nan_is_fine():
+                    baseline[new] = np.nanmedian(span[new, : config.drift_baseline_nights], axis=1)
+        status[:, col] = np.isfinite(since)
+        excess[:, col] = np.where(status[:, col], latest - baseline, np.nan)
+    dates = local_dates(frame.start_hour, frame.hours)
+    after_night = local_hours(frame.start_hour, frame.hours) >= config.drift_night_hours[1]
+    verdict_col = np.clip(dates - start - np.where(after_night, 0, 1), 0, None)
+    known = dates - start - np.where(after_night, 0, 1) >= 0
+    drifting = status[:, verdict_col] & known[None, :]
+    excess_hours = np.where(drifting, excess[:, verdict_col], np.nan)
+    keep = max(window, config.drift_baseline_nights) + 4
+    kept_from = max(0, nights.shape[1] - keep)
+    state = DriftState(start + kept_from, nights[:, kept_from:], since, baseline)
+    return DriftResult(drifting, excess_hours, state)

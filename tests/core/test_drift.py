@@ -1,0 +1,107 @@
+"""Humidity drift: told from a room getting damp by the home's other sensors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import numpy as np
+
+from dampwatch.assessment.config import DEFAULT_CONFIG
+from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health, without_faulty
+from dampwatch.assessment.drift import DriftState, humidity_drift
+from dampwatch.assessment.frame import hour_index
+from dampwatch.assessment.kinds import AlertKind
+from dampwatch.assessment.rules import RAISE
+from dampwatch.psychrometrics import relative_humidity_pct
+
+START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # midnight, GMT: UTC is UK local time
+DAYS = 30
+ROOMS = ["living-room", "bedroom-1", "kitchen"]
+
+
+def home_frame(drift_from_day: int | None, rate_pct_per_day: float = 1.5) -> DeviceFrame:
+    """Three sensors in one home whose vapour pressure follows the weather together."""
+    hours = DAYS * 24
+    frame = DeviceFrame.empty(["h"] * 3, ["lr", "bed", "kit"], ROOMS, START, hours)
+    rng = np.random.default_rng(3)
+    day = np.arange(hours) / 24.0
+    weather = 10.0 + 2.0 * np.sin(day / 3.0) + 0.1 * day  # hPa, shared by all rooms
+    for row, (temperature, offset) in enumerate([(20.0, 0.8), (18.0, 0.0), (19.0, 1.2)]):
+        vapour = weather + offset + rng.normal(0, 0.15, hours)
+        frame.count[row] = 12
+        frame.temperature_c[row] = temperature + rng.normal(0, 0.2, hours)
+        frame.humidity_pct[row] = [
+            relative_humidity_pct(t, v)
+            for t, v in zip(frame.temperature_c[row], vapour, strict=True)
+        ]
+    if drift_from_day is not None:
+        drifting = np.clip(day - drift_from_day, 0, None) * rate_pct_per_day
+        frame.humidity_pct[1] = np.minimum(frame.humidity_pct[1] + drifting, 100.0)
+    return frame
+
+
+def health_of(frame: DeviceFrame, start: DeviceStart | None = None):  # type: ignore[no-untyped-def]
+    start = start or DeviceStart.unknown(len(frame.devices), 25.0)
+    return device_health(frame, start, np.zeros(len(frame.devices)), DEFAULT_CONFIG)
+
+
+def test_steady_sensors_in_changing_weather_do_not_drift() -> None:
+    health = health_of(home_frame(None))
+    assert not health.humidity_drift.any()
+    assert not (health.verdicts[AlertKind.SENSOR_FAULT].verdict == RAISE).any()
+
+
+def test_a_sensor_creeping_up_against_its_home_is_found_within_a_fortnight() -> None:
+    frame = home_frame(drift_from_day=8)
+    health = health_of(frame)
+    flagged = np.flatnonzero(health.humidity_drift[1])
+    assert flagged.size, "the drifting bedroom sensor was not found"
+    assert 8 * 24 < flagged[0] < 22 * 24
+    assert not health.humidity_drift[[0, 2]].any()
+    assert (health.verdicts[AlertKind.SENSOR_FAULT].verdict[1, flagged[0] :] == RAISE).all()
+    # Its humidity no longer counts for the room; its temperature still does.
+    trusted = without_faulty(frame, health, DEFAULT_CONFIG)
+    assert np.isnan(trusted.humidity_pct[1, flagged[0] :]).all()
+    assert np.isfinite(trusted.temperature_c[1, flagged[0] :]).all()
+    assert np.isfinite(trusted.humidity_pct[1, : 8 * 24]).all()
+
+
+def test_a_home_with_one_sensor_has_nothing_to_compare_against() -> None:
+    frame = home_frame(drift_from_day=2)
+    alone = DeviceFrame.empty(["h"], ["bed"], ["bedroom-1"], START, frame.hours)
+    for name in ("count", "temperature_c", "humidity_pct"):
+        getattr(alone, name)[0] = getattr(frame, name)[1]
+    assert not health_of(alone).humidity_drift.any()
+
+
+def test_cycles_over_short_frames_find_what_one_long_frame_finds() -> None:
+    frame = home_frame(drift_from_day=6)
+    whole = humidity_drift(frame, DriftState.unknown(3), DEFAULT_CONFIG).drifting
+    state, found = DriftState.unknown(3), []
+    for start in range(0, frame.hours, 24):  # a day at a time, as an hourly job's state does
+        part = slice_hours(frame, start, start + 24)
+        result = humidity_drift(part, state, DEFAULT_CONFIG)
+        state = result.state
+        found.append(result.drifting)
+    assert (np.concatenate(found, axis=1) == whole).all()
+    assert whole[1].any()
+
+
+def test_a_replaced_sensor_clears_the_drift() -> None:
+    frame = home_frame(drift_from_day=4, rate_pct_per_day=2.0)
+    recalibrated_from = 24 * 22
+    frame.humidity_pct[1, recalibrated_from:] = home_frame(None).humidity_pct[1, recalibrated_from:]
+    drifting = humidity_drift(frame, DriftState.unknown(3), DEFAULT_CONFIG).drifting[1]
+    assert drifting[:recalibrated_from].any()
+    assert not drifting[recalibrated_from + 24 :].any()
+
+
+def slice_hours(frame: DeviceFrame, start: int, end: int) -> DeviceFrame:
+    """The frame's hours [start, end)."""
+    grids = {
+        name: value[:, start:end]
+        for name, value in vars(frame).items()
+        if isinstance(value, np.ndarray)
+    }
+    return replace(frame, start_hour=frame.start_hour + start, **grids)
