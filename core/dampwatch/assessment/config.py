@@ -104,6 +104,11 @@ class AssessmentConfig:
     indoor_max_plausible_c: float = 45.0
     saturated_rh_pct: float = 99.5
     saturated_hours: int = 12
+    # ...unless another indoor sensor of the home reads this much too: then the air is saturated.
+    saturated_home_pct: float = 85.0
+    # A device whose sequence numbers show a fifth of its last 24 hours' readings lost on the
+    # way (a weak radio link); a missing BLE advert is not one: the gateway numbers what it sends.
+    lossy_share: float = 0.2
     # Humidity drift (see drift.py): the night-time vapour excess of a sensor over the home's
     # other indoor sensors rising steadily, at least this much a night over this many nights,
     # with nearly every pair of nights rising (Kendall's tau ≥ 0.8); nights with any of them at

@@ -66,6 +66,16 @@ def device_evidence(
             "10 nights",
             {"drift_excess_hpa": round(excess, 2)},
         )
+    if bool(health.lossy[row, col]):
+        share = float(np.nan_to_num(health.lost_share_24h[row, col]))
+        return Evidence(
+            f"Sensor {name}{where} lost {share:.0%} of its readings of the last 24 hours on the "
+            f"way (their sequence numbers never arrived): its radio link is weak. Move it or "
+            f"its gateway, or check the gateway's signal.",
+            24,
+            "a fifth or more of a day's readings lost",
+            {"lost_share_24h": round(share, 3)},
+        )
     return Evidence(
         f"Sensor {name}{where} reports values no occupied room can have (below 0 °C or above "
         f"45 °C for 6 hours, or 100 % humidity for 12 hours); it is probably faulty or misplaced.",

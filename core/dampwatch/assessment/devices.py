@@ -94,6 +94,8 @@ class DeviceHealth:
     stuck_run_h: FloatArray
     humidity_drift: BoolArray
     drift_excess_hpa: FloatArray  # the drifting sensor's night gap above its baseline
+    lossy: BoolArray  # losing readings on the way: a share of the last 24 h's seq numbers
+    lost_share_24h: FloatArray
     drift_state: DriftState
     verdicts: dict[AlertKind, KindVerdicts]
 
@@ -136,6 +138,37 @@ def _seq_gaps(frame: DeviceFrame, last_seq: FloatArray) -> FloatArray:
     return np.clip(inside, 0, None) + np.clip(across, 0, None)
 
 
+def _wettest_neighbour_pct(frame: DeviceFrame, indoor: BoolArray) -> FloatArray:
+    """Per device-hour: the highest humidity among the same home's other indoor sensors."""
+    wettest = np.full(frame.humidity_pct.shape, np.nan)
+    rows_of_home: dict[str, list[int]] = {}
+    for row, home in enumerate(frame.homes):
+        if indoor[row]:
+            rows_of_home.setdefault(home, []).append(row)
+    for rows in rows_of_home.values():
+        if len(rows) < 2:
+            continue
+        humidity = np.nan_to_num(frame.humidity_pct[rows], nan=-1.0)
+        for position, row in enumerate(rows):
+            others = np.delete(humidity, position, axis=0).max(axis=0)
+            wettest[row] = np.where(others >= 0, others, np.nan)
+    return wettest
+
+
+def _lost_share_24h(gaps: FloatArray, received: FloatArray) -> FloatArray:
+    """Per device-hour: the share of the last 24 hours' readings lost on the way (seq gaps)."""
+    window = 24
+    lost_cum = np.concatenate([np.zeros((len(gaps), 1)), np.cumsum(gaps, axis=1)], axis=1)
+    got_cum = np.concatenate([np.zeros((len(gaps), 1)), np.cumsum(received, axis=1)], axis=1)
+    ends = np.arange(1, gaps.shape[1] + 1)
+    starts = np.maximum(ends - window, 0)
+    lost = lost_cum[:, ends] - lost_cum[:, starts]
+    expected = lost + got_cum[:, ends] - got_cum[:, starts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share: FloatArray = np.where(expected >= window // 2, lost / expected, np.nan)
+    return share
+
+
 def device_health(
     frame: DeviceFrame, start: DeviceStart, gaps_before_7d: FloatArray, config: AssessmentConfig
 ) -> DeviceHealth:
@@ -173,13 +206,26 @@ def device_health(
                 | (frame.temperature_c > config.indoor_max_plausible_c)
             )
         )
-        saturated = has & indoor[:, None] & (frame.humidity_pct >= config.saturated_rh_pct)
+        # Saturated air fills a whole damp home; one sensor at 100 % beside drier rooms is wet.
+        neighbours = _wettest_neighbour_pct(frame, indoor)
+        saturated = (
+            has
+            & indoor[:, None]
+            & (frame.humidity_pct >= config.saturated_rh_pct)
+            & ~(neighbours >= config.saturated_home_pct)
+        )
     stuck = stuck_runs + 1 >= config.stuck_hours
     implausible = (_run_lengths(out_of_range) >= config.implausible_hours) | (
         _run_lengths(saturated) >= config.saturated_hours
     )
     drift = humidity_drift(frame, start.drift, config)
-    fault = stuck | implausible | drift.drifting
+    # Readings missing across a silence are the outage's (offline, buffer overflow), not a
+    # weak link's: only gaps found while the device kept reporting count here.
+    reporting = np.concatenate([np.zeros((len(gaps), 1), bool), frame.count[:, :-1] > 0], axis=1)
+    lost_share = _lost_share_24h(np.where(reporting, gaps, 0.0), frame.count)
+    with np.errstate(invalid="ignore"):
+        lossy = lost_share >= config.lossy_share
+    fault = stuck | implausible | drift.drifting | lossy
     with np.errstate(invalid="ignore"):
         low = battery <= config.battery_low_pct
         recovered = ~np.isfinite(battery) | (battery >= config.battery_ok_pct)
@@ -205,6 +251,8 @@ def device_health(
         stuck_runs + has,
         drift.drifting,
         drift.excess_hpa,
+        lossy,
+        lost_share,
         drift.state,
         verdicts,
     )

@@ -76,26 +76,30 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
     with np.errstate(invalid="ignore", over="ignore"):
         vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
         dry = np.isfinite(vapour) & (frame.humidity_pct < config.drift_wet_pct)
+        wet = np.isfinite(vapour) & ~dry
     rows_of_home: dict[str, list[int]] = {}
     for row, home in enumerate(frame.homes):
         if indoor[row]:
             rows_of_home.setdefault(home, []).append(row)
-    night_cols = [np.flatnonzero(night & (dates == first + day)) for day in range(count)]
+    gap = np.full(vapour.shape, np.nan)
     for rows in rows_of_home.values():
         if len(rows) < 2:
             continue
         for row in rows:
             others = [other for other in rows if other != row]
-            others_dry = dry[others].all(axis=0)
+            # A silent sensor is no evidence either way; a saturated one hides differences.
+            others_dry = ~wet[others].any(axis=0) & dry[others].any(axis=0)
             reference = np.where(dry[others], vapour[others], np.nan)
             with np.errstate(invalid="ignore"), _all_nan_is_fine():
-                gap = vapour[row] - np.nanmedian(reference, axis=0)
-            gap = np.where(dry[row] & others_dry, gap, np.nan)
-            for day, cols in enumerate(night_cols):
-                values = gap[cols]
-                values = values[np.isfinite(values)]
-                if values.size >= MIN_NIGHT_HOURS:
-                    gaps[row, day] = float(np.median(values))
+                difference = vapour[row] - np.nanmedian(reference, axis=0)
+            gap[row] = np.where(dry[row] & others_dry & night, difference, np.nan)
+    for day in range(count):
+        cols = np.flatnonzero(night & (dates == first + day))
+        values = gap[:, cols]
+        enough = np.isfinite(values).sum(axis=1) >= MIN_NIGHT_HOURS
+        if enough.any():
+            with _all_nan_is_fine():
+                gaps[enough, day] = np.nanmedian(values[enough], axis=1)
     return first, gaps
 
 
