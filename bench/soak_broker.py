@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from dampwatch.mosquitto_build import MosquittoBuild
 from dampwatch.servers import MosquittoServer, find_binary, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +68,13 @@ def deployed_config(
     tls_port: int | None = None,
     certs_dir: Path | None = None,
     source: Path = DEPLOY_CONF,
+    persist_plugin: Path | None = None,
 ) -> str:
-    """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved."""
+    """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved.
+
+    With persist_plugin (Mosquitto 2.1's persist-sqlite), `persistence true` becomes the
+    plugin, as the file's own comment tells a 2.1 operator to do.
+    """
     lines: list[str] = []
     in_tls_block = False
     for original in source.read_text(encoding="utf-8").splitlines():
@@ -87,6 +93,9 @@ def deployed_config(
             moved = {"tls_version": original}
             lines.append(moved.get(key, f"{key} {certs_dir / Path(words[1]).name}"))
             continue
+        if key == "persistence" and persist_plugin is not None:
+            lines += ["persistence false", f"plugin {persist_plugin}"]
+            continue
         replaced = {
             "password_file": f"password_file {password_file}",
             "acl_file": f"acl_file {acl_file}",
@@ -102,7 +111,10 @@ def deployed_config(
 
 
 class DeployedBroker(MosquittoServer):
-    """Mosquitto running deploy/mosquitto/mosquitto.conf and its ACL on loopback ports."""
+    """Mosquitto running deploy/mosquitto/mosquitto.conf and its ACL on loopback ports.
+
+    Debian's `mosquitto` by default; a MosquittoBuild (2.1) runs with its persist-sqlite plugin.
+    """
 
     def __init__(
         self,
@@ -112,8 +124,11 @@ class DeployedBroker(MosquittoServer):
         port: int | None = None,
         tls: bool = False,
         acl_source: Path = DEPLOY_ACL,
+        build: MosquittoBuild | None = None,
     ) -> None:
-        super().__init__(data_dir, port)
+        binary = str(build.binary) if build is not None else "mosquitto"
+        plugin = build.persist_sqlite if build is not None else None
+        super().__init__(data_dir, port, binary=binary, persist_plugin=plugin)
         self.passwords = dict(passwords)
         self.tls_port = free_port() if tls else None
         self.certs_dir = self.data_dir / "certs" if tls else None
@@ -145,6 +160,7 @@ class DeployedBroker(MosquittoServer):
             acl_file=self.acl_path,
             tls_port=self.tls_port,
             certs_dir=self.certs_dir,
+            persist_plugin=self.persist_plugin,
         )
 
     def start(self, timeout: float = 10.0) -> None:
