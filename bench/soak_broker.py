@@ -22,6 +22,8 @@ DEPLOY_ACL = DEPLOY_DIR / "acl"
 MAKE_CERTS = DEPLOY_DIR / "make-dev-certs.sh"
 INGEST_USER = "dampwatch-ingest"
 API_USER = "dampwatch-api"
+# Commented lines that replace `persistence true` on Mosquitto 2.1 (persist-sqlite).
+MOSQUITTO_21_PREFIX = "#2.1 "
 # Lines of the TLS listener block, dropped when the broker runs without certificates.
 _TLS_KEYS = ("certfile", "keyfile", "cafile", "tls_version")
 
@@ -72,8 +74,8 @@ def deployed_config(
 ) -> str:
     """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved.
 
-    With persist_plugin (Mosquitto 2.1's persist-sqlite), `persistence true` becomes the
-    plugin, as the file's own comment tells a 2.1 operator to do.
+    With persist_plugin (Mosquitto 2.1's persist-sqlite), `persistence true` becomes the file's
+    own `#2.1` lines, as its comment tells a 2.1 operator to do.
     """
     lines: list[str] = []
     in_tls_block = False
@@ -94,7 +96,7 @@ def deployed_config(
             lines.append(moved.get(key, f"{key} {certs_dir / Path(words[1]).name}"))
             continue
         if key == "persistence" and persist_plugin is not None:
-            lines += ["persistence false", f"plugin {persist_plugin}"]
+            lines += _persist_sqlite_lines(source, persist_plugin)
             continue
         replaced = {
             "password_file": f"password_file {password_file}",
@@ -108,6 +110,18 @@ def deployed_config(
     if os.geteuid() == 0:
         lines.append("user root")  # as root Mosquitto would switch to a user without access
     return "\n".join(lines) + "\n"
+
+
+def _persist_sqlite_lines(source: Path, persist_plugin: Path) -> list[str]:
+    """The file's `#2.1` lines uncommented, with the plugin's path replaced by persist_plugin."""
+    lines = []
+    for original in source.read_text(encoding="utf-8").splitlines():
+        if original.startswith(MOSQUITTO_21_PREFIX):
+            line = original.removeprefix(MOSQUITTO_21_PREFIX)
+            lines.append(f"plugin {persist_plugin}" if line.startswith("plugin ") else line)
+    if not any(line.startswith("plugin ") for line in lines):
+        raise BrokerSetupError(f"{source} has no `{MOSQUITTO_21_PREFIX}plugin` line")
+    return lines
 
 
 class DeployedBroker(MosquittoServer):

@@ -292,6 +292,8 @@ class MosquittoServer(_ManagedServer):
                 "persistence false",
                 location,
                 f"plugin {_one_line(str(Path(self.persist_plugin).resolve()))}",
+                # Commit after every pass of the loop, not every 5 s: a crash keeps what was acked.
+                "plugin_opt_flush_period 0",
             ]
         return [
             f"persistence {'true' if self.persistence else 'false'}",
