@@ -13,10 +13,10 @@ SIGKILL, InfluxDB stopped for 30 s and a gateway's uplink cut for an hour of sim
 no reading. A broker restart is tested on its own below: Mosquitto 2.0.11 (Debian's) restores
 plain subscriptions of persistent sessions from its persistence file but not shared ones, so a
 restart drops what arrives before the workers resubscribe; 2.1 with its persist-sqlite plugin
-(built by `make setup`) keeps the shared group's sessions and loses nothing. A SIGKILL of the
-broker is not injected at all: Mosquitto acknowledges a publisher before it persists the message
-(2.0 saves every `autosave_interval` and on clean exit, persist-sqlite commits every
-`flush_period`), so a crash loses what it acknowledged since then.
+(built by `make setup`) keeps the shared group's sessions and loses nothing. A broker SIGKILL is
+tested on 2.1 only: Mosquitto acknowledges a publisher before it persists the message, and 2.0
+saves only every `autosave_interval` and on clean exit, so a crash loses what it acknowledged
+since then; persist-sqlite with `flush_period` 0 (as deployed) commits after every loop pass.
 """
 
 from __future__ import annotations
@@ -146,8 +146,14 @@ def test_every_reading_is_stored_exactly_once_through_faults(
     )
 
 
-def _restart_broker_while_workers_are_away(stack: Stack) -> tuple[Ledger, Verdict]:
-    """Stop the workers (their sessions stay), restart the broker, stream, start the workers."""
+def _restart_broker_while_workers_are_away(
+    stack: Stack, *, crash_after_stream: bool = False
+) -> tuple[Ledger, Verdict]:
+    """Stop the workers (their sessions stay), restart the broker, stream, start the workers.
+
+    With crash_after_stream the broker is also killed with SIGKILL once it has acknowledged
+    every reading, and started again, before the workers return.
+    """
     assert stack.broker is not None
     for worker in stack.ingest:
         worker.stop()
@@ -160,6 +166,9 @@ def _restart_broker_while_workers_are_away(stack: Stack) -> tuple[Ledger, Verdic
         assert fleet.wait_acknowledged(20) == 0, "the broker did not acknowledge every reading"
     finally:
         fleet.close()
+    if crash_after_stream:
+        stack.broker.kill()
+        stack.broker.start()
     for worker in stack.ingest:
         worker.start()
     for worker in stack.ingest:
@@ -213,5 +222,19 @@ def test_a_broker_restart_keeps_shared_subscription_sessions(
     version = "2.1.2" if broker_build is not None else "2.0.11"
     assert f"mosquitto version {version} running" in stack.broker.log_text()
     ledger, verdict = _restart_broker_while_workers_are_away(stack)
+    assert verdict.ok, verdict.summary()
+    assert verdict.stored == ledger.distinct() > 500
+
+
+@pytest.mark.servers
+@pytest.mark.slow
+@pytest.mark.skipif(MOSQUITTO_21 is None, reason=MOSQUITTO_21_MISSING)
+def test_a_broker_crash_keeps_what_it_acknowledged_on_2_1_with_persist_sqlite(
+    make_stack: Callable[..., Stack],
+) -> None:
+    stack = make_stack(
+        12, gateway_homes=0, workers=2, share_group=SHARE_GROUP, broker_build=MOSQUITTO_21
+    )
+    ledger, verdict = _restart_broker_while_workers_are_away(stack, crash_after_stream=True)
     assert verdict.ok, verdict.summary()
     assert verdict.stored == ledger.distinct() > 500
