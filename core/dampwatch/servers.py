@@ -286,8 +286,8 @@ class MosquittoServer(_ManagedServer):
         location = f"persistence_location {_one_line(str(self.data_dir))}/"
         if self.persist_plugin is not None and self.persistence:
             # Mosquitto 2.1's persist-sqlite plugin keeps DATA_DIR/mosquitto.sqlite3 (it takes
-            # persistence_location over plugin_opt_db_file). Built-in persistence stays off, or
-            # both would restore the same sessions.
+            # persistence_location over plugin_opt_db_file). Built-in persistence stays off:
+            # 2.1.2 refuses to start with both.
             return [
                 "persistence false",
                 location,
