@@ -7,7 +7,7 @@ APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
 .PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval soak clean grafana
 
-setup: system-packages venv
+setup: system-packages venv mosquitto-2.1
 
 # Debian packages of the real servers the tests start (never the machine's own instances).
 system-packages:
@@ -21,6 +21,12 @@ system-packages:
 	else echo "missing:$$missing. Install with: sudo apt-get install -y$$missing"; exit 1; fi; \
 	$$sudo apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+# Mosquitto 2.1.2 with persist-sqlite, built once into .cache/: Debian's 2.0 forgets shared
+# subscriptions across a broker restart (see deploy/mosquitto/build-2.1.sh).
+.PHONY: mosquitto-2.1
+mosquitto-2.1:
+	@sh deploy/mosquitto/build-2.1.sh
 
 venv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

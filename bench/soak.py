@@ -4,7 +4,9 @@ Loopback only. A seeded cohort of simulated homes streams readings at `--speed` 
 time, some homes through gateway processes; faults are injected at random moments (broker
 restart, ingest worker SIGKILL, InfluxDB stopped for a minute, a gateway's uplink cut for an
 hour of simulated time); afterwards every reading sent is classified as stored, lost or
-duplicated in storage. Usage: python -m bench.soak [--minutes 10] [--seed 1] [--json]
+duplicated in storage. The platform broker is Mosquitto 2.1 with persist-sqlite when `make setup`
+built it (it keeps the ingest group's shared subscriptions across the restart), else Debian's.
+Usage: python -m bench.soak [--minutes 10] [--seed 1] [--broker auto|2.0|2.1] [--json]
 """
 
 from __future__ import annotations
@@ -24,16 +26,20 @@ from bench.soak_faults import (
     FaultRecord,
     Monitor,
     cut_uplink,
+    kill_broker,
     kill_ingest,
     restart_broker,
     stop_influx,
 )
 from bench.soak_fleet import Fleet, Ledger
 from bench.soak_stack import Stack
+from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
 from dampwatch_sim.cohort import build_cohort
 
 SETTLE_S = 120.0  # the longest wait for storage to catch up after the stream ends
 FAULT_KINDS = ("broker", "ingest", "influx", "uplink")
+# Only on request: a crash loses what Debian's broker acknowledged since its last autosave.
+EXTRA_FAULT_KINDS = ("broker-kill",)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -46,13 +52,22 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--influx-outage-s", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--faults", default=",".join(FAULT_KINDS), help=f"subset of {','.join(FAULT_KINDS)}"
+        "--faults",
+        default=",".join(FAULT_KINDS),
+        help=f"subset of {','.join(FAULT_KINDS + EXTRA_FAULT_KINDS)}",
+    )
+    parser.add_argument(
+        "--broker",
+        choices=("auto", "2.0", "2.1"),
+        default="auto",
+        help="2.1: the persist-sqlite build; 2.0: Debian's mosquitto; auto (default): 2.1 if built",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
     faults = [kind for kind in options.faults.split(",") if kind]
-    if unknown := set(faults) - set(FAULT_KINDS):
-        parser.error(f"unknown fault {sorted(unknown)[0]!r}; use {', '.join(FAULT_KINDS)}")
+    if unknown := set(faults) - set(FAULT_KINDS + EXTRA_FAULT_KINDS):
+        known = ", ".join(FAULT_KINDS + EXTRA_FAULT_KINDS)
+        parser.error(f"unknown fault {sorted(unknown)[0]!r}; use {known}")
     if options.minutes <= 0 or options.homes < 1 or options.workers < 1 or options.speed <= 0:
         parser.error("--minutes, --homes, --workers and --speed must be positive")
     if options.gateways > options.homes or options.gateways < 0:
@@ -60,7 +75,17 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     if "uplink" in faults and options.gateways == 0:
         parser.error("the uplink fault needs at least one gateway")
     options.fault_list = faults
+    options.build = None if options.broker == "2.0" else find_mosquitto_21()
+    if options.broker == "2.1" and options.build is None:
+        parser.error(MOSQUITTO_21_MISSING)
     return options
+
+
+def broker_label(build: MosquittoBuild | None) -> str:
+    """Which platform broker the soak runs."""
+    if build is None:
+        return "Debian's mosquitto (built-in persistence)"
+    return f"mosquitto 2.1 with persist-sqlite ({build.binary})"
 
 
 def _bind(action: Callable[..., None], *args: Any) -> Callable[[], None]:
@@ -72,6 +97,7 @@ def _plan(options: argparse.Namespace, stack: Stack, rng: random.Random) -> list
     hour_s = 3600 / options.speed
     actions: dict[str, Callable[[], tuple[str, Callable[[], None]]]] = {
         "broker": lambda: ("broker restart", lambda: restart_broker(stack)),
+        "broker-kill": lambda: ("broker SIGKILL", lambda: kill_broker(stack)),
         "ingest": lambda: (
             "ingest SIGKILL",
             _bind(kill_ingest, stack, rng.randrange(len(stack.ingest))),
@@ -102,9 +128,14 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     duration_s = options.minutes * 60
     days = int(duration_s * options.speed // 86400) + 1
     cohort = build_cohort(homes=options.homes, days=days, seed=options.seed)
+    _progress(f"broker: {broker_label(options.build)}")
     with tempfile.TemporaryDirectory(prefix="dampwatch-soak-") as scratch:
         stack = Stack(
-            Path(scratch), cohort, gateway_homes=options.gateways, workers=options.workers
+            Path(scratch),
+            cohort,
+            gateway_homes=options.gateways,
+            workers=options.workers,
+            broker_build=options.build,
         )
         ledger = Ledger()
         monitor = Monitor(stack, ledger)
@@ -175,6 +206,7 @@ def _figures(
         "homes": options.homes,
         "devices": devices,
         "speed": options.speed,
+        "broker": broker_label(options.build),
         "readings_sent": ledger.readings_sent,
         "distinct_sent": ledger.distinct(),
         "resent_by_devices": ledger.resent,
@@ -222,7 +254,7 @@ def table(figures: dict[str, Any]) -> str:
         f"{figures['devices']} devices, "
         f"{figures['speed']:.0f}x simulated time"
     )
-    lines = [head, "-" * len(head)]
+    lines = [head, "-" * len(head), f"broker: {figures['broker']}"]
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
     if figures["lost_examples"]:
         lines.append(f"first lost (home, device, ts ms): {figures['lost_examples']}")

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from dampwatch.mosquitto_build import MosquittoBuild
 from dampwatch.servers import MosquittoServer, find_binary, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,8 @@ DEPLOY_ACL = DEPLOY_DIR / "acl"
 MAKE_CERTS = DEPLOY_DIR / "make-dev-certs.sh"
 INGEST_USER = "dampwatch-ingest"
 API_USER = "dampwatch-api"
+# Commented lines that replace `persistence true` on Mosquitto 2.1 (persist-sqlite).
+MOSQUITTO_21_PREFIX = "#2.1 "
 # Lines of the TLS listener block, dropped when the broker runs without certificates.
 _TLS_KEYS = ("certfile", "keyfile", "cafile", "tls_version")
 
@@ -67,8 +70,13 @@ def deployed_config(
     tls_port: int | None = None,
     certs_dir: Path | None = None,
     source: Path = DEPLOY_CONF,
+    persist_plugin: Path | None = None,
 ) -> str:
-    """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved."""
+    """deploy/mosquitto/mosquitto.conf with its listeners on loopback ports and paths moved.
+
+    With persist_plugin (Mosquitto 2.1's persist-sqlite), `persistence true` becomes the file's
+    own `#2.1` lines, as its comment tells a 2.1 operator to do.
+    """
     lines: list[str] = []
     in_tls_block = False
     for original in source.read_text(encoding="utf-8").splitlines():
@@ -87,6 +95,9 @@ def deployed_config(
             moved = {"tls_version": original}
             lines.append(moved.get(key, f"{key} {certs_dir / Path(words[1]).name}"))
             continue
+        if key == "persistence" and persist_plugin is not None:
+            lines += _persist_sqlite_lines(source, persist_plugin)
+            continue
         replaced = {
             "password_file": f"password_file {password_file}",
             "acl_file": f"acl_file {acl_file}",
@@ -101,8 +112,23 @@ def deployed_config(
     return "\n".join(lines) + "\n"
 
 
+def _persist_sqlite_lines(source: Path, persist_plugin: Path) -> list[str]:
+    """The file's `#2.1` lines uncommented, with the plugin's path replaced by persist_plugin."""
+    lines = []
+    for original in source.read_text(encoding="utf-8").splitlines():
+        if original.startswith(MOSQUITTO_21_PREFIX):
+            line = original.removeprefix(MOSQUITTO_21_PREFIX)
+            lines.append(f"plugin {persist_plugin}" if line.startswith("plugin ") else line)
+    if not any(line.startswith("plugin ") for line in lines):
+        raise BrokerSetupError(f"{source} has no `{MOSQUITTO_21_PREFIX}plugin` line")
+    return lines
+
+
 class DeployedBroker(MosquittoServer):
-    """Mosquitto running deploy/mosquitto/mosquitto.conf and its ACL on loopback ports."""
+    """Mosquitto running deploy/mosquitto/mosquitto.conf and its ACL on loopback ports.
+
+    Debian's `mosquitto` by default; a MosquittoBuild (2.1) runs with its persist-sqlite plugin.
+    """
 
     def __init__(
         self,
@@ -112,8 +138,11 @@ class DeployedBroker(MosquittoServer):
         port: int | None = None,
         tls: bool = False,
         acl_source: Path = DEPLOY_ACL,
+        build: MosquittoBuild | None = None,
     ) -> None:
-        super().__init__(data_dir, port)
+        binary = str(build.binary) if build is not None else "mosquitto"
+        plugin = build.persist_sqlite if build is not None else None
+        super().__init__(data_dir, port, binary=binary, persist_plugin=plugin)
         self.passwords = dict(passwords)
         self.tls_port = free_port() if tls else None
         self.certs_dir = self.data_dir / "certs" if tls else None
@@ -145,6 +174,7 @@ class DeployedBroker(MosquittoServer):
             acl_file=self.acl_path,
             tls_port=self.tls_port,
             certs_dir=self.certs_dir,
+            persist_plugin=self.persist_plugin,
         )
 
     def start(self, timeout: float = 10.0) -> None:

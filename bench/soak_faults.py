@@ -40,6 +40,13 @@ def restart_broker(stack: Stack) -> None:
     stack.broker.restart(timeout=20)
 
 
+def kill_broker(stack: Stack) -> None:
+    """SIGKILL the platform broker (a crash: no final save) and start it again."""
+    assert stack.broker is not None
+    stack.broker.kill()
+    stack.broker.start(timeout=20)
+
+
 def kill_ingest(stack: Stack, index: int, down_s: float = 2.0) -> None:
     """SIGKILL one ingest worker, leave it down for `down_s`, start it again."""
     worker = stack.ingest[index]

@@ -24,6 +24,7 @@ from bench.procs import Child, clean_env, fetch_metrics
 from bench.soak_broker import API_USER, INGEST_USER, DeployedBroker
 from bench.soak_fleet import Route
 from bench.soak_link import Link
+from dampwatch.mosquitto_build import MosquittoBuild
 from dampwatch.servers import InfluxServer, MosquittoServer, free_port
 from dampwatch.topics import registry_topic
 from dampwatch_sim.cohort import Cohort
@@ -166,6 +167,7 @@ class Stack:
     database: str = "dampwatch"
     influx: InfluxServer | None = None
     local_broker: Callable[[Path], MosquittoServer] | None = None
+    broker_build: MosquittoBuild | None = None  # None: Debian's mosquitto
     passwords: dict[str, str] = field(default_factory=dict)
     broker: DeployedBroker | None = None
     ingest: list[IngestWorker] = field(default_factory=list)
@@ -177,7 +179,9 @@ class Stack:
         homes = [home.home_id for home in self.cohort.homes]
         self.passwords = {home: secrets.token_urlsafe(12) for home in homes}
         self.passwords |= {INGEST_USER: secrets.token_urlsafe(12), API_USER: "api-" + "x" * 8}
-        self.broker = DeployedBroker(self.work_dir / "mosquitto", self.passwords)
+        self.broker = DeployedBroker(
+            self.work_dir / "mosquitto", self.passwords, build=self.broker_build
+        )
         self.broker.start()
         if self.influx is None:
             self.influx = InfluxServer(self.work_dir / "influxd")

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, find_mosquitto_21
 from dampwatch.servers import InfluxQueryError, InfluxServer, MosquittoServer, find_binary
 from tests.support import INSTALL_HINT, InfluxDatabase
 from tests.support.v2_write_proxy import InfluxV2WriteProxy
@@ -29,15 +30,15 @@ Server = TypeVar("Server", MosquittoServer, InfluxServer)
 
 
 def _factory(
-    server_class: type[Server], binary: str, tmp_path: Path
+    server_class: type[Server], name: str, tmp_path: Path, **defaults: Any
 ) -> Iterator[Callable[..., Server]]:
     """Start `server_class(**kwargs)` instances in fresh directories; stop them all afterwards."""
-    _require(binary)
+    _require(defaults.get("binary", name))
     started: list[Server] = []
 
     def factory(**kwargs: Any) -> Server:
-        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"{binary}-{len(started)}"
-        server = server_class(data_dir, **kwargs)
+        data_dir = kwargs.pop("data_dir", None) or tmp_path / f"{name}-{len(started)}"
+        server = server_class(data_dir, **(defaults | kwargs))
         started.append(server)
         server.start()
         return server
@@ -54,9 +55,30 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]
 
 
 @pytest.fixture
-def mosquitto(mosquitto_factory: Callable[..., MosquittoServer]) -> MosquittoServer:
-    """Return a running broker with default settings, stopped after the test."""
-    return mosquitto_factory()
+def mosquitto_21_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoServer]]:
+    """Like mosquitto_factory, on the Mosquitto 2.1 build with persist-sqlite (skip if unbuilt)."""
+    build = find_mosquitto_21()
+    if build is None:
+        pytest.skip(MOSQUITTO_21_MISSING)
+    yield from _factory(
+        MosquittoServer,
+        "mosquitto",
+        tmp_path,
+        binary=str(build.binary),
+        persist_plugin=build.persist_sqlite,
+    )
+
+
+@pytest.fixture
+def mosquitto(request: pytest.FixtureRequest, tmp_path: Path) -> MosquittoServer:
+    """Return a running broker with default settings, stopped after the test.
+
+    Debian's by default; tests parametrized with `on_each_broker` also run on 2.1 + persist-sqlite.
+    """
+    on_21 = getattr(request, "param", None) == "2.1"
+    name = "mosquitto_21_factory" if on_21 else "mosquitto_factory"
+    factory: Callable[..., MosquittoServer] = request.getfixturevalue(name)
+    return factory()
 
 
 @pytest.fixture

@@ -213,7 +213,10 @@ class _ManagedServer:
 
 
 class MosquittoServer(_ManagedServer):
-    """A Mosquitto 2.0 broker listening on one loopback port, persisting into data_dir."""
+    """A Mosquitto 2.x broker on one loopback port, persisting into data_dir.
+
+    Built-in file persistence, or with persist_plugin (2.1's persist-sqlite) a SQLite database.
+    """
 
     name = "mosquitto"
     config_name = "mosquitto.conf"
@@ -234,8 +237,10 @@ class MosquittoServer(_ManagedServer):
         persistence: bool = True,
         autosave_interval: int = 60,
         binary: str = "mosquitto",
+        persist_plugin: Path | None = None,
     ) -> None:
         super().__init__(data_dir, host, port if port is not None else free_port(host), binary)
+        self.persist_plugin = persist_plugin
         self.extra_config = extra_config
         self.allow_anonymous = allow_anonymous
         self.password_file = password_file
@@ -254,11 +259,7 @@ class MosquittoServer(_ManagedServer):
             "per_listener_settings false",
             f"listener {self.port} {self.host}",
             f"allow_anonymous {'true' if self.allow_anonymous else 'false'}",
-            f"persistence {'true' if self.persistence else 'false'}",
-            # Mosquitto concatenates location and file name, so the trailing slash is required.
-            f"persistence_location {_one_line(str(self.data_dir))}/",
-            f"persistence_file {self.persistence_path.name}",
-            f"autosave_interval {self.autosave_interval}",
+            *self._persistence_lines(),
             f"log_dest file {_one_line(str(self.log_path))}",
             *(f"log_type {kind}" for kind in ("error", "warning", "notice", "information")),
             "log_timestamp_format %Y-%m-%dT%H:%M:%S",
@@ -280,6 +281,27 @@ class MosquittoServer(_ManagedServer):
             # As root Mosquitto switches to user "mosquitto", which cannot write data_dir.
             lines.append("user root")
         return "\n".join(lines) + "\n" + self.extra_config.strip() + "\n"
+
+    def _persistence_lines(self) -> list[str]:
+        location = f"persistence_location {_one_line(str(self.data_dir))}/"
+        if self.persist_plugin is not None and self.persistence:
+            # Mosquitto 2.1's persist-sqlite plugin keeps DATA_DIR/mosquitto.sqlite3 (it takes
+            # persistence_location over plugin_opt_db_file). Built-in persistence stays off:
+            # 2.1.2 refuses to start with both.
+            return [
+                "persistence false",
+                location,
+                f"plugin {_one_line(str(Path(self.persist_plugin).resolve()))}",
+                # Commit after every pass of the loop, not every 5 s: a crash keeps what was acked.
+                "plugin_opt_flush_period 0",
+            ]
+        return [
+            f"persistence {'true' if self.persistence else 'false'}",
+            # Mosquitto concatenates location and file name, so the trailing slash is required.
+            location,
+            f"persistence_file {self.persistence_path.name}",
+            f"autosave_interval {self.autosave_interval}",
+        ]
 
     def _command(self, binary: str) -> list[str]:
         return [binary, "-c", str(self.config_path)]

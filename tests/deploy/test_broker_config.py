@@ -1,4 +1,4 @@
-"""The compose broker configuration on the real Mosquitto 2.0, its dynsec plugin and TLS."""
+"""The compose broker configuration on the real Mosquitto 2.1, its plugins and TLS."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from dampwatch.servers import find_binary, free_port
 from tests.deploy.compose import ROOT, load_compose
+from tests.support.compose_broker import compose_config, require_mosquitto_21
 
-PLUGIN = Path("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so")
 PASSWORDS = {var: f"pw-{var.lower()}" for var, _ in dynsec_bootstrap.CLIENTS.values()}
 
 
@@ -53,9 +53,8 @@ def test_ingest_client_id_comes_from_the_container_name() -> None:
 
 @pytest.fixture
 def compose_broker(tmp_path: Path) -> Iterator[dict[str, object]]:
-    """deploy/mosquitto/mosquitto.compose.conf with its paths and ports moved into tmp_path."""
-    if find_binary("mosquitto") is None or not PLUGIN.exists():
-        pytest.fail("needs Debian's mosquitto with its dynamic security plugin (apt mosquitto)")
+    """deploy/mosquitto/mosquitto.compose.conf on Mosquitto 2.1 with its paths and ports moved."""
+    build = require_mosquitto_21()
     certs = tmp_path / "certs"
     subprocess.run(
         ["sh", str(ROOT / "deploy/mosquitto/make-dev-certs.sh"), "localhost", str(certs)],
@@ -75,34 +74,24 @@ def compose_broker(tmp_path: Path) -> Iterator[dict[str, object]]:
         capture_output=True,
     )
     tls_port, plain_port = free_port(), free_port()
-    config = (ROOT / "deploy/mosquitto/mosquitto.compose.conf").read_text()
-    config = (
-        config.replace("/usr/lib/mosquitto_dynamic_security.so", str(PLUGIN))
-        .replace("/mosquitto/data/", f"{data}/")
-        .replace("/mosquitto/certs/", f"{certs}/")
-        .replace("listener 8883\n", f"listener {tls_port} 127.0.0.1\n")
-        .replace("listener 1883 127.0.0.1", f"listener {plain_port} 127.0.0.1")
-        # stdout is block-buffered into a file; the log file is written line by line
-        .replace("log_dest stdout", f"log_dest file {tmp_path}/mosquitto.log")
+    config = compose_config(
+        build, data_dir=data, certs_dir=certs, tls_port=tls_port, plain_port=plain_port
     )
-    config += "log_type information\n"  # the "running" line that says the listeners are bound
-    if os.geteuid() == 0:
-        config += "user root\n"  # as root Mosquitto would switch to a user that cannot read tmp
     (tmp_path / "mosquitto.conf").write_text(config)
     log = (tmp_path / "mosquitto.out").open("wb")
     broker = subprocess.Popen(
-        [find_binary("mosquitto") or "mosquitto", "-c", str(tmp_path / "mosquitto.conf")],
+        [str(build.binary), "-c", str(tmp_path / "mosquitto.conf")],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    broker_log = tmp_path / "mosquitto.log"
+    broker_log = data / "mosquitto.log"
     try:
         deadline = time.monotonic() + 10
         while not broker_log.exists() or b" running" not in broker_log.read_bytes():
             assert broker.poll() is None, (tmp_path / "mosquitto.out").read_text()
             assert time.monotonic() < deadline, "broker not ready"
             time.sleep(0.05)
-        yield {"tls": tls_port, "plain": plain_port, "ca": certs / "ca.crt"}
+        yield {"tls": tls_port, "plain": plain_port, "ca": certs / "ca.crt", "data": data}
     finally:
         broker.terminate()
         broker.wait(10)
@@ -175,3 +164,21 @@ def test_the_compose_healthcheck_command_succeeds(compose_broker) -> None:
         ["sh", "-c", command], env=wrong, capture_output=True, timeout=15, check=False
     )
     assert failed.returncode != 0, shlex.quote(command)
+
+
+def test_the_compose_image_is_a_mosquitto_that_loads_persistence_plugins() -> None:
+    image = load_compose()["services"]["mosquitto"]["image"]
+    repository, _, tag = image.partition(":")
+    major, minor = (int(part) for part in tag.split("-")[0].split(".")[:2])
+    assert repository == "eclipse-mosquitto"
+    assert (major, minor) >= (2, 1), "persist-sqlite needs Mosquitto 2.1 or later"
+
+
+@pytest.mark.servers
+def test_the_compose_broker_keeps_its_state_in_persist_sqlite(compose_broker) -> None:
+    data = compose_broker["data"]
+    log = (data / "mosquitto.log").read_text()
+    assert "mosquitto version 2.1.2 running" in log
+    assert "sqlite: Restored 0 clients" in log
+    assert (data / "mosquitto.sqlite3").exists()
+    assert not (data / "mosquitto.db").exists()

@@ -25,7 +25,7 @@ from bench.soak_broker import DEPLOY_DIR, DeployedBroker, make_certificates
 from bench.soak_checker import rejected_counts
 from bench.soak_stack import IngestWorker, ingest_env
 
-from dampwatch.servers import InfluxServer, MosquittoServer, find_binary, free_port
+from dampwatch.servers import InfluxServer, MosquittoServer, free_port
 from tests.e2e.mqtt_clients import (
     QUIET_S,
     BrokerAccess,
@@ -34,9 +34,9 @@ from tests.e2e.mqtt_clients import (
     publish_packet,
     send_raw,
 )
+from tests.support.compose_broker import compose_config, require_mosquitto_21
 
 NOT_AUTHORIZED = 0x87
-PLUGIN = Path("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so")
 HOMES = ("home-a", "home-b")
 READING = b'{"ts": %d, "seq": 1, "temperature_c": 19.5, "humidity_pct": 55}'
 
@@ -69,9 +69,8 @@ def _control(admin: BrokerAccess, commands: list[dict[str, object]]) -> None:
 
 @pytest.fixture(scope="module")
 def dynsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAccess]:
-    """The compose configuration with dynamic security; homes provisioned over $CONTROL."""
-    if find_binary("mosquitto") is None or not PLUGIN.exists():
-        pytest.fail("needs Debian's mosquitto with its dynamic security plugin")
+    """The compose configuration on Mosquitto 2.1; homes provisioned over $CONTROL."""
+    build = require_mosquitto_21()
     work = tmp_path_factory.mktemp("dynsec")
     certs = make_certificates(work / "certs")
     service = {
@@ -92,20 +91,11 @@ def dynsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAccess]:
         capture_output=True,
     )
     tls_port, plain_port = free_port(), free_port()
-    config = (
-        (DEPLOY_DIR / "mosquitto.compose.conf")
-        .read_text()
-        .replace("/usr/lib/mosquitto_dynamic_security.so", str(PLUGIN))
-        .replace("/mosquitto/data/", f"{work}/")
-        .replace("/mosquitto/certs/", f"{certs}/")
-        .replace("listener 8883\n", f"listener {tls_port} 127.0.0.1\n")
-        .replace("listener 1883 127.0.0.1", f"listener {plain_port} 127.0.0.1")
-        .replace("log_dest stdout", f"log_dest file {work}/mosquitto.log")
+    config = compose_config(
+        build, data_dir=work, certs_dir=certs, tls_port=tls_port, plain_port=plain_port
     )
-    config += "log_type information\n" + ("user root\n" if os.geteuid() == 0 else "")
     (work / "mosquitto.conf").write_text(config)
-    broker = Child("mosquitto", ["mosquitto", "-c", str(work / "mosquitto.conf")], {}, work)
-    broker.argv[0] = find_binary("mosquitto") or "mosquitto"
+    broker = Child("mosquitto", [str(build.binary), "-c", str(work / "mosquitto.conf")], {}, work)
     broker.env = dict(os.environ)
     broker.start()
     log = work / "mosquitto.log"

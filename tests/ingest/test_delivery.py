@@ -11,6 +11,7 @@ import pytest
 from dampwatch.influx import InfluxQL
 from dampwatch.servers import free_port
 from dampwatch_ingest.metrics import current
+from tests.support import on_each_broker
 from tests.support.ingest import (
     IngestProcess,
     Publisher,
@@ -48,6 +49,7 @@ def process_env(settings, metrics_port: int) -> dict[str, str]:
     }
 
 
+@on_each_broker
 def test_sigkill_half_way_loses_nothing(make_settings, influxql, mosquitto, tmp_path):
     messages = reading_messages(devices=20, per_device=1000)
     worker = IngestProcess(
@@ -106,6 +108,7 @@ def test_influxdb_outage_of_30_seconds_recovers_by_itself(
     assert per_device_counts(InfluxQL(settings)) == {f"dev-{d}": 300 for d in range(10)}
 
 
+@on_each_broker
 def test_two_workers_in_a_shared_subscription_store_the_exact_total(
     make_settings, influxql, publisher
 ):
@@ -163,6 +166,7 @@ def test_sigterm_writes_the_current_batch_then_exits(make_settings, influxql, mo
     assert "ingest stopped: received 100 messages, wrote 100 readings" in log
 
 
+@on_each_broker
 def test_broker_restart_mid_stream_loses_nothing(make_settings, influxql, mosquitto):
     messages = reading_messages(devices=5, per_device=400)
     with ThreadedIngest(make_settings()):

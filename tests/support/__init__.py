@@ -8,9 +8,14 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from dampwatch.servers import InfluxServer
 
 INSTALL_HINT = "sudo apt-get install -y mosquitto influxdb"
+# Runs a test on Debian's Mosquitto 2.0 and on the 2.1 build with persist-sqlite (`make setup`)
+# through the `mosquitto` fixture; the 2.1 case skips where that build is absent.
+on_each_broker = pytest.mark.parametrize("mosquitto", ["2.0", "2.1"], indirect=True)
 # Loopback requests must never go through an http_proxy taken from the environment.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
