@@ -208,9 +208,10 @@ def _archetypes(cohort: Cohort) -> dict[str, str]:
 
 @pytest.mark.timeout(240)
 @pytest.mark.xfail(
-    reason="the damp rule flags homes the simulation gives no condition: without a wall probe it "
-    "assumes the design-minimum temperature factor 0.75, and walls that are better still raise "
-    "condensation_risk (make eval: damp precision 0.87); damp and cold homes do reach the board",
+    reason="the damp rule estimates the wall without a probe from the design-minimum temperature "
+    "factor 0.75: the cold home's truly cold walls also raise condensation_risk, which its ground "
+    "truth (judged on the exact wall) lacks (make eval: damp precision 0.91); damp and cold homes "
+    "reach the board and healthy homes do not",
     strict=False,
 )
 def test_damp_and_cold_homes_reach_the_board_and_healthy_homes_do_not(

@@ -20,7 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import AssessmentConfig
-from dampwatch.assessment.frame import OUTDOOR_ROOM, hour_mask, local_dates, local_hours
+from dampwatch.assessment.frame import (
+    OUTDOOR_ROOM,
+    hour_mask,
+    local_dates,
+    local_hours,
+    nan_median,
+)
 from dampwatch.assessment.presence import vapour_pressure_hpa
 from dampwatch.psychrometrics_array import FloatArray
 
@@ -73,9 +79,13 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
     count = int(dates[-1]) - first + 1 if dates.size else 0
     gaps = np.full((len(frame.devices), count), np.nan)
     indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], np.bool_)
+    # Only night hours are compared: work on those columns alone.
+    night_cols = np.flatnonzero(night)
+    night_dates = dates[night_cols] - first
     with np.errstate(invalid="ignore", over="ignore"):
-        vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
-        dry = np.isfinite(vapour) & (frame.humidity_pct < config.drift_wet_pct)
+        humidity = frame.humidity_pct[:, night_cols]
+        vapour = vapour_pressure_hpa(frame.temperature_c[:, night_cols], humidity)
+        dry = np.isfinite(vapour) & (humidity < config.drift_wet_pct)
         wet = np.isfinite(vapour) & ~dry
     rows_of_home: dict[str, list[int]] = {}
     for row, home in enumerate(frame.homes):
@@ -90,16 +100,14 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
             # A silent sensor is no evidence either way; a saturated one hides differences.
             others_dry = ~wet[others].any(axis=0) & dry[others].any(axis=0)
             reference = np.where(dry[others], vapour[others], np.nan)
-            with np.errstate(invalid="ignore"), _all_nan_is_fine():
-                difference = vapour[row] - np.nanmedian(reference, axis=0)
-            gap[row] = np.where(dry[row] & others_dry & night, difference, np.nan)
+            with np.errstate(invalid="ignore"):
+                difference = vapour[row] - nan_median(reference, axis=0)
+            gap[row] = np.where(dry[row] & others_dry, difference, np.nan)
     for day in range(count):
-        cols = np.flatnonzero(night & (dates == first + day))
-        values = gap[:, cols]
+        values = gap[:, night_dates == day]
         enough = np.isfinite(values).sum(axis=1) >= MIN_NIGHT_HOURS
         if enough.any():
-            with _all_nan_is_fine():
-                gaps[enough, day] = np.nanmedian(values[enough], axis=1)
+            gaps[enough, day] = nan_median(values[enough], axis=1)
     return first, gaps
 
 

@@ -65,6 +65,21 @@ def hour_mask(hours_of_day: npt.NDArray[np.int64], start: int, end: int) -> Bool
     return (hours_of_day >= start) | (hours_of_day < end)
 
 
+def nan_median(values: FloatArray, axis: int) -> FloatArray:
+    """Median ignoring NaN along `axis` (NaN where all are missing), without numpy's masked path.
+
+    numpy's nanmedian falls back to masked arrays for small reductions, a hundred times slower
+    than a sort when reducing a handful of sensors per hour over a whole stock.
+    """
+    ordered = np.sort(values, axis=axis)  # NaN sorts last
+    counts = np.expand_dims(np.isfinite(values).sum(axis=axis), axis)
+    low = np.take_along_axis(ordered, np.maximum(counts - 1, 0) // 2, axis=axis)
+    high = np.take_along_axis(ordered, counts // 2 - (counts == 0), axis=axis)
+    median = np.where(counts > 0, (low + high) / 2.0, np.nan)
+    result: FloatArray = np.squeeze(median, axis=axis)
+    return result
+
+
 def nan_grid(rows: int, hours: int) -> FloatArray:
     """An all-missing array of rows × hours."""
     return np.full((rows, hours), np.nan)

@@ -225,7 +225,11 @@ def assess_rooms(
         by_bit[bit] = (*by_bit.get(bit, ()), window)
     per_bit = {bit: rolling_counts(history, flags, bit, windows) for bit, windows in by_bit.items()}
     counts = {name: per_bit[bit][window] for name, (bit, window) in COUNT_WINDOWS.items()}
-    counts.update(cold_days(history, flags, frame.start_hour, config))
+    # Only the rooms a cold home is judged in need the (costlier) day judgements of cold.
+    judged = np.flatnonzero(frame.cold_judged)
+    for name, values in cold_days(history[judged], flags[judged], frame.start_hour, config).items():
+        counts[name] = np.zeros(flags.shape, np.int32)
+        counts[name][judged] = values
     counts.update(damp_days(history, flags, config))
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import AssessmentConfig
-from dampwatch.assessment.frame import RoomFrame
+from dampwatch.assessment.frame import RoomFrame, nan_median
 from dampwatch.psychrometrics_array import FloatArray, saturation_vapour_pressure_hpa
 
 BoolGrid = npt.NDArray[np.bool_]
@@ -44,13 +44,8 @@ def living_room_presence(frame: RoomFrame, config: AssessmentConfig) -> tuple[Bo
         judged = [row for row in rows if frame.cold_judged[row] and not frame.bedroom[row]]
         if not bedrooms or not judged:
             continue
-        reference = vapour[bedrooms]
-        counted = np.isfinite(reference).sum(axis=0)
         with np.errstate(invalid="ignore"):
-            median = np.where(
-                counted > 0, np.nanmedian(np.where(counted > 0, reference, 0.0), axis=0), np.nan
-            )
-            excess = vapour[judged] - median
+            excess = vapour[judged] - nan_median(vapour[bedrooms], axis=0)
         known[judged] = np.isfinite(excess)
         with np.errstate(invalid="ignore"):
             present[judged] = excess >= config.presence_excess_hpa
