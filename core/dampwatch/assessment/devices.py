@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
 from dampwatch.assessment.drift import DriftState, humidity_drift
-from dampwatch.assessment.frame import OUTDOOR_ROOM, nan_grid
+from dampwatch.assessment.frame import OUTDOOR_ROOM, HomeSlots, nan_grid
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
 
@@ -140,18 +140,15 @@ def _seq_gaps(frame: DeviceFrame, last_seq: FloatArray) -> FloatArray:
 
 def _wettest_neighbour_pct(frame: DeviceFrame, indoor: BoolArray) -> FloatArray:
     """Per device-hour: the highest humidity among the same home's other indoor sensors."""
+    slots = HomeSlots.of(frame.homes, indoor)
     wettest = np.full(frame.humidity_pct.shape, np.nan)
-    rows_of_home: dict[str, list[int]] = {}
-    for row, home in enumerate(frame.homes):
-        if indoor[row]:
-            rows_of_home.setdefault(home, []).append(row)
-    for rows in rows_of_home.values():
-        if len(rows) < 2:
-            continue
-        humidity = np.nan_to_num(frame.humidity_pct[rows], nan=-1.0)
-        for position, row in enumerate(rows):
-            others = np.delete(humidity, position, axis=0).max(axis=0)
-            wettest[row] = np.where(others >= 0, others, np.nan)
+    if slots.slots < 2:
+        return wettest
+    grid = slots.spread(np.nan_to_num(frame.humidity_pct, nan=-1.0), -1.0)
+    for slot in range(slots.slots):
+        rows = np.flatnonzero((slots.home >= 0) & (slots.slot == slot))
+        others = np.delete(grid[slots.home[rows]], slot, axis=1).max(axis=1)
+        wettest[rows] = np.where(others >= 0, others, np.nan)
     return wettest
 
 

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from dampwatch.assessment.config import AssessmentConfig
 from dampwatch.assessment.frame import (
     OUTDOOR_ROOM,
+    HomeSlots,
     hour_mask,
     local_dates,
     local_hours,
@@ -87,22 +88,23 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
         vapour = vapour_pressure_hpa(frame.temperature_c[:, night_cols], humidity)
         dry = np.isfinite(vapour) & (humidity < config.drift_wet_pct)
         wet = np.isfinite(vapour) & ~dry
-    rows_of_home: dict[str, list[int]] = {}
-    for row, home in enumerate(frame.homes):
-        if indoor[row]:
-            rows_of_home.setdefault(home, []).append(row)
+    slots = HomeSlots.of(frame.homes, indoor)
+    vapour_grid = slots.spread(vapour, np.nan)
+    dry_grid, wet_grid = slots.spread(dry, False), slots.spread(wet, False)
     gap = np.full(vapour.shape, np.nan)
-    for rows in rows_of_home.values():
-        if len(rows) < 2:
-            continue
-        for row in rows:
-            others = [other for other in rows if other != row]
-            # A silent sensor is no evidence either way; a saturated one hides differences.
-            others_dry = ~wet[others].any(axis=0) & dry[others].any(axis=0)
-            reference = np.where(dry[others], vapour[others], np.nan)
-            with np.errstate(invalid="ignore"):
-                difference = vapour[row] - nan_median(reference, axis=0)
-            gap[row] = np.where(dry[row] & others_dry, difference, np.nan)
+    for slot in range(slots.slots):
+        rows = np.flatnonzero((slots.home >= 0) & (slots.slot == slot))
+        homes = slots.home[rows]
+        others = np.ones(slots.slots, np.bool_)
+        others[slot] = False
+        # A silent sensor is no evidence either way; a saturated one hides differences.
+        others_dry = ~wet_grid[homes][:, others].any(axis=1) & dry_grid[homes][:, others].any(
+            axis=1
+        )
+        reference = np.where(dry_grid[homes][:, others], vapour_grid[homes][:, others], np.nan)
+        with np.errstate(invalid="ignore"):
+            difference = vapour[rows] - nan_median(reference, axis=1)
+        gap[rows] = np.where(dry[rows] & others_dry, difference, np.nan)
     for day in range(count):
         values = gap[:, night_dates == day]
         enough = np.isfinite(values).sum(axis=1) >= MIN_NIGHT_HOURS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,7 @@ import numpy.typing as npt
 from dampwatch.statutory import UK_TIMEZONE
 
 FloatArray = npt.NDArray[np.float64]
+Cell = TypeVar("Cell", bound=np.generic)
 BoolArray = npt.NDArray[np.bool_]
 SECONDS_PER_HOUR = 3600
 OUTDOOR_ROOM = "outdoor"
@@ -71,6 +72,8 @@ def nan_median(values: FloatArray, axis: int) -> FloatArray:
     numpy's nanmedian falls back to masked arrays for small reductions, a hundred times slower
     than a sort when reducing a handful of sensors per hour over a whole stock.
     """
+    if values.shape[axis] == 0:
+        return np.full(np.delete(values.shape, axis), np.nan)
     ordered = np.sort(values, axis=axis)  # NaN sorts last
     counts = np.expand_dims(np.isfinite(values).sum(axis=axis), axis)
     low = np.take_along_axis(ordered, np.maximum(counts - 1, 0) // 2, axis=axis)
@@ -78,6 +81,40 @@ def nan_median(values: FloatArray, axis: int) -> FloatArray:
     median = np.where(counts > 0, (low + high) / 2.0, np.nan)
     result: FloatArray = np.squeeze(median, axis=axis)
     return result
+
+
+@dataclass(frozen=True)
+class HomeSlots:
+    """Rows laid out per home, to compare each sensor with its home's others in one pass."""
+
+    home: npt.NDArray[np.int64]  # (rows,) index of the row's home; -1 when left out
+    slot: npt.NDArray[np.int64]  # (rows,) its place among the home's rows
+    homes: int
+    slots: int
+
+    @classmethod
+    def of(cls, homes: list[str], include: BoolArray) -> HomeSlots:
+        """The included rows, grouped by home in order of appearance."""
+        index: dict[str, int] = {}
+        used: list[int] = []
+        home = np.full(len(homes), -1, np.int64)
+        slot = np.zeros(len(homes), np.int64)
+        for row, name in enumerate(homes):
+            if not include[row]:
+                continue
+            number = index.setdefault(name, len(index))
+            if number == len(used):
+                used.append(0)
+            home[row], slot[row] = number, used[number]
+            used[number] += 1
+        return cls(home, slot, len(index), max(used, default=0))
+
+    def spread(self, values: npt.NDArray[Cell], fill: object) -> npt.NDArray[Cell]:
+        """(homes, slots, hours) from (rows, hours); `fill` where a home has fewer rows."""
+        grid = np.full((self.homes, self.slots, values.shape[1]), fill, dtype=values.dtype)
+        kept = self.home >= 0
+        grid[self.home[kept], self.slot[kept]] = values[kept]
+        return grid
 
 
 def nan_grid(rows: int, hours: int) -> FloatArray:

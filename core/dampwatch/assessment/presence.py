@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dampwatch.assessment.config import AssessmentConfig
-from dampwatch.assessment.frame import RoomFrame, nan_median
+from dampwatch.assessment.frame import HomeSlots, RoomFrame, nan_median
 from dampwatch.psychrometrics_array import FloatArray, saturation_vapour_pressure_hpa
 
 BoolGrid = npt.NDArray[np.bool_]
@@ -34,6 +34,26 @@ def living_room_presence(frame: RoomFrame, config: AssessmentConfig) -> tuple[Bo
     present, known = np.zeros(shape, np.bool_), np.zeros(shape, np.bool_)
     if not frame.cold_judged.any() or not frame.bedroom.any():
         return present, known
+    with np.errstate(invalid="ignore", over="ignore"):
+        vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
+    judged = frame.cold_judged & ~frame.bedroom
+    bedrooms = HomeSlots.of(frame.homes, frame.bedroom)
+    if not bedrooms.slots:
+        return present, known
+    home_of = {
+        home: int(number)
+        for home, number in zip(frame.homes, bedrooms.home, strict=True)
+        if number >= 0
+    }
+    reference = nan_median(bedrooms.spread(vapour, np.nan), axis=1)  # (homes, hours)
+    rows = np.array([row for row in np.flatnonzero(judged) if frame.homes[row] in home_of])
+    if not rows.size:
+        return present, known
+    with np.errstate(invalid="ignore"):
+        excess = vapour[rows] - reference[[home_of[frame.homes[row]] for row in rows]]
+        present[rows] = excess >= config.presence_excess_hpa
+    known[rows] = np.isfinite(excess)
+    return present, known
     with np.errstate(invalid="ignore", over="ignore"):
         vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
     rows_of_home: dict[str, list[int]] = {}
