@@ -33,9 +33,11 @@ venv:
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 
-# Lint and type checks, then the whole suite against real Mosquitto and InfluxDB processes.
+# Lint and type checks, then the whole suite against real Mosquitto and InfluxDB processes:
+# two pytest workers (each test file on one of them), as most tests wait on their servers.
+TEST_WORKERS ?= 2
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Without the slow fault-injection tests (crashes, outages), for a quick loop while coding.
 test-fast:

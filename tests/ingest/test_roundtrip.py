@@ -83,12 +83,17 @@ def test_every_rejection_reason_is_recorded(make_settings, influxql, publisher):
     }
     with ThreadedIngest(make_settings()) as worker:
         publisher.publish_all(cases.values())
+
+        def counted_now() -> dict[RejectReason, float]:
+            metric = worker.ingest.metrics.rejected
+            return {reason: current(metric.labels(reason.value)) for reason in cases}
+
         wait_until(
             lambda: len(influxql.rows("SELECT * FROM rejected")) == len(cases), 10, "rejections"
         )
-        counted = {
-            reason: current(worker.ingest.metrics.rejected.labels(reason.value)) for reason in cases
-        }
+        # The store process reports its counts with the batch it stored, a moment after the write.
+        wait_until(lambda: sum(counted_now().values()) >= len(cases), 10, "rejection counts")
+        counted = counted_now()
     rows = {row["reason"]: row for row in influxql.rows("SELECT * FROM rejected")}
     assert set(rows) == {reason.value for reason in cases}
     assert counted == dict.fromkeys(cases, 1.0)
