@@ -110,7 +110,7 @@ def connect(
     except (OSError, ssl.SSLError):
         return session
     client.loop_start()
-    session._event.wait(5)
+    session._event.wait(15)  # a refusal answers at once; a busy broker may take a while
     if session.connack is None or session.connack.is_failure:
         client.loop_stop()
     return session
