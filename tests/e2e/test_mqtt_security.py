@@ -136,9 +136,11 @@ def dynsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAccess]:
                 "roles": [{"rolename": f"home-{home}"}],
             },
         ]
-    _control(access, commands)
-    yield access
-    broker.stop()
+    try:
+        _control(access, commands)
+        yield access
+    finally:
+        broker.stop()  # also when the set-up above fails: never leave a broker behind
 
 
 def _file_access(broker: DeployedBroker) -> BrokerAccess:
