@@ -24,9 +24,15 @@ def saturation_vapour_pressure_hpa(temperature_c: FloatArray) -> FloatArray:
     return MAGNUS_E0_HPA * np.exp(MAGNUS_B * temperature_c / (MAGNUS_C_C + temperature_c))
 
 
+def vapour_pressure_hpa(temperature_c: FloatArray, humidity_pct: FloatArray) -> FloatArray:
+    """Water vapour partial pressure in hPa of air at a temperature and relative humidity."""
+    vapour: FloatArray = humidity_pct / 100.0 * saturation_vapour_pressure_hpa(temperature_c)
+    return vapour
+
+
 def vapour_density_gm3(temperature_c: FloatArray, humidity_pct: FloatArray) -> FloatArray:
     """Absolute humidity in g/m³ of air at a temperature and relative humidity."""
-    vapour_hpa = humidity_pct / 100.0 * saturation_vapour_pressure_hpa(temperature_c)
+    vapour_hpa = vapour_pressure_hpa(temperature_c, humidity_pct)
     return ABS_HUMIDITY_FACTOR * vapour_hpa / (KELVIN_OFFSET + temperature_c)
 
 

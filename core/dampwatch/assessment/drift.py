@@ -10,9 +10,6 @@ steady. A gap that widens night after night, nearly every night, is the sensor, 
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,8 +25,7 @@ from dampwatch.assessment.frame import (
     local_hours,
     nan_median,
 )
-from dampwatch.assessment.presence import vapour_pressure_hpa
-from dampwatch.psychrometrics_array import FloatArray
+from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
 
 if TYPE_CHECKING:
     from dampwatch.assessment.devices import DeviceFrame
@@ -37,14 +33,6 @@ if TYPE_CHECKING:
 BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2
 NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
-
-
-@contextmanager
-def _all_nan_is_fine() -> Iterator[None]:
-    """Medians of all-missing rows are NaN on purpose: no warning for them."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
 
 
 @dataclass
@@ -125,8 +113,7 @@ def _rising(window: FloatArray, config: AssessmentConfig) -> BoolArray:
     enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
     slope = np.full(window.shape[0], np.nan)
     if enough.any():
-        with _all_nan_is_fine():
-            slope[enough] = np.nanmedian(slopes[enough], axis=1)
+        slope[enough] = nan_median(slopes[enough], axis=1)
     with np.errstate(invalid="ignore"):
         rising: BoolArray = (
             enough
@@ -170,8 +157,7 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
             new = ~np.isfinite(since) & _rising(span, config)
             if new.any():
                 since[new] = start + col + 1 - window
-                with _all_nan_is_fine():
-                    baseline[new] = np.nanmedian(span[new, : config.drift_baseline_nights], axis=1)
+                baseline[new] = nan_median(span[new, : config.drift_baseline_nights], axis=1)
         status[:, col] = np.isfinite(since)
         excess[:, col] = np.where(status[:, col], latest - baseline, np.nan)
     dates = local_dates(frame.start_hour, frame.hours)

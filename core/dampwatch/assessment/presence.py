@@ -13,15 +13,9 @@ import numpy.typing as npt
 
 from dampwatch.assessment.config import AssessmentConfig
 from dampwatch.assessment.frame import HomeSlots, RoomFrame, nan_median
-from dampwatch.psychrometrics_array import FloatArray, saturation_vapour_pressure_hpa
+from dampwatch.psychrometrics_array import vapour_pressure_hpa
 
 BoolGrid = npt.NDArray[np.bool_]
-
-
-def vapour_pressure_hpa(temperature_c: FloatArray, humidity_pct: FloatArray) -> FloatArray:
-    """Water vapour partial pressure of air, hPa (Magnus, WMO)."""
-    pressure: FloatArray = humidity_pct / 100.0 * saturation_vapour_pressure_hpa(temperature_c)
-    return pressure
 
 
 def living_room_presence(frame: RoomFrame, config: AssessmentConfig) -> tuple[BoolGrid, BoolGrid]:
@@ -53,20 +47,4 @@ def living_room_presence(frame: RoomFrame, config: AssessmentConfig) -> tuple[Bo
         excess = vapour[rows] - reference[[home_of[frame.homes[row]] for row in rows]]
         present[rows] = excess >= config.presence_excess_hpa
     known[rows] = np.isfinite(excess)
-    return present, known
-    with np.errstate(invalid="ignore", over="ignore"):
-        vapour = vapour_pressure_hpa(frame.temperature_c, frame.humidity_pct)
-    rows_of_home: dict[str, list[int]] = {}
-    for row, home in enumerate(frame.homes):
-        rows_of_home.setdefault(home, []).append(row)
-    for rows in rows_of_home.values():
-        bedrooms = [row for row in rows if frame.bedroom[row]]
-        judged = [row for row in rows if frame.cold_judged[row] and not frame.bedroom[row]]
-        if not bedrooms or not judged:
-            continue
-        with np.errstate(invalid="ignore"):
-            excess = vapour[judged] - nan_median(vapour[bedrooms], axis=0)
-        known[judged] = np.isfinite(excess)
-        with np.errstate(invalid="ignore"):
-            present[judged] = excess >= config.presence_excess_hpa
     return present, known
