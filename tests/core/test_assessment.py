@@ -116,6 +116,24 @@ def test_condensation_needs_damp_days_in_a_row() -> None:
     assert first_run == 24 * 2 + 11
 
 
+def test_damp_days_are_calendar_days() -> None:
+    # A humid spell of 60 hours. From 14:00 it holds 10, 24, 24 and 2 hours of four dates: two
+    # damp days, no run of three, though three 24-hour windows could each hold 12 of its hours.
+    # From midnight it holds 24, 24 and 12: three damp days in a row.
+    hours = 24 * 8
+    temperature = np.full(hours, 20.0)
+    for first_hour, expected_run in ((24 * 2 + 14, 2), (24 * 2, 3)):
+        humidity = np.full(hours, 50.0)
+        humidity[first_hour : first_hour + 60] = 78.0
+        ind = assess_rooms(
+            frame_of(temperature, humidity),
+            np.zeros((1, HOURS_30D), np.uint16),
+            MouldGrid.zeros(1),
+            DEFAULT_CONFIG,
+        )
+        assert int(ind.counts["damp_run_days_7d"][0].max()) == expected_run
+
+
 def test_cold_counts_occupied_hours_only() -> None:
     hours = 24 * 10
     local = np.arange(hours) % 24

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
 from dampwatch.assessment.flags import FlagArray, HourFlag
-from dampwatch.assessment.frame import hour_mask, local_hours, local_weekdays
+from dampwatch.assessment.frame import hour_mask, local_dates, local_hours, local_weekdays
 
 IntGrid = npt.NDArray[np.int32]
 FloatGrid = npt.NDArray[np.float64]
@@ -146,29 +146,40 @@ def cold_days(
     return result
 
 
-def damp_days(history: FlagArray, flags: FlagArray, config: AssessmentConfig) -> dict[str, IntGrid]:
-    """Damp days among the seven 24-hour windows ending at each frame hour, and the longest run.
+def damp_days(
+    history: FlagArray, flags: FlagArray, start_hour: int, config: AssessmentConfig
+) -> dict[str, IntGrid]:
+    """Damp days among the last seven local calendar days at each frame hour, and the longest run.
 
     BS 5250 and BS EN ISO 13788 judge damp as sustained: a day counts when the room air was at
     70 % RH or more, with the wall surface at 80 % or more, for at least `damp_day_hours` of it,
     and damp persists when such days follow each other. A bedroom humid for a few hours each
     night, dry again by day, has no damp day; one damp day now and then, with drier days in
-    between, lets the wall dry out. The room air is measured while the wall is often only
-    estimated, so a run of days keeps an estimate near the limit from adding up to a damp week.
+    between, lets the wall dry out. Days are calendar days, as an officer repeats them to a
+    tenant ("Monday, Tuesday and Wednesday"): a spell of two and a half days that straddles three
+    dates has two damp days, not three. Today counts as soon as it has its hours.
     """
     joined, lead = _joined(history, flags, HOURS_7D)
-    cum = _cumulative(_bit(joined, HourFlag.DAMP_AT_WALL))
-    ends = np.arange(lead + 1, joined.shape[1] + 1)
+    damp = _bit(joined, HourFlag.DAMP_AT_WALL)
+    cum = _cumulative(damp)
+    dates = local_dates(start_hour - lead, joined.shape[1])
+    first_of_day = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]])
+    day_of_hour = np.cumsum(np.r_[True, dates[1:] != dates[:-1]]) - 1
+    day_bounds = np.r_[first_of_day, joined.shape[1]]
+    whole_day = (cum[:, day_bounds[1:]] - cum[:, day_bounds[:-1]]) >= config.damp_day_hours
+    columns = np.arange(lead, joined.shape[1])
+    today = day_of_hour[columns]
+    so_far = cum[:, columns + 1] - cum[:, first_of_day[today]]
     days = np.zeros(flags.shape, np.int32)
     run = np.zeros(flags.shape, np.int32)
     longest = np.zeros(flags.shape, np.int32)
-    for day in range(HOURS_7D // DAY_HOURS):
-        end = ends - day * DAY_HOURS
-        start = end - DAY_HOURS
-        inside = start >= 0
-        end, start = np.maximum(end, 0), np.maximum(start, 0)
-        damp = inside & (cum[:, end] - cum[:, start] >= config.damp_day_hours)
-        days += damp
-        run = np.where(damp, run + 1, 0).astype(np.int32)
+    for back in range(HOURS_7D // DAY_HOURS):
+        day = today - back
+        if back == 0:
+            is_damp = so_far >= config.damp_day_hours
+        else:
+            is_damp = whole_day[:, np.maximum(day, 0)] & (day >= 0)[None, :]
+        days += is_damp
+        run = np.where(is_damp, run + 1, 0).astype(np.int32)
         longest = np.maximum(longest, run)
     return {"damp_days_7d": days, "damp_run_days_7d": longest}

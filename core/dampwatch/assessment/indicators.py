@@ -230,7 +230,7 @@ def assess_rooms(
     for name, values in cold_days(history[judged], flags[judged], frame.start_hour, config).items():
         counts[name] = np.zeros(flags.shape, np.int32)
         counts[name][judged] = values
-    counts.update(damp_days(history, flags, config))
+    counts.update(damp_days(history, flags, frame.start_hour, config))
     with np.errstate(invalid="ignore", divide="ignore"):
         night_pct = 100.0 * counts["hot_night_hours_30d"] / counts["night_hours_30d"]
     night_pct = np.where(
