@@ -155,6 +155,7 @@ class Cohort:
         physical = truth_rules.physical_conditions(
             self.homes, self.room_table, simulation.hourly, self.days
         )
+        borderline = truth_rules.borderline_damp(self.homes, simulation.hourly, self.days)
         devices_by_home: dict[str, list[DevicePlan]] = {}
         for plan in self.devices:
             devices_by_home.setdefault(plan.home_id, []).append(plan)
@@ -178,6 +179,7 @@ class Cohort:
                     },
                     "devices": [_device_entry(plan) for plan in plans],
                     "conditions": conditions,
+                    "borderline": borderline[home.home_id],
                 }
             )
         return {
@@ -203,6 +205,8 @@ DEFINITIONS: Final = {
     "overheating": "bedroom above 26 °C in night hours (22:00-07:00 local) for >= 1 % of the "
     "period's night hours and >= 3 h (CIBSE TM59)",
     "device_offline": "no reading sent for more than 25 h (outage or flat battery)",
+    "borderline": "a mould_risk or condensation_risk that appears or vanishes when the room's "
+    "humidity moves by the sensors' stated accuracy (2 %RH); holds: whether it is a condition",
     "battery_low": "battery below 20 %",
     "sensor_fault": "stuck values (detectable after 24 h), humidity drift (detectable at 5 %RH), "
     "or radio dropouts losing about a third of readings (detectable after a day)",

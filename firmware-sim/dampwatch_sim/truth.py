@@ -14,6 +14,12 @@ Every rule is applied to hourly means of the simulated true conditions (before a
 - overheating (bedrooms, CIBSE TM59): night hours (22:00–07:00 local) above 26 °C reach 1 % of the
   period's night hours and at least 3 hours. Onset: the first such hour; detectable: the hour the
   count is reached.
+
+Borderline: a damp condition that appears or vanishes when the room's humidity is moved by the
+sensors' stated accuracy (±2 %RH: Sensirion SHTC3 and SHT3x, the parts in most £4–£8 sensors)
+cannot be told from the readings by any rule, since a sensor within its specification reads the
+same room either side of the limit. Such conditions are listed apart, so an evaluation can score
+the decidable ones and count these separately.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ COLD_DAYS_IN_WINDOW: Final = 4
 OVERHEATING_LIMIT_C: Final = 26.0
 OVERHEATING_SHARE: Final = 0.01
 OVERHEATING_MIN_HOURS: Final = 3
+SENSOR_HUMIDITY_ACCURACY_PCT: Final = 2.0
+DAMP_RULES: Final = {
+    MOULD_RISK: "wall-surface RH >= 80 % for >= 12 h a day",
+    CONDENSATION_RISK: "room RH >= 70 % at a wall surface RH >= 80 % for >= 12 h a day",
+}
 
 Condition = dict[str, Any]
 
@@ -66,31 +77,86 @@ def _first_run(flags: FloatArray, length: int) -> int | None:
     return None
 
 
+def damp_day_flags(
+    surface_pct: FloatArray, humidity_pct: FloatArray, days: int
+) -> dict[str, FloatArray]:
+    """Per damp kind, days × rooms: whether the day met the kind's daily rule."""
+    surface = surface_pct.reshape(days, 24, -1)
+    humidity = humidity_pct.reshape(days, 24, -1)
+    humid_at_cold_wall = (humidity >= ROOM_RH_LIMIT) & (surface >= SURFACE_RH_LIMIT)
+    return {
+        MOULD_RISK: (surface >= SURFACE_RH_LIMIT).sum(axis=1) >= SURFACE_HOURS_PER_DAY,
+        CONDENSATION_RISK: humid_at_cold_wall.sum(axis=1) >= ROOM_RH_HOURS_PER_DAY,
+    }
+
+
+def shifted_humidity(
+    surface_pct: FloatArray, humidity_pct: FloatArray, shift_pct: float
+) -> tuple[FloatArray, FloatArray]:
+    """Room and surface RH with the room's vapour changed so its RH moves by `shift_pct`."""
+    room = np.clip(humidity_pct + shift_pct, 0.0, 100.0)
+    scale = np.divide(room, humidity_pct, out=np.ones_like(room), where=humidity_pct > 0)
+    return np.minimum(surface_pct * scale, 100.0), room
+
+
+def borderline_damp(
+    homes: list[Home], hourly: HourlyRecord, days: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Per home: damp conditions that differ within the sensors' humidity accuracy.
+
+    Each entry names the kind and room and whether the condition holds at the true humidity.
+    """
+    surface = hourly.stacked("surface_humidity_pct")
+    humidity = hourly.stacked("humidity_pct")
+    runs = [
+        {
+            kind: _runs_found(flags)
+            for kind, flags in damp_day_flags(
+                *shifted_humidity(surface, humidity, shift), days
+            ).items()
+        }
+        for shift in (-SENSOR_HUMIDITY_ACCURACY_PCT, 0.0, SENSOR_HUMIDITY_ACCURACY_PCT)
+    ]
+    low, nominal, high = runs
+    result: dict[str, list[dict[str, Any]]] = {}
+    for home in homes:
+        entries = [
+            {"kind": kind, "room": name, "holds": bool(nominal[kind][room])}
+            for name, room in zip(home.rooms, home.room_index, strict=True)
+            for kind in DAMP_RULES
+            if low[kind][room] != high[kind][room]
+        ]
+        result[home.home_id] = entries
+    return result
+
+
+def _runs_found(flags: FloatArray) -> FloatArray:
+    """Per room: whether `RUN_DAYS` consecutive flagged days occur."""
+    run = np.zeros(flags.shape[1], np.int64)
+    found = np.zeros(flags.shape[1], bool)
+    for day in flags:
+        run = np.where(day, run + 1, 0)
+        found |= run >= RUN_DAYS
+    return found
+
+
 def physical_conditions(
     homes: list[Home], rooms: RoomTable, hourly: HourlyRecord, days: int
 ) -> dict[str, list[Condition]]:
     """The conditions of each home (by home id), derived from the hourly true series."""
     start = hourly.start_s
-    surface = hourly.stacked("surface_humidity_pct").reshape(days, 24, -1)
-    humidity = hourly.stacked("humidity_pct").reshape(days, 24, -1)
+    damp = damp_day_flags(
+        hourly.stacked("surface_humidity_pct"), hourly.stacked("humidity_pct"), days
+    )
     air = hourly.stacked("air_c")
     awake = hourly.stacked("awake_home")
     local_hour = hourly.stacked("local_hour")
-    surface_days = (surface >= SURFACE_RH_LIMIT).sum(axis=1) >= SURFACE_HOURS_PER_DAY
-    humid_at_cold_wall = (humidity >= ROOM_RH_LIMIT) & (surface >= SURFACE_RH_LIMIT)
-    humid_days = humid_at_cold_wall.sum(axis=1) >= ROOM_RH_HOURS_PER_DAY
     result: dict[str, list[Condition]] = {}
     for home in homes:
         found: list[Condition] = []
         for name, room in zip(home.rooms, home.room_index, strict=True):
-            for kind, flags, detail in (
-                (MOULD_RISK, surface_days[:, room], "wall-surface RH >= 80 % for >= 12 h a day"),
-                (
-                    CONDENSATION_RISK,
-                    humid_days[:, room],
-                    "room RH >= 70 % at a wall surface RH >= 80 % for >= 12 h a day",
-                ),
-            ):
+            for kind, detail in DAMP_RULES.items():
+                flags = damp[kind][:, room]
                 first = _first_run(flags, RUN_DAYS)
                 if first is not None:
                     found.append(

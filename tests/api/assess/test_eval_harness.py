@@ -12,6 +12,7 @@ from bench import assess_eval
 from bench.assess_hourly import hourly_readings
 
 from dampwatch.assessment.frame import hour_index
+from dampwatch.assessment.kinds import AlertKind
 from dampwatch.influx import InfluxQL, make_writer
 from dampwatch.lineprotocol import reading_line
 from dampwatch.readings import ValidReading, validate_reading
@@ -77,3 +78,30 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         assess_eval.main(["--days", "3"])
     assert stopped.value.code == 2
+
+
+def test_homes_on_the_limit_are_scored_apart() -> None:
+    def condition(kind: str) -> dict[str, str]:
+        return {"kind": kind, "room": "bedroom-1", "onset": "2024-11-05T00:00:00+00:00"}
+
+    on_limit = {"kind": "mould_risk", "room": "bedroom-1", "holds": True}
+    appears = {"kind": "condensation_risk", "room": "bedroom-1", "holds": False}
+    truth = {
+        "homes": [
+            {"home_id": "damp", "conditions": [condition("mould_risk")], "borderline": []},
+            {"home_id": "limit", "conditions": [condition("mould_risk")], "borderline": [on_limit]},
+            {"home_id": "nearly", "conditions": [], "borderline": [appears]},
+            {"home_id": "dry", "conditions": [], "borderline": []},
+        ]
+    }
+    flags = assess_eval.Flags()
+    for home in ("damp", "nearly", "dry"):
+        flags.kinds[home].add(AlertKind.CONDENSATION_RISK)
+    results = assess_eval.score(flags, truth, hour_index(START))
+    damp = results["groups"]["damp/mould"]
+    # Decidable: "damp" found, "dry" a false alarm; "limit" missed and "nearly" flagged, apart.
+    assert (damp["precision"], damp["recall"]) == (0.5, 1.0)
+    assert (damp["borderline"], damp["borderline_flagged"]) == (2, 1)
+    assert (damp["strict_precision"], damp["strict_recall"]) == (1 / 3, 0.5)
+    assert results["healthy_homes"] == 1 and results["healthy_homes_with_hazard_alerts"] == 1
+    assert "on the limit" in assess_eval.report(results)
