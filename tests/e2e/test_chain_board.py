@@ -202,18 +202,19 @@ def _expected(cohort: Cohort) -> dict[str, set[str]]:
     }
 
 
+def _on_the_limit(cohort: Cohort) -> dict[str, set[str]]:
+    """Damp kinds the truth has on the limit: within the sensors' ±2 %RH either way."""
+    return {
+        home["home_id"]: {entry["kind"] for entry in home["borderline"]}
+        for home in cohort.truth["homes"]
+    }
+
+
 def _archetypes(cohort: Cohort) -> dict[str, str]:
     return {home.home_id: home.archetype for home in cohort.homes}
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.xfail(
-    reason="the damp rule estimates the wall without a probe from the design-minimum temperature "
-    "factor 0.75: the cold home's truly cold walls also raise condensation_risk, which its ground "
-    "truth (judged on the exact wall) lacks (make eval: damp precision 0.91); damp and cold homes "
-    "reach the board and healthy homes do not",
-    strict=False,
-)
 def test_damp_and_cold_homes_reach_the_board_and_healthy_homes_do_not(
     chain: tuple[RegisteredStack, ApiClient], tmp_path: Path
 ) -> None:
@@ -223,9 +224,10 @@ def test_damp_and_cold_homes_reach_the_board_and_healthy_homes_do_not(
     cold = next(home for home, kind in archetypes.items() if kind == "cold")
     healthy = {home for home, kind in archetypes.items() if kind == "healthy"}
     truth = _expected(stack.cohort)
+    on_the_limit = _on_the_limit(stack.cohort)
     # The seed gives what the test is about: the truth agrees with the archetypes.
     assert truth[damp] & DAMP_KINDS and "cold_home" in truth[cold], truth
-    assert all(not truth[home] for home in healthy), truth
+    assert all(not truth[home] and not on_the_limit[home] for home in healthy), truth
     assert stack.gateways[0].home_id == damp
 
     ledger = Ledger()
@@ -246,7 +248,17 @@ def test_damp_and_cold_homes_reach_the_board_and_healthy_homes_do_not(
     assert not healthy & set(board), (summary, log[-800:])
     for home in (damp, cold):
         entry = board[home]
-        # Every hazard on the board is one the ground truth holds, with its reasons and clock.
-        assert set(entry["kinds"]) & HAZARD_KINDS <= truth[home], (home, summary, truth)
-        assert entry["top_reasons"] and entry["due_by"] is not None, entry
+        # Every hazard on the board is one the ground truth holds, or has within the sensors'
+        # accuracy (a cold home's cold walls near the damp limit), with its reasons and clock.
+        allowed = truth[home] | on_the_limit[home]
+        assert set(entry["kinds"]) & HAZARD_KINDS <= allowed, (home, summary, truth, on_the_limit)
+        assert entry["top_reasons"], entry
+        # The statutory clock runs exactly when one of the home's open alerts is a significant
+        # damp hazard or an emergency (Awaab's Law's first phase); a moderately cold home has none.
+        alerts = api.call(
+            "GET", "/v1/alerts", "admin", params={"home_id": home, "status": "open"}
+        ).json()
+        clocked = any(alert["hazard_level"] for alert in alerts)
+        assert (entry["due_by"] is not None) == clocked, (entry, alerts)
+    assert board[damp]["due_by"] is not None, board[damp]
     assert board[damp]["rank"] != board[cold]["rank"]
