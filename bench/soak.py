@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.soak_checker import Verdict, check, count_stored
+from bench.soak_checker import Verdict, check, settled
 from bench.soak_faults import (
     FaultRecord,
     Monitor,
@@ -51,6 +51,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=300.0, help="simulated s per real s")
     parser.add_argument("--influx-outage-s", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--malformed-every",
+        type=int,
+        default=200,
+        help="one malformed message after every N reading messages of the homes that publish "
+        "straight to the broker (default 200; 0: none)",
+    )
     parser.add_argument(
         "--faults",
         default=",".join(FAULT_KINDS),
@@ -141,7 +148,17 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         monitor = Monitor(stack, ledger)
         try:
             stack.start()
-            fleet = Fleet(cohort, stack.routes(), ledger, speed=options.speed)
+            behind_gateways = {node.home_id for node in stack.gateways}
+            fleet = Fleet(
+                cohort,
+                stack.routes(),
+                ledger,
+                speed=options.speed,
+                malformed_every=options.malformed_every,
+                malformed_homes=frozenset(
+                    home.home_id for home in cohort.homes if home.home_id not in behind_gateways
+                ),
+            )
             monitor.start()
             fleet.start(duration_s)
             plan = _plan(options, stack, rng)
@@ -181,7 +198,7 @@ def _settle(stack: Stack, ledger: Ledger) -> None:
     assert stack.influx is not None
     deadline = time.monotonic() + SETTLE_S
     while time.monotonic() < deadline:
-        if count_stored(stack.influx, stack.database) >= ledger.distinct():
+        if settled(stack.influx, stack.database, ledger):
             return
         time.sleep(1)
 
@@ -216,6 +233,7 @@ def _figures(
         "unexpected": len(verdict.unexpected) if verdict else None,
         "rejected_expected": dict(ledger.rejected),
         "rejected_recorded": dict(verdict.rejected_stored) if verdict else None,
+        "rejected_unrecorded": sum(verdict.unrecorded.values()) if verdict else None,
         "peak_rss_mb": {name: round(mb, 1) for name, mb in sorted(monitor.peak_rss.items())},
         "backlog_max": monitor.backlog_max,
         "faults": [fault(record) for record in monitor.faults],
@@ -230,7 +248,7 @@ def _progress(text: str) -> None:
 def table(figures: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     rows = [
-        ("readings sent (incl. device resends)", figures["readings_sent"]),
+        ("readings sent (incl. resends and malformed)", figures["readings_sent"]),
         ("distinct readings sent", figures["distinct_sent"]),
         ("stored", figures["stored"]),
         ("lost", figures["lost"]),
@@ -238,6 +256,7 @@ def table(figures: dict[str, Any]) -> str:
         ("stored but never sent", figures["unexpected"]),
         ("rejected (expected by reason)", figures["rejected_expected"] or "none"),
         ("rejected (recorded by reason)", figures["rejected_recorded"] or "none"),
+        ("rejected but not recorded", figures["rejected_unrecorded"]),
         ("ingest backlog maximum (messages)", figures["backlog_max"]),
     ]
     rows += [(f"peak RSS {name}", f"{mb} MB") for name, mb in figures["peak_rss_mb"].items()]
@@ -266,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     options = _arguments(sys.argv[1:] if argv is None else argv)
     figures = run(options)
     print(json.dumps(figures, indent=2) if options.json else table(figures))
-    return 0 if figures["lost"] == 0 and figures["duplicated"] == 0 else 1
+    clean = figures["lost"] == 0 and figures["duplicated"] == 0
+    return 0 if clean and figures["rejected_unrecorded"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -34,9 +34,20 @@ class Verdict:
     rejected_stored: Counter[str] = field(default_factory=Counter)
 
     @property
+    def unrecorded(self) -> Counter[str]:
+        """Rejected input without its `rejected` record, by reason.
+
+        A record is written when a message is judged, so one redelivered after a worker crash
+        may be recorded twice: more records than rejections is not a loss.
+        """
+        return self.rejected_expected - self.rejected_stored
+
+    @property
     def ok(self) -> bool:
-        """Nothing lost, duplicated, invented or altered."""
-        return not (self.lost or self.duplicated or self.unexpected or self.seq_mismatch)
+        """Nothing lost, duplicated, invented or altered; every rejection recorded."""
+        return not (
+            self.lost or self.duplicated or self.unexpected or self.seq_mismatch or self.unrecorded
+        )
 
     def summary(self) -> str:
         """One line per class, with the first few keys of each failing class."""
@@ -45,7 +56,7 @@ class Verdict:
             f"stored {self.stored}, lost {len(self.lost)}, duplicated {len(self.duplicated)}, "
             f"unexpected {len(self.unexpected)}, seq altered {len(self.seq_mismatch)}",
             f"rejected expected {dict(self.rejected_expected)}, "
-            f"recorded {dict(self.rejected_stored)}",
+            f"recorded {dict(self.rejected_stored)}, unrecorded {dict(self.unrecorded)}",
         ]
         for name in ("lost", "duplicated", "unexpected", "seq_mismatch"):
             keys = getattr(self, name)
@@ -96,6 +107,14 @@ def count_stored(server: InfluxServer, database: str) -> int:
     result = server.query(f'SELECT count("seq") FROM "{MEASUREMENT_READING}"', db=database)
     series = result["results"][0].get("series")
     return int(series[0]["values"][0][1]) if series else 0
+
+
+def settled(server: InfluxServer, database: str, ledger: Ledger) -> bool:
+    """Whether InfluxDB holds as many readings as were sent and a record of every rejection."""
+    if count_stored(server, database) < ledger.distinct():
+        return False
+    expected = Counter(ledger.rejected)
+    return not expected or not expected - rejected_counts(server, database)
 
 
 def check(server: InfluxServer, database: str, ledger: Ledger, homes: list[str]) -> Verdict:

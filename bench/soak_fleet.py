@@ -26,6 +26,7 @@ from dampwatch_sim.cohort import Cohort
 from dampwatch_sim.publish import Outgoing, day_messages
 
 RETENTION_S: Final = DEFAULT_RETENTION_DAYS * 86400.0
+OVERSIZED_PAD: Final = 300 * 1024  # past the contract's 256 KiB
 RECONNECT_DELAY_S: Final = (1, 2)
 ReadingKey = tuple[str, str, int]  # home, device, ts in ms
 
@@ -85,6 +86,28 @@ class Ledger:
             return dict(self.expected)
 
 
+def malformed_payloads(now_s: float) -> list[bytes]:
+    """Sensor output the platform must reject with a reason: never store, never crash on.
+
+    Timestamps are a minute old so each message has one fault (a timestamp in the cohort's
+    simulated time could also be stale or future).
+    """
+    ts = int(now_s) - 60
+    return [
+        b"temperature=21.5;humidity=48",  # a firmware's own text format
+        b'{"ts": %d, "temperature_c": 21.' % ts,  # a frame cut short
+        b'{"ts": %d, "temperature_c": NaN, "humidity_pct": 50}' % ts,
+        b'{"ts": %d, "temperature_c": null, "humidity_pct": null}' % ts,  # Tasmota's nulls
+        b'{"ts": %d, "temperature_c": 1e308, "humidity_pct": 50}' % ts,
+        b'{"ts": %d, "humidity_pct": 150}' % ts,
+        b'{"ts": %d, "temperature_c": 20}' % (ts + 3600),  # an hour ahead
+        b"[" * 5000 + b"]" * 5000,  # deeper than any parser should follow
+        b"\xff\xfe\x00{",  # not UTF-8
+        b'{"ts": %d, "temperature_c": 20, "pad": "%s"}' % (ts, b"x" * OVERSIZED_PAD),
+        b'[{"ts": 0, "temperature_c": 20}]',  # 1970: older than the retention
+    ]
+
+
 class HomeConnection:
     """One home's MQTT connection; counts messages handed over and PUBACKs received."""
 
@@ -142,8 +165,15 @@ class Fleet:
         speed: float,
         client_prefix: str = "fleet",
         prefix: str = DEFAULT_TOPIC_PREFIX,
+        malformed_every: int = 0,
+        malformed_homes: frozenset[str] = frozenset(),
     ) -> None:
+        """`malformed_every` N: after every Nth reading message of `malformed_homes`, one of
+        `malformed_payloads` on the same topic."""
         self.cohort = cohort
+        self.malformed_every = malformed_every
+        self.malformed_homes = malformed_homes
+        self._readings_of_those = 0
         self.ledger = ledger
         self.speed = speed
         self.prefix = prefix
@@ -242,3 +272,14 @@ class Fleet:
                 else:
                     self.ledger.record(message.topic, message.payload, time.time())
                 connection.publish(message.topic, message.payload, message.retain)
+                if not message.retain and message.home_id in self.malformed_homes:
+                    self._malformed_after(connection, message.topic)
+
+    def _malformed_after(self, connection: HomeConnection, topic: str) -> None:
+        self._readings_of_those += 1
+        if not self.malformed_every or self._readings_of_those % self.malformed_every:
+            return
+        corpus = malformed_payloads(time.time())
+        payload = corpus[(self._readings_of_those // self.malformed_every) % len(corpus)]
+        self.ledger.record(topic, payload, time.time())
+        connection.publish(topic, payload)
