@@ -134,6 +134,30 @@ def test_damp_days_are_calendar_days() -> None:
         assert int(ind.counts["damp_run_days_7d"][0].max()) == expected_run
 
 
+def test_damp_days_of_a_cycle_match_one_long_frame() -> None:
+    # A cycle sees its new hours and the flags of the hours before: calendar days that began in
+    # the history count the same as in one long frame, whatever hour the cycle starts at.
+    hours = 24 * 10
+    rng = np.random.default_rng(3)
+    temperature = np.full(hours, 20.0)
+    humidity = np.where(rng.random(hours) < 0.6, 78.0, 50.0)
+    whole = assess_rooms(
+        frame_of(temperature, humidity),
+        np.zeros((1, HOURS_30D), np.uint16),
+        MouldGrid.zeros(1),
+        DEFAULT_CONFIG,
+    )
+    for split in (24 * 7, 24 * 7 + 13):
+        later = RoomFrame.empty(["h"], ["bedroom-1"], START + split, hours - split)
+        later.temperature_c = temperature[None, split:].copy()
+        later.humidity_pct = humidity[None, split:].copy()
+        history = np.zeros((1, HOURS_30D), np.uint16)
+        history[:, -split:] = whole.flags[:, :split]
+        part = assess_rooms(later, history, MouldGrid.zeros(1), DEFAULT_CONFIG)
+        for name in ("damp_days_7d", "damp_run_days_7d"):
+            np.testing.assert_array_equal(part.counts[name], whole.counts[name][:, split:])
+
+
 def test_cold_counts_occupied_hours_only() -> None:
     hours = 24 * 10
     local = np.arange(hours) % 24
