@@ -20,7 +20,7 @@ from dampwatch.readings import parse_payload
 from dampwatch.servers import MosquittoServer
 from dampwatch.topics import parse_device_topic
 from dampwatch_sim.main import main
-from tests.sim import shared_data
+from tests.support.datasets import shared_data
 
 pytestmark = pytest.mark.servers
 RETENTION_S = 396 * 86_400.0
