@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api eval soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-broker eval soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -77,6 +77,10 @@ eval:
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:
 	$(BIN)/python -m bench.api_bench
+
+# What the deployed broker's sync-every-commit costs a publisher (DIR: the disk to measure).
+bench-broker:
+	$(BIN)/python -m bench.broker_sync_bench $(if $(DIR),--dir $(DIR))
 
 # Bounded soak under random faults (loopback only): MINUTES=3 make soak for a short run.
 soak:
