@@ -35,7 +35,7 @@ COMMAND_CLASSES: Mapping[str, str] = {
     "dampwatch_ingest.settings.IngestSettings": "ingest",
     "dampwatch_api.assess.settings.AssessSettings": "assess",
     "dampwatch_api.settings.ApiAppSettings": "api",
-    "dampwatch.up.UpSettings": "up, demo",
+    "dampwatch.up_settings.UpSettings": "up, demo",
     "dampwatch.settings.MqttSettings": "sim",
     "dampwatch.settings.DatabaseSettings": "apikey",
 }

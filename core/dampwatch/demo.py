@@ -36,7 +36,8 @@ from dampwatch.demo_feed import (
 from dampwatch.demo_report import ProgressBar, archetype_summary, board_table
 from dampwatch.servers import ServerStartError
 from dampwatch.settings import LOOPBACK, MqttSettings
-from dampwatch.up import MissingServerError, PortMode, Stack, StackError, UpSettings
+from dampwatch.up import Stack
+from dampwatch.up_settings import MissingServerError, PortMode, StackError, UpSettings
 
 DEMO_DIR = "demo"
 DEFAULT_HOMES = 50

@@ -3,135 +3,43 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
-import os
-import platform
 import signal
 import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Literal, Self, TextIO
+from typing import Self, TextIO
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from dampwatch.cli import COMMANDS
 from dampwatch.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
-from dampwatch.settings import LOOPBACK, ApiSettings, InfluxSettings, MqttSettings
-from dampwatch.supervisor import (
-    SUPERVISOR_PREFIX,
-    Backoff,
-    ComponentSpec,
-    LogStream,
-    Supervisor,
-    port_is_free,
-    process_is_alive,
-    process_mentions,
-    stop_process,
+from dampwatch.settings import LOOPBACK
+from dampwatch.supervisor import SUPERVISOR_PREFIX, Backoff, ComponentSpec, LogStream, Supervisor
+from dampwatch.up_settings import (
+    DEFAULT_COMPONENTS,
+    MissingServerError,
+    PortMode,
+    StackError,
+    StackPorts,
+    UpSettings,
+    available_components,
+    install_command,
 )
+from dampwatch.up_state import STATE_FILE, StackState, choose_ports
 
-DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api")
 STACK_DIR = "up"
-STATE_FILE = "state.json"
-PortMode = Literal["settings", "auto"]
 # Where each component answers 200 once it serves: the port's role, the path to poll, and text
 # the answer must hold. The ingest's /ready waits for its store process and its subscriptions.
 READINESS_PATHS: Mapping[str, tuple[str, str, bytes]] = {
     "ingest": ("ingest_metrics", "/ready", b"ready"),
     "api": ("api", "/health", b""),
 }
-PORT_SETTINGS: Mapping[str, str] = {
-    "mqtt": "DAMPWATCH_MQTT_PORT",
-    "influx": "DAMPWATCH_INFLUX_URL",
-    "api": "DAMPWATCH_API_PORT",
-    "ingest_metrics": "DAMPWATCH_INGEST_METRICS_PORT",
-}
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class UpSettings(MqttSettings, InfluxSettings, ApiSettings):
-    """What `dampwatch up` reads: the ports of the local stack and where its servers live."""
-
-    ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)
-    up_mosquitto_binary: str = "mosquitto"
-    up_influxd_binary: str = "influxd"
-    up_stop_timeout_s: float = Field(default=15.0, gt=0)
-
-    @property
-    def influx_port(self) -> int:
-        """The port of DAMPWATCH_INFLUX_URL (8086 when the URL names none)."""
-        return urllib.parse.urlsplit(self.influx_url).port or 8086
-
-
-class StackError(RuntimeError):
-    """The stack cannot start; the message says why and what to do, in one or two lines."""
-
-
-class MissingServerError(StackError):
-    """Mosquitto or InfluxDB is not installed."""
-
-
-def install_command(
-    packages: Sequence[str], os_release: Path = Path("/etc/os-release"), system: str = ""
-) -> str:
-    """The command that installs Debian-named packages (mosquitto, influxdb) on this platform."""
-    if (system or platform.system()) == "Darwin":
-        # Homebrew's `influxdb` is 2.x; the local stack runs the 1.x server.
-        names = ["influxdb@1" if name == "influxdb" else name for name in packages]
-        return "brew install " + " ".join(names)
-    fields: dict[str, str] = {}
-    if os_release.exists():
-        for line in os_release.read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition("=")
-            fields[key.strip()] = value.strip().strip("\"'")
-    family = {fields.get("ID", ""), *fields.get("ID_LIKE", "").split()}
-    joined = " ".join(packages)
-    if family & {"debian", "ubuntu", "raspbian"}:
-        return f"sudo apt-get install -y {joined}"
-    if family & {"fedora", "rhel", "centos"}:
-        return f"sudo dnf install -y {joined}  (influxdb from https://repos.influxdata.com)"
-    if "alpine" in family:
-        return f"sudo apk add {joined}"
-    return f"install Mosquitto 2.x and InfluxDB 1.x ({joined}) with your package manager"
-
-
-@dataclass(frozen=True)
-class StackPorts:
-    """The loopback ports the stack listens on."""
-
-    mqtt: int
-    influx: int
-    api: int
-    ingest_metrics: int
-
-    def as_dict(self) -> dict[str, int]:
-        """Ports by role."""
-        return {
-            "mqtt": self.mqtt,
-            "influx": self.influx,
-            "api": self.api,
-            "ingest_metrics": self.ingest_metrics,
-        }
-
-
-def available_components(names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Split component names into (installed, missing) by whether their module can be found."""
-    installed: list[str] = []
-    missing: list[str] = []
-    for name in names:
-        try:
-            found = importlib.util.find_spec(COMMANDS[name].module) is not None
-        except ModuleNotFoundError:  # a parent package is absent
-            found = False
-        (installed if found else missing).append(name)
-    return installed, missing
 
 
 class Stack:
@@ -154,10 +62,10 @@ class Stack:
         self.settings = settings
         self.data_dir = Path(data_dir).resolve()
         self.stack_dir = self.data_dir / STACK_DIR
-        self.state_path = self.stack_dir / STATE_FILE
         self.requested = list(components)
         self.port_mode = ports
         self.logs = LogStream(output or sys.stdout, self.stack_dir / "logs")
+        self.state = StackState(self.stack_dir / STATE_FILE, self.logs)
         self.backoff = backoff
         self.extra_env = dict(extra_env or {})
         self.components: list[str] = []
@@ -166,8 +74,6 @@ class Stack:
         self.mosquitto: MosquittoServer | None = None
         self.influx: InfluxServer | None = None
         self.supervisor: Supervisor | None = None
-        self._state: dict[str, object] = {}
-        self._state_lock = threading.Lock()
 
     @property
     def mqtt_port(self) -> int:
@@ -226,8 +132,8 @@ class Stack:
                 + install_command(missing)
             )
         self.stack_dir.mkdir(parents=True, exist_ok=True)
-        previous = self._take_over_previous_run()
-        self.ports = self._choose_ports(previous)
+        previous = self.state.take_over_previous_run(self.data_dir, self.settings.up_stop_timeout_s)
+        self.ports = choose_ports(self.settings, self.port_mode, previous)
         try:
             self._start_servers()
             self._start_components()
@@ -238,7 +144,7 @@ class Stack:
     def release_previous(self) -> None:
         """Stop what an earlier run on this data directory left running (refuse if it runs)."""
         if self.stack_dir.exists():
-            self._take_over_previous_run()
+            self.state.take_over_previous_run(self.data_dir, self.settings.up_stop_timeout_s)
 
     def start_component(self, name: str) -> bool:
         """Start and supervise one more component; False when it is not installed."""
@@ -260,7 +166,8 @@ class Stack:
             if server is not None and server.running:
                 server.stop()
                 self.logs.line(SUPERVISOR_PREFIX, f"stopped {server.name}")
-        self._write_state(running=False)
+        if self.ports is not None:
+            self.state.write(running=False, ports=self.ports)
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         """Wait until every component with a readiness URL answers it."""
@@ -292,68 +199,6 @@ class Stack:
             return "no output"
         useful = [line for line in lines.splitlines() if line.strip()]
         return useful[-1].strip() if useful else "no output"
-
-    def _take_over_previous_run(self) -> dict[str, object]:
-        """Read the last run's state; refuse if it still runs, stop what it left behind."""
-        if not self.state_path.exists():
-            return {}
-        try:
-            previous: dict[str, object] = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.logs.line(SUPERVISOR_PREFIX, f"ignoring unreadable {self.state_path}")
-            return {}
-        owner = previous.get("pid")
-        if (
-            isinstance(owner, int)
-            and owner != os.getpid()
-            and previous.get("running")
-            and process_is_alive(owner)
-            and process_mentions(owner, "dampwatch")
-        ):
-            raise StackError(
-                f"another dampwatch up (pid {owner}) is running on {self.data_dir}; stop it "
-                f"first (Ctrl-C in its terminal, or kill {owner})"
-            )
-        children = previous.get("children")
-        for name, pid in (children if isinstance(children, dict) else {}).items():
-            # Only a process naming this data directory (its config path, or its environment's
-            # DAMPWATCH_DATA_DIR) is one we started: a recycled pid belongs to someone else.
-            if isinstance(pid, int) and process_mentions(pid, str(self.data_dir)):
-                self.logs.line(
-                    SUPERVISOR_PREFIX,
-                    f"stopping {name} (pid {pid}) left running by an earlier dampwatch up",
-                )
-                stop_process(pid, self.settings.up_stop_timeout_s)
-        return previous
-
-    def _choose_ports(self, previous: Mapping[str, object]) -> StackPorts:
-        wanted = {
-            "mqtt": self.settings.mqtt_port,
-            "influx": self.settings.influx_port,
-            "api": self.settings.api_port,
-            "ingest_metrics": self.settings.ingest_metrics_port,
-        }
-        if self.port_mode == "auto":
-            from dampwatch.servers import free_port  # noqa: PLC0415
-
-            earlier = previous.get("ports")
-            earlier = earlier if isinstance(earlier, dict) else {}
-            chosen: dict[str, int] = {}
-            for role in wanted:
-                port = earlier.get(role)
-                # The ports of the last run keep the URLs stable from one `up` to the next.
-                if isinstance(port, int) and port not in chosen.values() and port_is_free(port):
-                    chosen[role] = port
-                else:
-                    chosen[role] = free_port(LOOPBACK)
-            return StackPorts(**chosen)
-        for role, port in wanted.items():
-            if not port_is_free(port):
-                raise StackError(
-                    f"port {port} ({role}) is already in use on {LOOPBACK}: stop what uses it, "
-                    f"set {PORT_SETTINGS[role]}, or run: dampwatch up --ports auto"
-                )
-        return StackPorts(**wanted)
 
     def _start_servers(self) -> None:
         ports = self._ports
@@ -404,20 +249,7 @@ class Stack:
         )
 
     def _record_child(self, name: str, pid: int) -> None:
-        with self._state_lock:
-            children = self._state.setdefault("children", {})
-            assert isinstance(children, dict)
-            children[name] = pid
-        self._write_state(running=True)
-
-    def _write_state(self, *, running: bool) -> None:
-        if self.ports is None:
-            return
-        with self._state_lock:
-            self._state.update(pid=os.getpid(), running=running, ports=self.ports.as_dict())
-            temporary = self.state_path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self._state, indent=2), encoding="utf-8")
-            temporary.replace(self.state_path)
+        self.state.record_child(name, pid, self._ports)
 
     def __enter__(self) -> Self:
         self.start()

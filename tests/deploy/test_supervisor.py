@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch import up
+from dampwatch import up_settings
 from dampwatch.cli import Command
 from dampwatch.supervisor import Backoff, ComponentSpec, LogStream, Supervisor, process_is_alive
 from tests.support.ingest import wait_until
@@ -98,11 +98,11 @@ def test_duplicate_component_names_are_refused() -> None:
 
 
 def test_components_whose_module_is_absent_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    commands = dict(up.COMMANDS)
+    commands = dict(up_settings.COMMANDS)
     commands["ghost"] = Command("dampwatch_ghost.main", "not installed", "ghost")
     commands["deep-ghost"] = Command("dampwatch_ingest.nowhere.main", "not installed", "ghost")
-    monkeypatch.setattr(up, "COMMANDS", commands)
-    assert up.available_components(["ingest", "ghost", "deep-ghost"]) == (
+    monkeypatch.setattr(up_settings, "COMMANDS", commands)
+    assert up_settings.available_components(["ingest", "ghost", "deep-ghost"]) == (
         ["ingest"],
         ["ghost", "deep-ghost"],
     )
@@ -126,4 +126,4 @@ def test_install_command_matches_the_platform(
 ) -> None:
     path = tmp_path / "os-release"
     path.write_text(os_release)
-    assert up.install_command(["mosquitto", "influxdb"], path, system).startswith(expected)
+    assert up_settings.install_command(["mosquitto", "influxdb"], path, system).startswith(expected)
