@@ -18,14 +18,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from dampwatch.demo_api import ApiError, Credentials, DemoApi, DemoHome
+from dampwatch.demo_api import ApiError, DemoApi, DemoHome
 from dampwatch.demo_feed import (
     FeedError,
     WinterWeather,
@@ -33,7 +33,7 @@ from dampwatch.demo_feed import (
     wait_until_stored,
     winter_shift_days,
 )
-from dampwatch.demo_report import ProgressBar, archetype_summary, board_table
+from dampwatch.demo_report import DemoResult, ProgressBar, print_result, result_document
 from dampwatch.servers import ServerStartError
 from dampwatch.settings import LOOPBACK, MqttSettings
 from dampwatch.up import Stack
@@ -68,23 +68,6 @@ class DemoOptions:
     ports: PortMode = "auto"
     as_json: bool = False
     serve: bool = False
-
-
-@dataclass
-class DemoResult:
-    """What the demo made, for the table or `--json`."""
-
-    api_url: str = ""
-    api_key: str = ""
-    officer: Credentials | None = None
-    tenant: Credentials | None = None
-    board: list[dict[str, Any]] = field(default_factory=list)
-    archetypes: dict[str, str] = field(default_factory=dict)
-    urls: dict[str, str] = field(default_factory=dict)
-    timings_s: dict[str, float] = field(default_factory=dict)
-    readings_published: int = 0
-    readings_stored: int = 0
-    truth_path: str = ""
 
 
 def reset_demo_data(demo_dir: Path) -> None:
@@ -263,65 +246,6 @@ class Demo:
         self._quiet.close()
 
 
-def result_document(result: DemoResult, options: DemoOptions, elapsed_s: float) -> dict[str, Any]:
-    """The `--json` form of the result."""
-
-    def user(credentials: Credentials | None) -> dict[str, str] | None:
-        return None if credentials is None else vars(credentials)
-
-    return {
-        "homes": options.homes,
-        "days": options.days,
-        "seed": options.seed,
-        "elapsed_s": round(elapsed_s, 1),
-        "timings_s": result.timings_s,
-        "readings_published": result.readings_published,
-        "readings_stored": result.readings_stored,
-        "api_url": result.api_url,
-        "api_key": result.api_key,
-        "officer": user(result.officer),
-        "tenant": user(result.tenant),
-        "urls": result.urls,
-        "truth": result.truth_path,
-        "archetypes": result.archetypes,
-        "board": result.board,
-    }
-
-
-def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
-    """The board as a table, then where to look and how to sign in."""
-    flagged = {str(entry["home_id"]) for entry in result.board}
-    out.write(
-        f"\n{len(flagged)} of {len(result.archetypes)} homes need intervention "
-        f"(demo finished in {elapsed_s:.0f} s)\n\n"
-    )
-    out.write(board_table(result.board, result.archetypes) + "\n\n")
-    out.write(archetype_summary(result.archetypes, flagged) + "\n\n")
-    urls = result.urls
-    if result.officer is not None:
-        where = urls.get("board", urls["board_api"])
-        out.write(
-            f"officers' board   {where}\n"
-            f"                  sign in as {result.officer.username} / {result.officer.password}\n"
-        )
-    if result.tenant is not None:
-        where = urls.get("home", urls.get("home_api", ""))
-        out.write(
-            f"a tenant's home   {where}\n"
-            f"                  sign in as {result.tenant.username} / {result.tenant.password}\n"
-        )
-    if "board" not in urls:
-        out.write(
-            f"                  (JSON API: at {urls['docs']} choose Authorize and sign in, "
-            "or use the key below)\n"
-        )
-    out.write(
-        f"API               {urls['docs']}  (Authorization: Bearer {result.api_key})\n"
-        f"truth of the simulation: {result.truth_path}\n"
-    )
-    out.flush()
-
-
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -341,7 +265,8 @@ def run(options: DemoOptions, settings: UpSettings, out: TextIO = sys.stdout) ->
         result = demo.run()
         elapsed_s = time.monotonic() - started
         if options.as_json:
-            out.write(json.dumps(result_document(result, options, elapsed_s)) + "\n")
+            document = result_document(result, options.homes, options.days, options.seed, elapsed_s)
+            out.write(json.dumps(document) + "\n")
             out.flush()
         else:
             print_result(result, elapsed_s, out)

@@ -1,4 +1,4 @@
-"""What `dampwatch demo` shows: a progress bar while it works, the board as a table at the end."""
+"""What `dampwatch demo` shows: a progress bar while it works, the board and sign-ins at the end."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import sys
 import textwrap
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+from dampwatch.demo_api import Credentials
 
 BAR_WIDTH = 30
 REDRAW_S = 0.1
@@ -87,3 +90,81 @@ def archetype_summary(archetypes: Mapping[str, str], flagged: set[str]) -> str:
         entry[1] += home_id in flagged
     parts = [f"{name} {on}/{total}" for name, (total, on) in sorted(counts.items())]
     return "on the board, by simulated archetype: " + ", ".join(parts)
+
+
+@dataclass
+class DemoResult:
+    """What the demo made, for the table or `--json`."""
+
+    api_url: str = ""
+    api_key: str = ""
+    officer: Credentials | None = None
+    tenant: Credentials | None = None
+    board: list[dict[str, Any]] = field(default_factory=list)
+    archetypes: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    readings_published: int = 0
+    readings_stored: int = 0
+    truth_path: str = ""
+
+
+def result_document(
+    result: DemoResult, homes: int, days: int, seed: int, elapsed_s: float
+) -> dict[str, Any]:
+    """The `--json` form of the result."""
+
+    def user(credentials: Credentials | None) -> dict[str, str] | None:
+        return None if credentials is None else vars(credentials)
+
+    return {
+        "homes": homes,
+        "days": days,
+        "seed": seed,
+        "elapsed_s": round(elapsed_s, 1),
+        "timings_s": result.timings_s,
+        "readings_published": result.readings_published,
+        "readings_stored": result.readings_stored,
+        "api_url": result.api_url,
+        "api_key": result.api_key,
+        "officer": user(result.officer),
+        "tenant": user(result.tenant),
+        "urls": result.urls,
+        "truth": result.truth_path,
+        "archetypes": result.archetypes,
+        "board": result.board,
+    }
+
+
+def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
+    """The board as a table, then where to look and how to sign in."""
+    flagged = {str(entry["home_id"]) for entry in result.board}
+    out.write(
+        f"\n{len(flagged)} of {len(result.archetypes)} homes need intervention "
+        f"(demo finished in {elapsed_s:.0f} s)\n\n"
+    )
+    out.write(board_table(result.board, result.archetypes) + "\n\n")
+    out.write(archetype_summary(result.archetypes, flagged) + "\n\n")
+    urls = result.urls
+    if result.officer is not None:
+        where = urls.get("board", urls["board_api"])
+        out.write(
+            f"officers' board   {where}\n"
+            f"                  sign in as {result.officer.username} / {result.officer.password}\n"
+        )
+    if result.tenant is not None:
+        where = urls.get("home", urls.get("home_api", ""))
+        out.write(
+            f"a tenant's home   {where}\n"
+            f"                  sign in as {result.tenant.username} / {result.tenant.password}\n"
+        )
+    if "board" not in urls:
+        out.write(
+            f"                  (JSON API: at {urls['docs']} choose Authorize and sign in, "
+            "or use the key below)\n"
+        )
+    out.write(
+        f"API               {urls['docs']}  (Authorization: Bearer {result.api_key})\n"
+        f"truth of the simulation: {result.truth_path}\n"
+    )
+    out.flush()
