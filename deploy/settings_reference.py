@@ -114,6 +114,8 @@ MEANINGS: Mapping[str, str] = {
     "assess_outdoor_home": "a home whose `outdoor` sensor stands in for homes without one",
     "assess_chunk_rooms": "rooms assessed together in memory",
     "assess_query_hours": "hours of readings per InfluxQL request",
+    "assess_query_timeout_s": "timeout of one InfluxQL request of the assessment (its reads are "
+    "large; `INFLUX_TIMEOUT_S` for its writes)",
     "up_mosquitto_binary": "the Mosquitto executable `dampwatch up` starts",
     "up_influxd_binary": "the InfluxDB 1.x executable `dampwatch up` starts",
     "up_stop_timeout_s": "how long `dampwatch up` waits for a component after SIGTERM before "

@@ -63,10 +63,9 @@ def _translate(status: int, body: bytes) -> InfluxError:
     return InfluxUnavailable(message, status)
 
 
-def _pool(settings: InfluxSettings) -> urllib3.PoolManager:
-    timeout = urllib3.Timeout(
-        connect=min(settings.influx_timeout_s, 5.0), read=settings.influx_timeout_s
-    )
+def _pool(settings: InfluxSettings, timeout_s: float | None = None) -> urllib3.PoolManager:
+    read_s = timeout_s or settings.influx_timeout_s
+    timeout = urllib3.Timeout(connect=min(read_s, 5.0), read=read_s)
     return urllib3.PoolManager(num_pools=2, maxsize=4, timeout=timeout, retries=False)
 
 
@@ -160,8 +159,8 @@ def make_writer(settings: InfluxSettings) -> LineWriter:
 class InfluxQL:
     """InfluxQL over `/query`, served by InfluxDB 1.x, 2.x (v1 compatibility) and 3.x."""
 
-    def __init__(self, settings: InfluxSettings) -> None:
-        self._http = _pool(settings)
+    def __init__(self, settings: InfluxSettings, *, timeout_s: float | None = None) -> None:
+        self._http = _pool(settings, timeout_s)  # default: `influx_timeout_s`
         self._base = settings.influx_url.rstrip("/")
         self._database = settings.influx_query_database
         self._headers = _auth_headers(settings)

@@ -120,6 +120,7 @@ def run_cycle(
         known=known,
         hours_per_query=settings.assess_query_hours,
         workers=settings.assess_query_workers,
+        compared_from=end_hour - settings.assess_rewind_hours,
     )
     readings = window.readings
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)

@@ -40,7 +40,7 @@ def run(settings: AssessSettings, once: bool, stop: threading.Event | None = Non
     engine = engine_from_settings(settings)
     migrate_engine(engine)
     factory = make_session_factory(engine)
-    influx = InfluxQL(settings)
+    influx = InfluxQL(settings, timeout_s=settings.assess_query_timeout_s)
     writer = make_writer(settings)
     failures = 0
     cache = HourlyCache()

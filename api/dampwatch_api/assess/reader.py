@@ -72,11 +72,25 @@ def fingerprint_statement(first_hour: int, end_hour: int) -> str:
 
 
 def read_fingerprints(
-    influx: InfluxQL, first_hour: int, end_hour: int
+    influx: InfluxQL,
+    first_hour: int,
+    end_hour: int,
+    hours_per_query: int = 24,
+    *,
+    workers: int = 1,
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Fingerprints (hours × 3) of [first_hour, end_hour): a pass over the points, tiny answer."""
+    """Fingerprints (hours × 3) of [first_hour, end_hour): a pass over the points, tiny answer.
+
+    Read in slices of `hours_per_query`, `workers` at a time: at 30,000 devices one request
+    over the 49-hour window kept InfluxDB 1.6 busy for 35-45 s on two cores.
+    """
     prints = np.zeros((max(end_hour - first_hour, 0), len(FINGERPRINT)))
-    for series in influx.query(fingerprint_statement(first_hour, end_hour)):
+    statements = [
+        fingerprint_statement(a, b) for a, b in _slices(first_hour, end_hour, hours_per_query)
+    ]
+    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
+        answers = list(pool.map(influx.query, statements))
+    for series in (item for answer in answers for item in answer):
         for when, *values in series.get("values", []):
             col = int(when) // MS_PER_HOUR - first_hour
             if 0 <= col < len(prints):

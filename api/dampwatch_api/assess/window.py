@@ -24,7 +24,12 @@ import numpy as np
 from dampwatch.assessment.devices import DeviceFrame
 from dampwatch.assessment.frame import OUTDOOR_ROOM
 from dampwatch.influx import InfluxQL
-from dampwatch_api.assess.reader import HourlyReadings, read_fingerprints, read_hourly
+from dampwatch_api.assess.reader import (
+    FINGERPRINT,
+    HourlyReadings,
+    read_fingerprints,
+    read_hourly,
+)
 
 # DeviceFrame grids whose "nothing" is 0 rather than NaN.
 ZERO_FILLED = frozenset({"count"})
@@ -176,16 +181,28 @@ def read_window(
     known: list[tuple[str, str, str]],
     hours_per_query: int,
     workers: int,
+    compared_from: int | None = None,
 ) -> WindowRead:
-    """Readings of [first_hour, end_hour): new hours [first_new, end_hour) always from InfluxDB."""
+    """Readings of [first_hour, end_hour): new hours [first_new, end_hour) always from InfluxDB.
+
+    `compared_from` is the first hour the next cycle compares: a read without a usable cache
+    (a back-fill) fingerprints only the hours from there on.
+    """
     cached = _usable(cache, first_hour, first_new)
     cache_prints = cache.fingerprints
     cache.readings = cache.fingerprints = None  # until this cycle's window is complete
     read_first = first_hour if cached is None else first_new
+    printed_from = first_hour
+    if cached is None and compared_from is not None:
+        printed_from = min(max(first_hour, compared_from), end_hour)
     with ThreadPoolExecutor(2) as pool:
-        printed = pool.submit(read_fingerprints, influx, first_hour, end_hour)
+        printed = pool.submit(
+            read_fingerprints, influx, printed_from, end_hour, hours_per_query, workers=workers
+        )
         fresh = read_hourly(influx, read_first, end_hour, known, hours_per_query, workers=workers)
-        prints = printed.result()
+        # Hours not fingerprinted compare as changed (NaN), should a cycle ever reach them.
+        prints = np.full((end_hour - first_hour, len(FINGERPRINT)), np.nan)
+        prints[printed_from - first_hour :] = printed.result()
     if cached is None or cache_prints is None:
         cache.readings, cache.fingerprints = fresh, prints
         return WindowRead(fresh, first_hour, changed=None)
