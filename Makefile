@@ -66,7 +66,8 @@ bench-sim:
 bench-gateway:
 	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
 
-# One assessment cycle at 10,000 homes × 3 rooms × 30 days, with its baselines.
+# One assessment cycle at 10,000 homes × 3 rooms × 30 days, with its baselines (about 20 min;
+# `python -m bench.assess_bench --influx-homes 1000` for a quicker run scaled to 10,000 homes).
 bench-assess:
 	$(BIN)/python -m bench.assess_bench
 
