@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, r
 from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.rooms import build_rooms
 from dampwatch_api.assess.settings import AssessSettings
-from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, updated
+from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, save_states, updated
 from dampwatch_api.assess.window import HourlyCache, read_window
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ def run_cycle(
     new_col = first_new - first
     lines: list[str] = []
     room_scores: dict[str, float] = {}
+    room_inserts: list[dict[str, Any]] = []
+    room_updates: list[dict[str, Any]] = []
     for chunk_start in range(0, len(rooms.rooms), settings.assess_chunk_rooms):
         part = rooms.take(slice(chunk_start, chunk_start + settings.assess_chunk_rooms))
         count = len(part.rooms)
@@ -193,14 +196,18 @@ def run_cycle(
                 start_dry=snapshots_before[row][1],
                 snapshots=snapshots,
             )
-            if state is None:
-                state = RoomAssessmentState(home_id=home, room=part.rooms[row])
-                session.add(state)
-            state.last_hour = hour_start(end_hour - 1)
-            state.mould_index = float(ind.mould_index[row, -1])
-            state.mould_dry_hours = int(ind.mould_dry_hours[row, -1])
-            state.history = new_state.pack()
-            state.updated_at = moment
+            (room_updates if state is not None else room_inserts).append(
+                {
+                    "home_id": home,
+                    "room": part.rooms[row],
+                    "last_hour": hour_start(end_hour - 1),
+                    "mould_index": float(ind.mould_index[row, -1]),
+                    "mould_dry_hours": int(ind.mould_dry_hours[row, -1]),
+                    "history": new_state.pack(),
+                    "updated_at": moment,
+                }
+            )
+    save_states(session, RoomAssessmentState, room_inserts, room_updates)
     device_lines, device_opened, device_cleared = assess_devices(
         session, readings, devices, open_keys, first_new=first_new, config=config, now=moment
     )

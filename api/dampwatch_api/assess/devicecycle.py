@@ -28,6 +28,7 @@ from dampwatch_api.assess.alerting import apply_grid
 from dampwatch_api.assess.export import device_health_line
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
+from dampwatch_api.assess.state import save_states
 
 
 @dataclass
@@ -155,6 +156,8 @@ def assess_devices(
         )
         opened, cleared = opened + done[0], cleared + done[1]
     lines: list[str] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for row, (home, device) in enumerate(zip(frame.homes, frame.devices, strict=True)):
         for col in range(max(first_new - first, 0), frame.hours):
             values = {
@@ -166,42 +169,47 @@ def assess_devices(
             }
             if (line := device_health_line(home, device, values, first + col)) is not None:
                 lines.append(line)
-        _save_state(
-            session, states.get((home, device)), frame=frame, health=health, row=row, now=now
-        )
+        state = states.get((home, device))
+        values = _new_state(state, frame=frame, health=health, row=row, now=now)
+        (updates if state is not None else inserts).append(values)
+    save_states(session, DeviceAssessmentState, inserts, updates)
     return lines, opened, cleared
 
 
-def _save_state(
-    session: Session,
+def _new_state(
     state: DeviceAssessmentState | None,
     *,
     frame: DeviceFrame,
     health: DeviceHealth,
     row: int,
     now: datetime,
-) -> None:
-    if state is None:
-        state = DeviceAssessmentState(
-            home_id=frame.homes[row], device_id=frame.devices[row], seq_gaps={}
-        )
-        session.add(state)
-    state.room = frame.rooms[row]
+) -> dict[str, Any]:
+    """The device's state row after this cycle, from the one before it (None: a new device)."""
+    last_seen_at = state.last_seen_at if state is not None else None
+    last_seq = state.last_seq if state is not None else None
     seen = np.flatnonzero(frame.count[row] > 0)
     if seen.size:
-        state.last_seen_at = hour_start(frame.start_hour + int(seen[-1]) + 1)
+        last_seen_at = hour_start(frame.start_hour + int(seen[-1]) + 1)
         seqs = frame.seq_max[row][np.isfinite(frame.seq_max[row])]
-        state.last_seq = int(seqs[-1]) if seqs.size else state.last_seq
+        last_seq = int(seqs[-1]) if seqs.size else last_seq
     battery = float(health.battery_pct[row, -1])
-    state.battery_pct = battery if np.isfinite(battery) else state.battery_pct
+    before = state.battery_pct if state is not None else None
     end = frame.start_hour + frame.hours
     kept = {
         hour: gaps
-        for hour, gaps in (state.seq_gaps or {}).items()
+        for hour, gaps in ((state.seq_gaps if state is not None else None) or {}).items()
         if end - HOURS_7D <= int(hour) < frame.start_hour
     }
     for col in np.flatnonzero(health.seq_gaps[row] > 0):
         kept[str(frame.start_hour + int(col))] = int(health.seq_gaps[row, col])
-    state.seq_gaps = kept
-    state.humidity_drift = drift_entry(health.drift_state, row)
-    state.updated_at = now
+    return {
+        "home_id": frame.homes[row],
+        "device_id": frame.devices[row],
+        "room": frame.rooms[row],
+        "last_seen_at": last_seen_at,
+        "last_seq": last_seq,
+        "battery_pct": battery if np.isfinite(battery) else before,
+        "seq_gaps": kept,
+        "humidity_drift": drift_entry(health.drift_state, row),
+        "updated_at": now,
+    }
