@@ -129,8 +129,8 @@ def save_states(
 ) -> None:
     """Write state rows in bulk: new ones inserted, known ones updated by primary key.
 
-    At 10,000 homes the unit of work spent about 9 s of a cycle flushing 60,000 changed state
-    objects one by one; executemany statements do it in a fraction of that.
+    A cycle at 10,000 homes changes 60,000 state rows; executemany skips the unit of work's
+    change tracking (30,000 room states in SQLite: 2.5-2.7 s against 3.1-3.4 s for a flush).
     """
     if updates:
         session.execute(update(model), updates)
