@@ -197,7 +197,7 @@ def _new_state(
     end = frame.start_hour + frame.hours
     kept = {
         hour: gaps
-        for hour, gaps in ((state.seq_gaps if state is not None else None) or {}).items()
+        for hour, gaps in ((state.seq_gaps or {}) if state is not None else {}).items()
         if end - HOURS_7D <= int(hour) < frame.start_hour
     }
     for col in np.flatnonzero(health.seq_gaps[row] > 0):

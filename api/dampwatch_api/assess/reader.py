@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -52,9 +52,22 @@ class HourlyReadings:
     index: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def _slices(first_hour: int, end_hour: int, step: int) -> Iterator[tuple[int, int]]:
-    for start in range(first_hour, end_hour, step):
-        yield start, min(start + step, end_hour)
+def _sliced(
+    influx: InfluxQL,
+    statement: Callable[[int, int], str],
+    first_hour: int,
+    end_hour: int,
+    *,
+    hours_per_query: int,
+    workers: int,
+) -> list[dict[str, Any]]:
+    """Series of `statement` over [first_hour, end_hour), one request per slice of hours."""
+    statements = [
+        statement(start, min(start + hours_per_query, end_hour))
+        for start in range(first_hour, end_hour, hours_per_query)
+    ]
+    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
+        return [series for answer in pool.map(influx.query, statements) for series in answer]
 
 
 # An hour's fingerprint over all devices together: it changes when a reading is added,
@@ -85,12 +98,15 @@ def read_fingerprints(
     over the 49-hour window kept InfluxDB 1.6 busy for 35-45 s on two cores.
     """
     prints = np.zeros((max(end_hour - first_hour, 0), len(FINGERPRINT)))
-    statements = [
-        fingerprint_statement(a, b) for a, b in _slices(first_hour, end_hour, hours_per_query)
-    ]
-    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
-        answers = list(pool.map(influx.query, statements))
-    for series in (item for answer in answers for item in answer):
+    answers = _sliced(
+        influx,
+        fingerprint_statement,
+        first_hour,
+        end_hour,
+        hours_per_query=hours_per_query,
+        workers=workers,
+    )
+    for series in answers:
         for when, *values in series.get("values", []):
             col = int(when) // MS_PER_HOUR - first_hour
             if 0 <= col < len(prints):
@@ -114,10 +130,15 @@ def read_hourly(
     """
     hours = end_hour - first_hour
     rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
-    statements = [hourly_statement(a, b) for a, b in _slices(first_hour, end_hour, hours_per_query)]
-    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
-        answers = list(pool.map(influx.query, statements))
-    for series in (item for answer in answers for item in answer):
+    answers = _sliced(
+        influx,
+        hourly_statement,
+        first_hour,
+        end_hour,
+        hours_per_query=hours_per_query,
+        workers=workers,
+    )
+    for series in answers:
         tags = series.get("tags") or {}
         home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
         room = tags.get(TAG_ROOM, "")
