@@ -14,6 +14,7 @@ COPY api api
 COPY gateway gateway
 COPY firmware-sim firmware-sim
 COPY grafana/dampwatch_grafana grafana/dampwatch_grafana
+COPY stack stack
 ARG EXTRAS=ingest,api,sim,postgres
 RUN /opt/dampwatch/bin/pip install ".[${EXTRAS}]"
 

@@ -43,10 +43,13 @@ test: check
 test-fast:
 	$(BIN)/python -m pytest -m "not slow"
 
+# ruff, ruff format, mypy strict, and the direction of imports between core and the deployables
+# (import-linter contracts in pyproject.toml).
 check:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 
 format:
 	$(BIN)/ruff format .

@@ -27,12 +27,12 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 
-from dampwatch.servers import free_port
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.auth.passwords import hash_password
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.registry.models import Home, Role, User
+from dampwatch_stack.servers import free_port
 
 HOMES = 10_000
 OPEN_ALERTS = 2_000

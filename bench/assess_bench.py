@@ -25,18 +25,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench.report import Row, environment, format_environment, format_table
 from dampwatch import mould
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health
-from dampwatch.assessment.frame import RoomFrame, hour_index
+from dampwatch.assessment.devices import DeviceStart, device_health
+from dampwatch.assessment.frame import DeviceFrame, RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.rules import room_verdicts
 from dampwatch.influx import InfluxQL, LineWriter, make_writer
-from dampwatch.servers import InfluxServer
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.reader import read_fingerprints, read_hourly
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.db.migrate import migrate_engine
 from dampwatch_api.db.session import create_db_engine
+from dampwatch_stack.servers import InfluxServer
 
 TARGET_S = 60.0
 ROOMS_PER_HOME = 3

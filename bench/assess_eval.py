@@ -25,8 +25,8 @@ import numpy as np
 
 from bench.assess_hourly import hourly_readings
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D, AssessmentConfig
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health, without_faulty
-from dampwatch.assessment.frame import hour_index
+from dampwatch.assessment.devices import DeviceStart, device_health, without_faulty
+from dampwatch.assessment.frame import DeviceFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import room_verdicts

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dampwatch.assessment.devices import DeviceFrame
-from dampwatch.assessment.frame import SECONDS_PER_HOUR
+from dampwatch.assessment.frame import SECONDS_PER_HOUR, DeviceFrame
 from dampwatch_api.assess.reader import HourlyReadings
 
 FloatArray = npt.NDArray[np.float64]

@@ -18,8 +18,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.report import Row, environment, format_environment, format_table
-from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
-from dampwatch.servers import MosquittoServer
+from dampwatch_stack.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
+from dampwatch_stack.servers import MosquittoServer
 
 PAYLOAD = b'{"ts": 1767225600, "temperature_c": 19.5, "humidity_pct": 64.0}'
 TOPIC = "dampwatch/v1/bench-home/bench-device/reading"

@@ -26,8 +26,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.procs import Child, clean_env, cpu_seconds, peak_rss_mb
 from bench.report import Row, environment, format_environment, format_table
-from dampwatch.servers import MosquittoServer
 from dampwatch_gateway.store import QueuedReading, Store
+from dampwatch_stack.servers import MosquittoServer
 
 HOME = "bench-home"
 RSS_TARGET_MB = 60.0

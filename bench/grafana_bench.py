@@ -20,8 +20,8 @@ from typing import Any, cast
 
 from tests.grafana.grafana_emulation import ALL, Rendering, TimeRange, Variable, render
 
-from dampwatch.servers import InfluxServer
 from dampwatch_grafana.generate import dashboards
+from dampwatch_stack.servers import InfluxServer
 
 HOUR_S = 3600
 DATABASE = "bench"

@@ -7,7 +7,7 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 
-from dampwatch.servers import InfluxServer
+from dampwatch_stack.servers import InfluxServer
 
 
 def count_readings(server: InfluxServer, database: str) -> int:

@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 from bench import scenarios
 from bench.report import Row, as_json, environment, format_environment, format_table
 from bench.runs import BenchConfig, Context
-from dampwatch.servers import InfluxServer, MosquittoServer
+from dampwatch_stack.servers import InfluxServer, MosquittoServer
 
 QUICK = BenchConfig(
     messages=10_000,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.procs import Child, clean_env, fetch_metrics
-from dampwatch.servers import free_port
+from dampwatch_stack.servers import free_port
 
 WRITTEN = "dampwatch_ingest_readings_written_total"
 MESSAGES = "dampwatch_ingest_messages_total"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from bench.mqtt_tools import PacedPublisher
 from bench.workload import Message, device_index, device_topic
-from dampwatch.servers import InfluxServer
+from dampwatch_stack.servers import InfluxServer
 
 # an unseen message this old no longer holds the poll window back; the final sweep finds it
 STUCK_AFTER_S = 10.0

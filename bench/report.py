@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dampwatch.servers import find_binary
+from dampwatch_stack.servers import find_binary
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 from bench.influx_tools import count_readings
 from bench.ingest_proc import IngestConfig, IngestProcess, Milestones
 from bench.procs import cpu_seconds, helper
-from dampwatch.servers import InfluxServer, MosquittoServer
+from dampwatch_stack.servers import InfluxServer, MosquittoServer
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dampwatch.servers import MosquittoServer
 from dampwatch.settings import MqttSettings
 from dampwatch_sim.cohort import build_cohort
 from dampwatch_sim.payloads import reading_dicts
 from dampwatch_sim.publish import day_messages, publish_cohort
+from dampwatch_stack.servers import MosquittoServer
 
 START = datetime(2025, 1, 6, tzinfo=UTC).timestamp()
 

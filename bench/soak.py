@@ -33,8 +33,8 @@ from bench.soak_faults import (
 )
 from bench.soak_fleet import Fleet, Ledger
 from bench.soak_stack import Stack
-from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
 from dampwatch_sim.cohort import build_cohort
+from dampwatch_stack.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
 
 SETTLE_S = 120.0  # the longest wait for storage to catch up after the stream ends
 FAULT_KINDS = ("broker", "ingest", "influx", "uplink")

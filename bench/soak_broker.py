@@ -12,8 +12,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from dampwatch.mosquitto_build import MosquittoBuild
-from dampwatch.servers import MosquittoServer, find_binary, free_port
+from dampwatch_stack.mosquitto_build import MosquittoBuild
+from dampwatch_stack.servers import MosquittoServer, find_binary, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY_DIR = ROOT / "deploy" / "mosquitto"

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.soak_fleet import Ledger, ReadingKey
 from dampwatch.const import MEASUREMENT_READING, MEASUREMENT_REJECTED, TAG_HOME, TAG_REASON
-from dampwatch.servers import InfluxServer
+from dampwatch_stack.servers import InfluxServer
 
 
 @dataclass(slots=True)

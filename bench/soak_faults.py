@@ -16,7 +16,7 @@ from bench.procs import peak_rss_mb
 from bench.soak_checker import count_stored
 from bench.soak_fleet import Ledger
 from bench.soak_stack import Stack
-from dampwatch.servers import InfluxQueryError
+from dampwatch_stack.servers import InfluxQueryError
 
 SAMPLE_INTERVAL_S = 0.5
 # The monitor counts stored points at most this often (a count over the database is not free).

@@ -12,7 +12,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from dampwatch.servers import free_port
+from dampwatch_stack.servers import free_port
 
 _CHUNK = 65536
 

@@ -24,10 +24,10 @@ from bench.procs import Child, clean_env, fetch_metrics
 from bench.soak_broker import API_USER, INGEST_USER, DeployedBroker
 from bench.soak_fleet import Route
 from bench.soak_link import Link
-from dampwatch.mosquitto_build import MosquittoBuild
-from dampwatch.servers import InfluxServer, MosquittoServer, free_port
 from dampwatch.topics import registry_topic
 from dampwatch_sim.cohort import Cohort
+from dampwatch_stack.mosquitto_build import MosquittoBuild
+from dampwatch_stack.servers import InfluxServer, MosquittoServer, free_port
 
 SHARE_GROUP = "ingest"
 BACKLOG = "dampwatch_ingest_backlog_messages"

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, find_mosquitto_21
-from dampwatch.servers import InfluxQueryError, InfluxServer, MosquittoServer, find_binary
+from dampwatch_stack.mosquitto_build import MOSQUITTO_21_MISSING, find_mosquitto_21
+from dampwatch_stack.servers import InfluxQueryError, InfluxServer, MosquittoServer, find_binary
 from tests.support import INSTALL_HINT, InfluxDatabase
 from tests.support.v2_write_proxy import InfluxV2WriteProxy
 

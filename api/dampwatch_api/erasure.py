@@ -27,7 +27,7 @@ from dampwatch_api.alerts.models import (
     RoomAssessmentState,
 )
 from dampwatch_api.db.base import Base, utc_now
-from dampwatch_api.pages.queries import quote
+from dampwatch_api.home_series import quote
 from dampwatch_api.registry.models import ApiKey, ConsentEvent, Home, Role, Tenant, User
 
 ERASED: Final = "erased"

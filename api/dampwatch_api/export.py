@@ -24,7 +24,7 @@ from dampwatch.const import (
 from dampwatch.influx import InfluxQL
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert, AlertNote
-from dampwatch_api.pages.queries import quote
+from dampwatch_api.home_series import quote
 from dampwatch_api.registry.models import Home
 from dampwatch_api.retention import MEASUREMENT_READING_HOURLY
 

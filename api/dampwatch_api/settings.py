@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from dampwatch.settings import ApiSettings, DatabaseSettings, InfluxSettings, MqttSettings
-from dampwatch_api.pages.settings import PageSettings
+from dampwatch_api.contact import PageSettings
 from dampwatch_api.retention import RetentionSettings
 
 DEVELOPMENT_SECRET_KEY = "dampwatch-development-secret-key-do-not-use-in-production"  # noqa: S105

@@ -34,9 +34,9 @@ COMMANDS: Final[dict[str, Command]] = {
     ),
     "sim": Command("dampwatch_sim.main", "simulated homes and devices: run, cohort, replay", "sim"),
     "grafana": Command("dampwatch_grafana.main", "publish dashboards to a Grafana", "grafana"),
-    "up": Command("dampwatch.up", "run the whole platform locally without Docker", "all"),
+    "up": Command("dampwatch_stack.up", "run the whole platform locally without Docker", "all"),
     "demo": Command(
-        "dampwatch.demo", "run the platform on a local stack with simulated homes", "all"
+        "dampwatch_stack.demo", "run the platform on a local stack with simulated homes", "all"
     ),
 }
 

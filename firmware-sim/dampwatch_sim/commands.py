@@ -14,7 +14,6 @@ from dampwatch.settings import MqttSettings
 from dampwatch.topics import is_valid_id
 from dampwatch_sim.cohort import Cohort, CohortError, build_cohort, parse_mix
 from dampwatch_sim.datasets import DatasetError, load_dataset
-from dampwatch_sim.main import UsageError, check_homes, refuse_future
 from dampwatch_sim.names import SECONDS_PER_DAY
 from dampwatch_sim.progress import ProgressBar
 from dampwatch_sim.publish import (
@@ -27,6 +26,7 @@ from dampwatch_sim.publish import (
     publish_stream,
 )
 from dampwatch_sim.replay import replay_messages, shift_series, time_span
+from dampwatch_sim.usage import UsageError, check_homes, refuse_future
 
 
 def _cohort(args: argparse.Namespace) -> Cohort:

@@ -14,7 +14,7 @@ import numpy as np
 from dampwatch.psychrometrics_array import FloatArray
 from dampwatch_sim.firmware import Columns
 from dampwatch_sim.names import BATHROOM, KITCHEN, LIVING_ROOM, OUTDOOR
-from dampwatch_sim.weather import open_text
+from dampwatch_sim.weather import DatasetWeather, open_text
 
 MM_HG_TO_HPA: Final = 1.333224
 # UCI "Appliances energy prediction" (Candanedo et al. 2017): T/RH pairs and their rooms; T6/RH_6
@@ -169,3 +169,9 @@ def load_dataset(path: Path) -> list[Series]:
     raise DatasetError(
         f"{path} is neither the UCI energydata_complete.csv(.gz) nor Bristol's dataset_3_data.csv"
     )
+
+
+def uci_weather(path: Path) -> DatasetWeather:
+    """The UCI house's weather station (`T_out`, `RH_out` of energydata_complete.csv(.gz))."""
+    table = read_uci(path)
+    return DatasetWeather(table.times_s, table.columns["T_out"], table.columns["RH_out"])

@@ -106,14 +106,6 @@ class DatasetWeather:
         self._humidity = humidity_pct
         self._origin: float | None = None
 
-    @classmethod
-    def from_uci(cls, path: Path) -> DatasetWeather:
-        """Read `T_out` and `RH_out` from energydata_complete.csv(.gz)."""
-        from dampwatch_sim.datasets import read_uci  # noqa: PLC0415
-
-        table = read_uci(path)
-        return cls(table.times_s, table.columns["T_out"], table.columns["RH_out"])
-
     def day(self, day_index: int, times_s: FloatArray, step_s: float) -> OutdoorSeries:
         """Conditions for the steps of one day, the dataset replayed from the simulation's start."""
         if self._origin is None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dampwatch.servers import MosquittoServer
 from dampwatch_api.broker.dynsec import broker_config, find_plugin, write_initial_config
+from dampwatch_stack.servers import MosquittoServer
 
 API_USERNAME = "dampwatch-api"
 API_PASSWORD = "api-test-password"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.servers import MosquittoServer
 from dampwatch.settings import MqttSettings
 from dampwatch_api.broker.dynsec import INGEST_ROLE, DynamicSecurity
 from dampwatch_api.broker.link import BrokerLink
+from dampwatch_stack.servers import MosquittoServer
 from tests.api.mqtt_support import connect, publish_reason, start_dynsec_broker
 
 pytestmark = pytest.mark.servers

@@ -17,10 +17,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from dampwatch.servers import MosquittoServer
 from dampwatch.topics import reading_topic, registry_topic, status_topic
 from dampwatch_api.broker.dynsec import INGEST_ROLE
 from dampwatch_api.db import migrate
+from dampwatch_stack.servers import MosquittoServer
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api, api_settings, seed, start_api
 from tests.api.mqtt_support import (
     API_PASSWORD,

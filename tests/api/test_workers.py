@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.servers import free_port
 from dampwatch_api.app import build_context, ensure_admin
 from dampwatch_api.auth.passwords import hash_password
 from dampwatch_api.db import migrate
 from dampwatch_api.registry.models import Role, User
+from dampwatch_stack.servers import free_port
 from tests.api.conftest import ADMIN_PASSWORD, api_settings
 
 WORKERS = 2

@@ -8,8 +8,8 @@ import numpy as np
 
 from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch.assessment.device_evidence import device_evidence
-from dampwatch.assessment.devices import DeviceFrame, DeviceHealth, DeviceStart, device_health
-from dampwatch.assessment.frame import hour_index
+from dampwatch.assessment.devices import DeviceHealth, DeviceStart, device_health
+from dampwatch.assessment.frame import DeviceFrame, hour_index
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import RAISE
 

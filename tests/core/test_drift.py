@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import numpy as np
 
 from dampwatch.assessment.config import DEFAULT_CONFIG
-from dampwatch.assessment.devices import DeviceFrame, DeviceStart, device_health, without_faulty
+from dampwatch.assessment.devices import DeviceStart, device_health, without_faulty
 from dampwatch.assessment.drift import DriftState, humidity_drift
-from dampwatch.assessment.frame import hour_index
+from dampwatch.assessment.frame import DeviceFrame, hour_index
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import RAISE
 from dampwatch.psychrometrics import relative_humidity_pct

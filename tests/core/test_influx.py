@@ -3,8 +3,8 @@
 import pytest
 
 from dampwatch.influx import InfluxBadData, InfluxQL, InfluxUnavailable, V1LineWriter, V2LineWriter
-from dampwatch.servers import free_port
 from dampwatch.settings import InfluxSettings
+from dampwatch_stack.servers import free_port
 
 pytestmark = pytest.mark.servers
 

@@ -18,7 +18,7 @@ from deploy.docker.entrypoint import ingest_client_id
 from deploy.mosquitto import dynsec_bootstrap
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dampwatch.servers import find_binary, free_port
+from dampwatch_stack.servers import find_binary, free_port
 from tests.deploy.compose import ROOT, load_compose
 from tests.support.compose_broker import compose_config, require_mosquitto_21
 

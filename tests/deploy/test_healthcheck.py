@@ -99,6 +99,6 @@ def test_unknown_check_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
 
 @pytest.fixture
 def unused_port() -> int:
-    from dampwatch.servers import free_port  # noqa: PLC0415
+    from dampwatch_stack.servers import free_port  # noqa: PLC0415
 
     return free_port()

@@ -28,11 +28,11 @@ from bench.soak_checker import check, count_stored
 from bench.soak_fleet import Ledger
 from bench.soak_stack import Stack
 
-from dampwatch.servers import InfluxServer, MosquittoServer
 from dampwatch.settings import MqttSettings
 from dampwatch_api.settings import ApiAppSettings
 from dampwatch_sim.cohort import Cohort, build_cohort
 from dampwatch_sim.publish import Connections, cohort_outgoing
+from dampwatch_stack.servers import InfluxServer, MosquittoServer
 from tests.e2e.api_support import ApiClient, register_cohort, running_api
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]

@@ -31,9 +31,9 @@ from bench.soak_faults import Monitor, kill_ingest, stop_influx
 from bench.soak_fleet import Fleet, Ledger
 from bench.soak_stack import SHARE_GROUP, Stack
 
-from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
-from dampwatch.servers import InfluxServer, MosquittoServer
 from dampwatch_sim.cohort import build_cohort
+from dampwatch_stack.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
+from dampwatch_stack.servers import InfluxServer, MosquittoServer
 
 SPEED = 300.0  # simulated seconds per real second: an hour of readings every 12 s
 STREAM_S = 70.0

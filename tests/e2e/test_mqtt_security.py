@@ -25,7 +25,7 @@ from bench.soak_broker import DEPLOY_DIR, DeployedBroker, make_certificates
 from bench.soak_checker import rejected_counts
 from bench.soak_stack import IngestWorker, ingest_env
 
-from dampwatch.servers import InfluxServer, MosquittoServer, free_port
+from dampwatch_stack.servers import InfluxServer, MosquittoServer, free_port
 from tests.e2e.mqtt_clients import (
     QUIET_S,
     BrokerAccess,

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dampwatch.readings import parse_payload
-from dampwatch.servers import InfluxServer
+from dampwatch_stack.servers import InfluxServer
 from tests.e2e.mqtt_clients import BrokerAccess, Session, connect
 
 CORPUS = Path(__file__).parent / "corpus" / "sensor_output.jsonl"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from dampwatch.servers import MosquittoServer
+from dampwatch_stack.servers import MosquittoServer
 from tests.gateway.helpers import Collector, LocalPublisher
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.servers import MosquittoServer
 from dampwatch_gateway.store import QueuedReading, Store
+from dampwatch_stack.servers import MosquittoServer
 from tests.gateway.helpers import (
     HOME,
     Collector,

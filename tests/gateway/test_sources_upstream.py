@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dampwatch.readings import parse_payload
-from dampwatch.servers import MosquittoServer
 from dampwatch_gateway.decoders.ble import ble_sample, decode_advertising_data
 from dampwatch_gateway.events import BleSample, DecodeFailed
+from dampwatch_stack.servers import MosquittoServer
 from tests.gateway.helpers import (
     HOME,
     Collector,

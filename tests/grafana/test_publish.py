@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.servers import free_port
 from dampwatch_grafana import schema
 from dampwatch_grafana.main import main
+from dampwatch_stack.servers import free_port
 from tests.grafana.fake_grafana import FakeGrafana
 
 TOKEN = "glsa_test-token"

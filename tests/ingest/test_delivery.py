@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 
 from dampwatch.influx import InfluxQL
-from dampwatch.servers import free_port
 from dampwatch_ingest.metrics import current
+from dampwatch_stack.servers import free_port
 from tests.support import on_each_broker
 from tests.support.ingest import (
     IngestProcess,

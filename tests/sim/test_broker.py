@@ -17,9 +17,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from dampwatch.readings import parse_payload
-from dampwatch.servers import MosquittoServer
 from dampwatch.topics import parse_device_topic
 from dampwatch_sim.main import main
+from dampwatch_stack.servers import MosquittoServer
 from tests.support.datasets import shared_data
 
 pytestmark = pytest.mark.servers

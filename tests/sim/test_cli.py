@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.servers import free_port
 from dampwatch_sim.main import main
+from dampwatch_stack.servers import free_port
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dampwatch.servers import InfluxServer
+from dampwatch_stack.servers import InfluxServer
 
 INSTALL_HINT = "sudo apt-get install -y mosquitto influxdb"
 # Runs a test on Debian's Mosquitto 2.0 and on the 2.1 build with persist-sqlite (`make setup`)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
+from dampwatch_stack.mosquitto_build import MOSQUITTO_21_MISSING, MosquittoBuild, find_mosquitto_21
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_CONF = ROOT / "deploy" / "mosquitto" / "mosquitto.compose.conf"

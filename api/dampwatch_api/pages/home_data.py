@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch.assessment.kinds import AlertStatus
 from dampwatch.influx import InfluxQL
+from dampwatch_api import home_series
+from dampwatch_api.advice import FlagAdvice, RoomStatus, advice_for, room_status
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert
-from dampwatch_api.pages import charts, queries
-from dampwatch_api.pages.advice import FlagAdvice, RoomStatus, advice_for, room_status
+from dampwatch_api.pages import charts
 from dampwatch_api.registry.models import Home, RoomKind
 from dampwatch_api.registry.publish import home_consents
 
@@ -51,7 +52,7 @@ class HomeView:
     health: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _room_charts(room: queries.HourlyRoom, key: str) -> list[tuple[Markup, Markup]]:
+def _room_charts(room: home_series.HourlyRoom, key: str) -> list[tuple[Markup, Markup]]:
     climate = charts.Chart(
         "Temperature and dew point",
         " °C",
@@ -128,11 +129,13 @@ def home_view(
     )
     if not consent:
         return view
-    hourly = {room.room: room for room in queries.hourly_rooms(influx, home.home_id, start, end)}
+    hourly = {
+        room.room: room for room in home_series.hourly_rooms(influx, home.home_id, start, end)
+    }
     for index, room in enumerate(sorted(home.rooms, key=lambda item: item.name)):
         if room.kind == RoomKind.OUTDOOR.value:
             continue
-        series = hourly.get(room.room_id, queries.HourlyRoom(room.room_id))
+        series = hourly.get(room.room_id, home_series.HourlyRoom(room.room_id))
         temperature, humidity = series.latest("temperature_c"), series.latest("humidity_pct")
         view.rooms.append(
             RoomView(
@@ -146,7 +149,7 @@ def home_view(
             )
         )
     if staff:
-        trend = queries.mould_trend(influx, home.home_id, start, end)
+        trend = home_series.mould_trend(influx, home.home_id, start, end)
         view.mould_chart = _mould_chart(trend) if trend else None
-        view.health = queries.device_health(influx, home.home_id, start, end)
+        view.health = home_series.device_health(influx, home.home_id, start, end)
     return view

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
+from dampwatch_api import home_series
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert, AlertEvent
-from dampwatch_api.pages import queries
 from dampwatch_api.registry.models import Home, RoomKind
 from dampwatch_api.registry.publish import home_consents
 
@@ -22,7 +22,7 @@ class RoomFigures:
 
     room_id: str
     name: str
-    hourly: queries.HourlyRoom
+    hourly: home_series.HourlyRoom
     mould: list[tuple[datetime, float]]
     risk: dict[str, float]
 
@@ -63,9 +63,11 @@ def gather(
     data.events = {alert.id: service.alert_events(session, alert.id) for alert in alerts}
     if not consent:
         return data
-    hourly = {room.room: room for room in queries.hourly_rooms(influx, home.home_id, start, end)}
-    mould = queries.mould_trend(influx, home.home_id, start, end)
-    risk = queries.latest_risk(influx, home.home_id, start, end)
+    hourly = {
+        room.room: room for room in home_series.hourly_rooms(influx, home.home_id, start, end)
+    }
+    mould = home_series.mould_trend(influx, home.home_id, start, end)
+    risk = home_series.latest_risk(influx, home.home_id, start, end)
     for room in sorted(home.rooms, key=lambda item: item.name):
         if room.kind == RoomKind.OUTDOOR.value:
             continue
@@ -73,7 +75,7 @@ def gather(
             RoomFigures(
                 room_id=room.room_id,
                 name=room.name,
-                hourly=hourly.get(room.room_id, queries.HourlyRoom(room.room_id)),
+                hourly=hourly.get(room.room_id, home_series.HourlyRoom(room.room_id)),
                 mould=mould.get(room.room_id, []),
                 risk=risk.get(room.room_id, {}),
             )

@@ -20,7 +20,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from dampwatch_api.pages.advice import advice_for
+from dampwatch_api.advice import advice_for
 from dampwatch_api.report import charts
 from dampwatch_api.report.data import ReportData
 

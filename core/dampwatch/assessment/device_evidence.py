@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dampwatch.assessment.devices import DeviceFrame, DeviceHealth, DeviceStart
+from dampwatch.assessment.devices import DeviceHealth, DeviceStart
+from dampwatch.assessment.frame import DeviceFrame
 from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
 
 DEVICE_SEVERITY = {

@@ -14,47 +14,12 @@ import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
 from dampwatch.assessment.drift import DriftState, humidity_drift
-from dampwatch.assessment.frame import OUTDOOR_ROOM, HomeSlots, nan_grid
+from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame, HomeSlots
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass
-class DeviceFrame:
-    """Hourly aggregates per device (D, H); NaN or 0 where nothing arrived."""
-
-    homes: list[str]
-    devices: list[str]
-    rooms: list[str]
-    start_hour: int
-    count: FloatArray  # readings in the hour
-    temperature_c: FloatArray
-    humidity_pct: FloatArray
-    temperature_spread: FloatArray  # max - min within the hour
-    humidity_spread: FloatArray
-    battery_pct: FloatArray  # lowest in the hour
-    seq_min: FloatArray
-    seq_max: FloatArray
-    seq_count: FloatArray
-
-    @classmethod
-    def empty(
-        cls, homes: list[str], devices: list[str], rooms: list[str], start_hour: int, hours: int
-    ) -> DeviceFrame:
-        """A frame of these devices with nothing received."""
-        count = len(devices)
-        grids = [nan_grid(count, hours) for _ in range(8)]
-        return cls(
-            list(homes), list(devices), list(rooms), start_hour, np.zeros((count, hours)), *grids
-        )
-
-    @property
-    def hours(self) -> int:
-        """Number of hourly columns."""
-        return int(self.count.shape[1])
 
 
 @dataclass

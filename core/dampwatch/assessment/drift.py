@@ -11,7 +11,6 @@ steady. A gap that widens night after night, nearly every night, is the sensor, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +18,7 @@ import numpy.typing as npt
 from dampwatch.assessment.config import AssessmentConfig
 from dampwatch.assessment.frame import (
     OUTDOOR_ROOM,
+    DeviceFrame,
     HomeSlots,
     hour_mask,
     local_dates,
@@ -26,9 +26,6 @@ from dampwatch.assessment.frame import (
     nan_median,
 )
 from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
-
-if TYPE_CHECKING:
-    from dampwatch.assessment.devices import DeviceFrame
 
 BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2

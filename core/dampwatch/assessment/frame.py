@@ -247,3 +247,38 @@ def cold_rooms(
         np.bool_,
     )
     return living | dry
+
+
+@dataclass
+class DeviceFrame:
+    """Hourly aggregates per device (D, H); NaN or 0 where nothing arrived."""
+
+    homes: list[str]
+    devices: list[str]
+    rooms: list[str]
+    start_hour: int
+    count: FloatArray  # readings in the hour
+    temperature_c: FloatArray
+    humidity_pct: FloatArray
+    temperature_spread: FloatArray  # max - min within the hour
+    humidity_spread: FloatArray
+    battery_pct: FloatArray  # lowest in the hour
+    seq_min: FloatArray
+    seq_max: FloatArray
+    seq_count: FloatArray
+
+    @classmethod
+    def empty(
+        cls, homes: list[str], devices: list[str], rooms: list[str], start_hour: int, hours: int
+    ) -> DeviceFrame:
+        """A frame of these devices with nothing received."""
+        count = len(devices)
+        grids = [nan_grid(count, hours) for _ in range(8)]
+        return cls(
+            list(homes), list(devices), list(rooms), start_hour, np.zeros((count, hours)), *grids
+        )
+
+    @property
+    def hours(self) -> int:
+        """Number of hourly columns."""
+        return int(self.count.shape[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dampwatch.assessment.config import DEFAULT_CONFIG
-from dampwatch.assessment.devices import DeviceFrame
+from dampwatch.assessment.frame import DeviceFrame
 from dampwatch.assessment.surface import SurfaceSource, surface_temperature
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dampwatch.assessment.devices import DeviceFrame
-from dampwatch.assessment.frame import OUTDOOR_ROOM
+from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.window import changed_homes, changed_hours, merge_hours
 

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dampwatch.influx import InfluxQL
-from dampwatch.servers import MosquittoServer
 from dampwatch_api.app import create_app
 from dampwatch_api.db import migrate
 from dampwatch_api.settings import ApiAppSettings
+from dampwatch_stack.servers import MosquittoServer
 from tests.api.conftest import HOME_NORTH, PASSWORD, Api, api_settings, seed
 from tests.support import InfluxDatabase
 from tests.support.ingest import (

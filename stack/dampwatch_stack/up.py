@@ -17,10 +17,16 @@ from typing import Self, TextIO
 from pydantic import ValidationError
 
 from dampwatch.cli import COMMANDS
-from dampwatch.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
 from dampwatch.settings import LOOPBACK
-from dampwatch.supervisor import SUPERVISOR_PREFIX, Backoff, ComponentSpec, LogStream, Supervisor
-from dampwatch.up_settings import (
+from dampwatch_stack.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
+from dampwatch_stack.supervisor import (
+    SUPERVISOR_PREFIX,
+    Backoff,
+    ComponentSpec,
+    LogStream,
+    Supervisor,
+)
+from dampwatch_stack.up_settings import (
     DEFAULT_COMPONENTS,
     MissingServerError,
     PortMode,
@@ -30,7 +36,7 @@ from dampwatch.up_settings import (
     available_components,
     install_command,
 )
-from dampwatch.up_state import STATE_FILE, StackState, choose_ports
+from dampwatch_stack.up_state import STATE_FILE, StackState, choose_ports
 
 STACK_DIR = "up"
 # Where each component answers 200 once it serves: the port's role, the path to poll, and text

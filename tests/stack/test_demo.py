@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from dampwatch.servers import find_binary
-from dampwatch.supervisor import process_is_alive
+from dampwatch_stack.servers import find_binary
+from dampwatch_stack.supervisor import process_is_alive
 from tests.support import INSTALL_HINT, OPENER
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]

@@ -25,19 +25,19 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from dampwatch.demo_api import ApiError, DemoApi, DemoHome
-from dampwatch.demo_feed import (
+from dampwatch.settings import LOOPBACK, MqttSettings
+from dampwatch_stack.demo_api import ApiError, DemoApi, DemoHome
+from dampwatch_stack.demo_feed import (
     FeedError,
     WinterWeather,
     wait_for_registry,
     wait_until_stored,
     winter_shift_days,
 )
-from dampwatch.demo_report import DemoResult, ProgressBar, print_result, result_document
-from dampwatch.servers import ServerStartError
-from dampwatch.settings import LOOPBACK, MqttSettings
-from dampwatch.up import Stack
-from dampwatch.up_settings import MissingServerError, PortMode, StackError, UpSettings
+from dampwatch_stack.demo_report import DemoResult, ProgressBar, print_result, result_document
+from dampwatch_stack.servers import ServerStartError
+from dampwatch_stack.up import Stack
+from dampwatch_stack.up_settings import MissingServerError, PortMode, StackError, UpSettings
 
 DEMO_DIR = "demo"
 DEFAULT_HOMES = 50

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from dampwatch import up_settings
 from dampwatch.cli import Command
-from dampwatch.supervisor import Backoff, ComponentSpec, LogStream, Supervisor, process_is_alive
+from dampwatch_stack import up_settings
+from dampwatch_stack.supervisor import (
+    Backoff,
+    ComponentSpec,
+    LogStream,
+    Supervisor,
+    process_is_alive,
+)
 from tests.support.ingest import wait_until
 
 

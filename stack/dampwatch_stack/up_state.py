@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dampwatch.settings import LOOPBACK
-from dampwatch.supervisor import (
+from dampwatch_stack.supervisor import (
     SUPERVISOR_PREFIX,
     LogStream,
     port_is_free,
@@ -17,7 +17,7 @@ from dampwatch.supervisor import (
     process_mentions,
     stop_process,
 )
-from dampwatch.up_settings import PORT_SETTINGS, PortMode, StackError, StackPorts, UpSettings
+from dampwatch_stack.up_settings import PORT_SETTINGS, PortMode, StackError, StackPorts, UpSettings
 
 STATE_FILE = "state.json"
 
@@ -92,7 +92,7 @@ def choose_ports(
         "ingest_metrics": settings.ingest_metrics_port,
     }
     if mode == "auto":
-        from dampwatch.servers import free_port  # noqa: PLC0415
+        from dampwatch_stack.servers import free_port  # noqa: PLC0415
 
         earlier = previous.get("ports")
         earlier = earlier if isinstance(earlier, dict) else {}

@@ -1,6 +1,6 @@
 """`dampwatch demo` pieces: winter weather, room kinds, the reset, the table, the command line.
 
-The demo itself runs end to end against real servers in tests/deploy/test_demo.py.
+The demo itself runs end to end against real servers in tests/stack/test_demo.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dampwatch.demo import reset_demo_data
-from dampwatch.demo_api import room_kind
-from dampwatch.demo_feed import WinterWeather, winter_shift_days
-from dampwatch.demo_report import archetype_summary, board_table
+from dampwatch_stack.demo import reset_demo_data
+from dampwatch_stack.demo_api import room_kind
+from dampwatch_stack.demo_feed import WinterWeather, winter_shift_days
+from dampwatch_stack.demo_report import archetype_summary, board_table
 
 DAY_S = 86_400
 

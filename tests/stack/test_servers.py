@@ -1,4 +1,4 @@
-"""Real Mosquitto and InfluxDB processes started by dampwatch.servers, and the v2 write proxy."""
+"""Real Mosquitto and InfluxDB processes from dampwatch_stack.servers; the v2 write proxy."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dampwatch.servers import InfluxServer, MosquittoServer, ServerStartError
+from dampwatch_stack.servers import InfluxServer, MosquittoServer, ServerStartError
 from tests.support import OPENER, InfluxDatabase, rows
 from tests.support.v2_write_proxy import InfluxV2WriteProxy, bucket_to_db_rp, token_credentials
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from dampwatch.demo_api import Credentials
+from dampwatch_stack.demo_api import Credentials
 
 BAR_WIDTH = 30
 REDRAW_S = 0.1

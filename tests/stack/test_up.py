@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from dampwatch.servers import find_binary, free_port
-from dampwatch.supervisor import process_is_alive
+from dampwatch_stack.servers import find_binary, free_port
+from dampwatch_stack.supervisor import process_is_alive
 from tests.support import INSTALL_HINT, OPENER, rows
 from tests.support.ingest import Publisher, wait_until
 

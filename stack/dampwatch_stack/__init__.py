@@ -1,0 +1,1 @@
+"""The local platform: real servers, `dampwatch up`, its supervisor and `dampwatch demo`."""
