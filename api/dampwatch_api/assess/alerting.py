@@ -1,16 +1,22 @@
-"""Turn verdict grids into alert changes through the alert service, hour by hour."""
+"""The alerts step of a cycle: verdict grids become alert changes, hour by hour, with hold-off."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import AssessmentConfig
+from dampwatch.assessment.device_evidence import DEVICE_SEVERITY, device_evidence
+from dampwatch.assessment.devices import DeviceHealth, DeviceStart
+from dampwatch.assessment.frame import DeviceFrame, hour_start
 from dampwatch.assessment.kinds import AlertKind, AlertStatus, Finding
 from dampwatch.assessment.rules import RAISE, VERDICTS, KindVerdicts, hour_end
-from dampwatch_api.alerts.raising import AlertKey, apply_verdict
+from dampwatch_api.alerts.board import BoardRow, home_rows
+from dampwatch_api.alerts.raising import AlertKey, apply_verdict, open_alerts
+from dampwatch_api.assess.judge import JudgedRooms
 
 
 def hold_off(kind: AlertKind, config: AssessmentConfig) -> timedelta:
@@ -87,3 +93,101 @@ def apply_grid(
                     open_keys.discard(key)
                     cleared += 1
     return opened, cleared
+
+
+@dataclass
+class CycleAlerts:
+    """A cycle's alert changes: the open alerts it started with, what it opened and cleared."""
+
+    session: Session
+    config: AssessmentConfig
+    now: datetime
+    open_keys: set[AlertKey] = field(default_factory=set)
+    opened: int = 0
+    cleared: int = 0
+
+    @classmethod
+    def start(cls, session: Session, config: AssessmentConfig, now: datetime) -> CycleAlerts:
+        """Begin from the alerts open now."""
+        keys = {(a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)}
+        return cls(session, config, now, keys)
+
+    def _apply(
+        self,
+        kind: AlertKind,
+        verdicts: KindVerdicts,
+        keys: list[AlertKey],
+        *,
+        first_new_col: int,
+        start_hour: int,
+        finding: Callable[[int, int], Finding],
+    ) -> None:
+        opened, cleared = apply_grid(
+            self.session,
+            kind=kind,
+            verdicts=verdicts,
+            keys=keys,
+            open_keys=self.open_keys,
+            first_new_col=first_new_col,
+            start_hour=start_hour,
+            finding=finding,
+            config=self.config,
+            now=self.now,
+        )
+        self.opened += opened
+        self.cleared += cleared
+
+    def apply_rooms(self, judged: JudgedRooms, first_new: int) -> None:
+        """Raise, refresh or clear the rooms' hazard alerts from the new hours' verdicts."""
+        frame = judged.frame
+        for kind, verdicts in judged.verdicts.items():
+            keys = [(home, room, kind.value, "") for home, room in judged.room_keys()]
+
+            def finding(row: int, col: int, kind: AlertKind = kind) -> Finding:
+                return judged.finding(kind, row, col)
+
+            self._apply(
+                kind,
+                verdicts,
+                keys,
+                first_new_col=first_new - frame.start_hour,
+                start_hour=frame.start_hour,
+                finding=finding,
+            )
+
+    def apply_devices(
+        self, frame: DeviceFrame, health: DeviceHealth, start: DeviceStart, first_new: int
+    ) -> None:
+        """Raise, refresh or clear the device alerts (one per device and kind)."""
+        first = frame.start_hour
+        for kind, verdicts in health.verdicts.items():
+            keys = [
+                (home, room, kind.value, device)
+                for home, room, device in zip(frame.homes, frame.rooms, frame.devices, strict=True)
+            ]
+
+            def finding(row: int, col: int, kind: AlertKind = kind) -> Finding:
+                return Finding(
+                    home_id=frame.homes[row],
+                    room=frame.rooms[row],
+                    kind=kind,
+                    severity=DEVICE_SEVERITY[kind],
+                    evidence=device_evidence(kind, frame, health, start, row=row, col=col),
+                    condition_since=hour_start(first + col),
+                    subject=frame.devices[row],
+                )
+
+            self._apply(
+                kind,
+                verdicts,
+                keys,
+                first_new_col=first_new - first,
+                start_hour=first,
+                finding=finding,
+            )
+
+    def home_rows(self, vulnerabilities: Mapping[str, list[str]]) -> dict[str, BoardRow]:
+        """Each home with open alerts after the changes, as the board ranks it."""
+        self.session.flush()
+        rows = home_rows(open_alerts(self.session), vulnerabilities, self.now)
+        return {row.home_id: row for row in rows}

@@ -1,37 +1,42 @@
-"""One assessment cycle: read new hours (and a rewind window for late readings), compute
-indicators, apply the rules to alerts, write the series, keep the state."""
+"""One assessment cycle, as one pass: read → judge → alerts → lines out (and the memory kept).
+
+Read: the cycle's window of hours (the new hours and the rewind hours whose readings changed),
+the registry and what the last cycle kept. Judge: devices first (a faulty sensor's values leave
+the rooms), then rooms chunk by chunk, with the core's pure models. Alerts: the verdicts of the
+new hours raise, refresh or clear alerts. Lines out: `risk`, `device_health`, `home_risk` and
+`alert` points to InfluxDB. The caller commits the SQL session.
+"""
 
 from __future__ import annotations
 
-import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import DEFAULT_CONFIG, AssessmentConfig
-from dampwatch.assessment.devices import without_faulty
-from dampwatch.assessment.frame import RoomFrame, hour_index, hour_start
-from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
-from dampwatch.assessment.kinds import AlertKind, Finding
-from dampwatch.assessment.rules import KindVerdicts, room_finding, room_verdicts
+from dampwatch.assessment.frame import hour_index, hour_start
 from dampwatch.influx import InfluxQL, LineWriter
-from dampwatch_api.alerts.models import RoomAssessmentState
-from dampwatch_api.alerts.raising import AlertKey, open_alerts
-from dampwatch_api.assess.alerting import apply_grid
-from dampwatch_api.assess.devicecycle import assess_devices, check_devices
-from dampwatch_api.assess.publish import export_alert_events, home_risk_lines, risk_lines
+from dampwatch_api.alerts.models import DeviceAssessmentState, RoomAssessmentState
+from dampwatch_api.alerts.raising import unexported_events
+from dampwatch_api.assess.alerting import CycleAlerts
+from dampwatch_api.assess.devices import device_state_rows, judge_devices, read_device_states
+from dampwatch_api.assess.judge import judge_rooms, worst_scores
 from dampwatch_api.assess.registry import read_registry
-from dampwatch_api.assess.rooms import build_rooms
+from dampwatch_api.assess.rooms import rooms_to_judge
+from dampwatch_api.assess.series import (
+    alert_event_lines,
+    device_health_lines,
+    home_risk_lines,
+    risk_lines,
+)
 from dampwatch_api.assess.settings import AssessSettings
-from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory, save_states, updated
+from dampwatch_api.assess.state import save_states
 from dampwatch_api.assess.window import HourlyCache, read_window
 
-log = logging.getLogger(__name__)
 WRITE_BATCH_LINES = 5000
 
 
@@ -52,39 +57,44 @@ class CycleReport:
     seconds: float = 0.0
 
 
-def _write(writer: LineWriter, lines: list[str]) -> int:
+@dataclass(frozen=True)
+class CycleWindow:
+    """The epoch hours of a cycle: [first, end) judged, of which [first_new, end) are new."""
+
+    first: int
+    first_new: int
+    end: int
+
+
+def cycle_window(
+    states: list[RoomAssessmentState], end_hour: int, settings: AssessSettings
+) -> CycleWindow:
+    """The rewind window before the new hours; the back-fill period when nothing is known."""
+    backfill_start = end_hour - settings.assess_backfill_days * 24
+    last = max((hour_index(state.last_hour) for state in states), default=None)
+    if last is None:
+        return CycleWindow(backfill_start, backfill_start, end_hour)
+    first = max(last + 1 - settings.assess_rewind_hours, backfill_start)
+    return CycleWindow(first, max(last + 1, backfill_start), end_hour)
+
+
+def write_lines(writer: LineWriter, lines: list[str]) -> int:
+    """Write in requests of at most WRITE_BATCH_LINES; the number of points written."""
     for start in range(0, len(lines), WRITE_BATCH_LINES):
         writer.write(lines[start : start + WRITE_BATCH_LINES])
     return len(lines)
 
 
-@dataclass(frozen=True)
-class _RoomFindings:
-    """Builds the finding of a raising room-hour of one kind, on demand."""
-
-    kind: AlertKind
-    frame: RoomFrame
-    ind: RoomIndicators
-    grid: KindVerdicts
-    config: AssessmentConfig
-
-    def __call__(self, row: int, col: int) -> Finding:
-        return room_finding(
-            self.kind, self.frame, self.ind, self.grid, row=row, col=col, config=self.config
-        )
-
-
-def cycle_window(
-    states: list[RoomAssessmentState], end_hour: int, settings: AssessSettings
-) -> tuple[int, int]:
-    """(first hour to read, first new hour): the rewind window before the new hours."""
-    backfill_start = end_hour - settings.assess_backfill_days * 24
-    last = max((hour_index(state.last_hour) for state in states), default=None)
-    if last is None:
-        return backfill_start, backfill_start
-    return max(last + 1 - settings.assess_rewind_hours, backfill_start), max(
-        last + 1, backfill_start
-    )
+def export_alert_events(session: Session, writer: LineWriter) -> int:
+    """Write the lifecycle changes not yet in InfluxDB as `alert` points; mark them written."""
+    events = unexported_events(session)
+    lines = alert_event_lines(events)
+    if lines:
+        writer.write(lines)
+        for event in events:
+            event.exported = True
+        session.flush()
+    return len(lines)
 
 
 def run_cycle(
@@ -104,124 +114,62 @@ def run_cycle(
     """
     started = time.monotonic()
     moment = now or datetime.now(UTC)
-    end_hour = hour_index(moment)  # the current hour is still incomplete
-    states = {(s.home_id, s.room): s for s in session.scalars(select(RoomAssessmentState))}
-    first, first_new = cycle_window(list(states.values()), end_hour, settings)
-    report = CycleReport(hour_start(first), hour_start(end_hour))
-    if first_new >= end_hour:
+    # Read: what the last cycle kept, the registry, the window's hourly readings.
+    room_states = {(s.home_id, s.room): s for s in session.scalars(select(RoomAssessmentState))}
+    hours = cycle_window(list(room_states.values()), hour_index(moment), settings)
+    report = CycleReport(hour_start(hours.first), hour_start(hours.end))
+    if hours.first_new >= hours.end:
         return report
     facts = read_registry(session)
-    known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
     window = read_window(
         influx,
         cache if cache is not None else HourlyCache(),
-        first_hour=first,
-        first_new=first_new,
-        end_hour=end_hour,
-        known=known,
+        first_hour=hours.first,
+        first_new=hours.first_new,
+        end_hour=hours.end,
+        known=[(f.home_id, f.device_id, f.room) for f in facts.devices.values()],
         hours_per_query=settings.assess_query_hours,
         workers=settings.assess_query_workers,
-        compared_from=end_hour - settings.assess_rewind_hours,
+        compared_from=hours.end - settings.assess_rewind_hours,
     )
-    readings = window.readings
-    report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
-    devices = check_devices(session, readings, facts, config)
-    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health, config))
-    rooms = build_rooms(trusted, states.keys(), facts, settings.assess_outdoor_home)
-    # Hours before the first one read again from InfluxDB have the inputs they had last cycle,
-    # so their results stand; rooms start there unless a room is new (it gets the whole window).
-    known_rooms = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
-    first = window.read_from if known_rooms else first
-    changed = window.changed if known_rooms else None
-    rooms = rooms.hours_from(first)
-    open_keys: set[AlertKey] = {
-        (a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)
-    }
-    snapshots = settings.assess_rewind_hours + 1
-    new_col = first_new - first
+    # Judge the devices, then the rooms on the devices' trusted values, chunk by chunk.
+    devices = judge_devices(window.readings, facts, read_device_states(session), config)
+    rooms = rooms_to_judge(
+        window,
+        devices,
+        room_states.keys(),
+        facts,
+        first_hour=hours.first,
+        outdoor_home=settings.assess_outdoor_home,
+        config=config,
+    )
+    alerts = CycleAlerts.start(session, config, moment)
     lines: list[str] = []
     room_scores: dict[str, float] = {}
-    room_inserts: list[dict[str, Any]] = []
-    room_updates: list[dict[str, Any]] = []
-    for chunk_start in range(0, len(rooms.rooms), settings.assess_chunk_rooms):
-        part = rooms.take(slice(chunk_start, chunk_start + settings.assess_chunk_rooms))
-        count = len(part.rooms)
-        history = np.zeros((count, FLAG_HOURS), np.uint16)
-        start = MouldGrid.zeros(count)
-        snapshots_before: list[tuple[np.ndarray, np.ndarray]] = []
-        for row, key in enumerate(zip(part.homes, part.rooms, strict=True)):
-            if (state := states.get(key)) is None:
-                snapshots_before.append((np.zeros(1), np.zeros(1, np.int64)))
-                continue
-            back = hour_index(state.last_hour) - (first - 1)
-            unpacked = RoomHistory.unpack(state.history)
-            flags, index, dry = unpacked.before(back)
-            history[row], start.index[row], start.dry_hours[row] = flags, index, dry
-            snapshots_before.append(unpacked.snapshots_before(back))
-        ind = assess_rooms(part, history, start, config)
-        vulnerable = np.array([bool(facts.vulnerabilities.get(h)) for h in part.homes])
-        verdicts = room_verdicts(part, ind, vulnerable, config)
-        keys_by_kind = {
-            kind: [(h, r, kind.value, "") for h, r in zip(part.homes, part.rooms, strict=True)]
-            for kind in verdicts
-        }
-        for kind, grid in verdicts.items():
-            opened, cleared = apply_grid(
-                session,
-                kind=kind,
-                verdicts=grid,
-                keys=keys_by_kind[kind],
-                open_keys=open_keys,
-                first_new_col=new_col,
-                start_hour=first,
-                finding=_RoomFindings(kind, part, ind, grid, config),
-                config=config,
-                now=moment,
-            )
-            report.alerts_opened += opened
-            report.alerts_cleared += cleared
+    for chunk in range(0, len(rooms.frame.rooms), settings.assess_chunk_rooms):
+        part = rooms.frame.take(slice(chunk, chunk + settings.assess_chunk_rooms))
+        judged = judge_rooms(part, room_states, facts, config)
+        alerts.apply_rooms(judged, hours.first_new)
         # Rewind hours are written again only for homes whose readings changed.
-        rewrite = np.array([changed is None or home in changed for home in part.homes])
-        lines.extend(risk_lines(part, ind, np.where(rewrite, 0, new_col)))
-        for row, home in enumerate(part.homes):
-            room_scores[home] = max(room_scores.get(home, 0.0), float(ind.score[row, -1]))
-            key = (home, part.rooms[row])
-            state = states.get(key)
-            new_state = updated(
-                history[row],
-                ind.flags[row],
-                mould_index=ind.mould_index[row],
-                dry_hours=ind.mould_dry_hours[row],
-                start_index=snapshots_before[row][0],
-                start_dry=snapshots_before[row][1],
-                snapshots=snapshots,
-            )
-            (room_updates if state is not None else room_inserts).append(
-                {
-                    "home_id": home,
-                    "room": part.rooms[row],
-                    "last_hour": hour_start(end_hour - 1),
-                    "mould_index": float(ind.mould_index[row, -1]),
-                    "mould_dry_hours": int(ind.mould_dry_hours[row, -1]),
-                    "history": new_state.pack(),
-                    "updated_at": moment,
-                }
-            )
-    save_states(session, RoomAssessmentState, room_inserts, room_updates)
-    device_lines, device_opened, device_cleared = assess_devices(
-        session, readings, devices, open_keys, first_new=first_new, config=config, now=moment
-    )
-    lines.extend(device_lines)
-    report.alerts_opened += device_opened
-    report.alerts_cleared += device_cleared
-    session.flush()
-    homes = set(rooms.homes) | set(readings.frame.homes)
-    lines.extend(
-        home_risk_lines(session, homes, room_scores, facts=facts, hour=end_hour - 1, now=moment)
-    )
-    report.points_written = _write(writer, lines)
+        rewrite = np.array([rooms.changed is None or h in rooms.changed for h in part.homes])
+        lines.extend(risk_lines(judged, np.where(rewrite, 0, hours.first_new - part.start_hour)))
+        worst_scores(judged, room_scores)
+        rows = judged.state_rows(
+            end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
+        )
+        save_states(session, RoomAssessmentState, rows)
+    alerts.apply_devices(devices.frame, devices.health, devices.start, hours.first_new)
+    lines.extend(device_health_lines(devices.frame, devices.health, hours.first_new))
+    save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
+    # Lines out: the series, then each home's rank after this cycle's alert changes.
+    judged_homes = set(rooms.frame.homes) | set(devices.frame.homes)
+    home_rows = alerts.home_rows(facts.vulnerabilities)
+    lines.extend(home_risk_lines(judged_homes, home_rows, room_scores, hour=hours.end - 1))
+    report.points_written = write_lines(writer, lines)
     report.points_written += export_alert_events(session, writer)
-    report.rooms, report.devices = len(rooms.rooms), len(readings.frame.devices)
-    report.new_hours = end_hour - first_new
+    report.alerts_opened, report.alerts_cleared = alerts.opened, alerts.cleared
+    report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
+    report.rooms, report.devices = len(rooms.frame.rooms), len(devices.frame.devices)
+    report.new_hours = hours.end - hours.first_new
     report.seconds = time.monotonic() - started
     return report

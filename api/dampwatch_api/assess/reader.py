@@ -9,8 +9,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from dampwatch.assessment.devices import DeviceFrame
-from dampwatch.assessment.frame import SECONDS_PER_HOUR
+from dampwatch.assessment.frame import SECONDS_PER_HOUR, DeviceFrame
 from dampwatch.const import MEASUREMENT_READING, TAG_DEVICE, TAG_HOME, TAG_ROOM
 from dampwatch.influx import InfluxQL
 
@@ -114,6 +113,74 @@ def read_fingerprints(
     return prints
 
 
+class DeviceRows:
+    """The rows of a device frame, in order of first appearance, with each device's room."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], int] = {}
+        self.identities: list[tuple[str, str, str]] = []
+
+    def add(self, home: str, device: str, room: str, *, later_room_wins: bool) -> int:
+        """The device's row; a room fills an empty one, or replaces it if `later_room_wins`."""
+        row = self.index.setdefault((home, device), len(self.identities))
+        if row == len(self.identities):
+            self.identities.append((home, device, room))
+        elif room and (later_room_wins or not self.identities[row][2]):
+            self.identities[row] = (home, device, room)
+        return row
+
+    def empty_frame(self, first_hour: int, hours: int) -> DeviceFrame:
+        """A frame of these devices over the hours, with nothing received."""
+        homes = [identity[0] for identity in self.identities]
+        devices = [identity[1] for identity in self.identities]
+        rooms = [identity[2] for identity in self.identities]
+        return DeviceFrame.empty(homes, devices, rooms, first_hour, hours)
+
+
+SeriesRow = tuple[str, str, str, int, dict[str, Any]]  # home, device, room, column, aggregates
+
+
+def _series_rows(answers: list[dict[str, Any]], first_hour: int, hours: int) -> list[SeriesRow]:
+    """Each hour of each answered series that falls in the window."""
+    rows: list[SeriesRow] = []
+    for series in answers:
+        tags = series.get("tags") or {}
+        home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
+        room = tags.get(TAG_ROOM, "")
+        columns = series["columns"]
+        for values in series.get("values", []):
+            record = dict(zip(columns, values, strict=True))
+            col = int(record["time"]) // MS_PER_HOUR - first_hour
+            if 0 <= col < hours:
+                rows.append((home, device, room, col, record))
+    return rows
+
+
+def _fill(readings: HourlyReadings, rows: list[SeriesRow]) -> None:
+    """Put each series hour's aggregates into the device's row of the frame."""
+    frame = readings.frame
+    targets = {
+        "temperature_c": frame.temperature_c,
+        "humidity_pct": frame.humidity_pct,
+        "probe_c": readings.probe_c,
+        "co2_ppm": readings.co2_ppm,
+        "battery_pct": frame.battery_pct,
+        "seq_min": frame.seq_min,
+        "seq_max": frame.seq_max,
+    }
+    for home, device, _room, col, record in rows:
+        row = readings.index[home, device]
+        # A device moved between rooms has two series in one hour: combine by the larger count.
+        count = record.get("count_t") or (1 if record.get("humidity_pct") is not None else 0)
+        if count < frame.count[row, col]:
+            continue
+        frame.count[row, col] = count
+        frame.seq_count[row, col] = count if record.get("seq_min") is not None else np.nan
+        for name, target in targets.items():
+            value = record.get(name)
+            target[row, col] = np.nan if value is None else float(value)
+
+
 def read_hourly(
     influx: InfluxQL,
     first_hour: int,
@@ -129,7 +196,6 @@ def read_hourly(
     Windows longer than `hours_per_query` are read in slices, `workers` of them at a time.
     """
     hours = end_hour - first_hour
-    rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
     answers = _sliced(
         influx,
         hourly_statement,
@@ -138,55 +204,16 @@ def read_hourly(
         hours_per_query=hours_per_query,
         workers=workers,
     )
-    for series in answers:
-        tags = series.get("tags") or {}
-        home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
-        room = tags.get(TAG_ROOM, "")
-        columns = series["columns"]
-        for values in series.get("values", []):
-            record = dict(zip(columns, values, strict=True))
-            col = int(record["time"]) // MS_PER_HOUR - first_hour
-            if 0 <= col < hours:
-                rows.append((home, device, room, col, record))
-    index: dict[tuple[str, str], int] = {}
-    identities: list[tuple[str, str, str]] = []
+    rows = _series_rows(answers, first_hour, hours)
+    devices = DeviceRows()
     for home, device, room in known:
-        if (home, device) not in index:
-            index[home, device] = len(identities)
-            identities.append((home, device, room))
+        devices.add(home, device, room, later_room_wins=False)
     for home, device, room, _col, _record in rows:
-        if (home, device) not in index:
-            index[home, device] = len(identities)
-            identities.append((home, device, room))
-        elif room and not identities[index[home, device]][2]:
-            identities[index[home, device]] = (home, device, room)
-    frame = DeviceFrame.empty(
-        [i[0] for i in identities],
-        [i[1] for i in identities],
-        [i[2] for i in identities],
-        first_hour,
-        hours,
+        devices.add(home, device, room, later_room_wins=False)
+    frame = devices.empty_frame(first_hour, hours)
+    shape = frame.count.shape
+    readings = HourlyReadings(
+        frame, np.full(shape, np.nan), np.full(shape, np.nan), dict(devices.index)
     )
-    probe = np.full(frame.count.shape, np.nan)
-    co2 = np.full(frame.count.shape, np.nan)
-    targets = {
-        "temperature_c": frame.temperature_c,
-        "humidity_pct": frame.humidity_pct,
-        "probe_c": probe,
-        "co2_ppm": co2,
-        "battery_pct": frame.battery_pct,
-        "seq_min": frame.seq_min,
-        "seq_max": frame.seq_max,
-    }
-    for home, device, _room, col, record in rows:
-        row = index[home, device]
-        # A device moved between rooms has two series in one hour: combine by the larger count.
-        count = record.get("count_t") or (1 if record.get("humidity_pct") is not None else 0)
-        if count < frame.count[row, col]:
-            continue
-        frame.count[row, col] = count
-        frame.seq_count[row, col] = count if record.get("seq_min") is not None else np.nan
-        for name, target in targets.items():
-            value = record.get(name)
-            target[row, col] = np.nan if value is None else float(value)
-    return HourlyReadings(frame, probe, co2, index)
+    _fill(readings, rows)
+    return readings

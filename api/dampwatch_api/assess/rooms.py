@@ -10,14 +10,19 @@ of the home's own outdoor air, and the wall estimate moves by only (1 − f_Rsi)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from dampwatch.assessment.config import AssessmentConfig
+from dampwatch.assessment.devices import without_faulty
 from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, cold_rooms, is_bedroom
+from dampwatch_api.assess.devices import DeviceCheck
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
+from dampwatch_api.assess.window import WindowRead
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -97,3 +102,36 @@ def build_rooms(
         result.outdoor_c[row] = np.where(has_own, own, fallback)
         result.outdoor_shared[row] = ~has_own
     return result
+
+
+@dataclass(frozen=True)
+class RoomsToJudge:
+    """The rooms a cycle judges, from the first hour whose inputs may have changed."""
+
+    frame: RoomFrame
+    # Homes whose rewind hours changed (their rooms' rewind points are written again); None: all.
+    changed: frozenset[str] | None
+
+
+def rooms_to_judge(
+    window: WindowRead,
+    devices: DeviceCheck,
+    states: Collection[tuple[str, str]],
+    facts: RegistryFacts,
+    *,
+    first_hour: int,
+    outdoor_home: str | None,
+    config: AssessmentConfig,
+) -> RoomsToJudge:
+    """Room conditions from the devices not known faulty, cut to the hours worth judging again.
+
+    Hours before the first one read again from InfluxDB have the inputs they had last cycle, so
+    their results stand; rooms start there unless a room is new (it gets the whole window).
+    """
+    readings = window.readings
+    trusted = replace(readings, frame=without_faulty(readings.frame, devices.health, config))
+    rooms = build_rooms(trusted, states, facts, outdoor_home)
+    known = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
+    if not known:
+        return RoomsToJudge(rooms.hours_from(first_hour), None)
+    return RoomsToJudge(rooms.hours_from(window.read_from), window.changed)

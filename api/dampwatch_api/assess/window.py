@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from dampwatch.assessment.devices import DeviceFrame
-from dampwatch.assessment.frame import OUTDOOR_ROOM
+from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame
 from dampwatch.influx import InfluxQL
 from dampwatch_api.assess.reader import (
     FINGERPRINT,
+    DeviceRows,
     HourlyReadings,
     read_fingerprints,
     read_hourly,
@@ -65,24 +65,13 @@ def merge_hours(parts: list[HourlyReadings], first_hour: int, end_hour: int) -> 
     Devices are the union of the parts' (in order of first appearance); a later part wins where
     parts overlap.
     """
-    index: dict[tuple[str, str], int] = {}
-    identities: list[tuple[str, str, str]] = []
+    devices = DeviceRows()
     for part in parts:
         frame = part.frame
         for home, device, room in zip(frame.homes, frame.devices, frame.rooms, strict=True):
-            row = index.setdefault((home, device), len(identities))
-            if row == len(identities):
-                identities.append((home, device, room))
-            elif room:
-                identities[row] = (home, device, room)
-    hours = end_hour - first_hour
-    merged = DeviceFrame.empty(
-        [i[0] for i in identities],
-        [i[1] for i in identities],
-        [i[2] for i in identities],
-        first_hour,
-        hours,
-    )
+            devices.add(home, device, room, later_room_wins=True)
+    index = devices.index
+    merged = devices.empty_frame(first_hour, end_hour - first_hour)
     probe = np.full(merged.count.shape, np.nan)
     co2 = np.full(merged.count.shape, np.nan)
     for part in parts:
@@ -104,8 +93,7 @@ def merge_hours(parts: list[HourlyReadings], first_hour: int, end_hour: int) -> 
             grid[:, target] = np.nan
             if rows.size:
                 grid[rows, target] = values[:, source]
-    index_by_key = {(i[0], i[1]): row for row, i in enumerate(identities)}
-    return HourlyReadings(merged, probe, co2, index_by_key)
+    return HourlyReadings(merged, probe, co2, dict(index))
 
 
 def _usable(cache: HourlyCache, first_hour: int, first_new: int) -> HourlyReadings | None:

@@ -1,4 +1,4 @@
-"""The device half of a cycle: health per device-hour, device alerts, state, series points."""
+"""The devices of a cycle: their memory, their health per device-hour, the memory they leave."""
 
 from __future__ import annotations
 
@@ -11,42 +11,44 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
-from dampwatch.assessment.device_evidence import DEVICE_SEVERITY, device_evidence
 from dampwatch.assessment.devices import (
-    DeviceFrame,
     DeviceHealth,
     DeviceStart,
     device_health,
     offline_allowance_h,
 )
 from dampwatch.assessment.drift import NO_NIGHTS_YET, DriftState
-from dampwatch.assessment.frame import hour_index, hour_start
-from dampwatch.assessment.kinds import AlertKind, Finding
+from dampwatch.assessment.frame import DeviceFrame, hour_index, hour_start
 from dampwatch_api.alerts.models import DeviceAssessmentState
-from dampwatch_api.alerts.raising import AlertKey
-from dampwatch_api.assess.alerting import apply_grid
-from dampwatch_api.assess.export import device_health_line
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
-from dampwatch_api.assess.state import save_states
+from dampwatch_api.assess.state import StateRows
 
 
 @dataclass
 class DeviceCheck:
     """Device health over a cycle's window, with what was known before it."""
 
+    frame: DeviceFrame
     health: DeviceHealth
     start: DeviceStart
     states: dict[tuple[str, str], DeviceAssessmentState]
 
 
-def check_devices(
-    session: Session, readings: HourlyReadings, facts: RegistryFacts, config: AssessmentConfig
+def read_device_states(session: Session) -> dict[tuple[str, str], DeviceAssessmentState]:
+    """Every device's state row, by (home, device)."""
+    return {(s.home_id, s.device_id): s for s in session.scalars(select(DeviceAssessmentState))}
+
+
+def judge_devices(
+    readings: HourlyReadings,
+    facts: RegistryFacts,
+    states: dict[tuple[str, str], DeviceAssessmentState],
+    config: AssessmentConfig,
 ) -> DeviceCheck:
     """Health of every device-hour of the window (before rooms are judged on their data)."""
     frame = readings.frame
     first = frame.start_hour
-    states = {(s.home_id, s.device_id): s for s in session.scalars(select(DeviceAssessmentState))}
     count = len(frame.devices)
     start = DeviceStart.unknown(count, config.battery_offline_after_h)
     gaps_before = np.zeros(count)
@@ -70,7 +72,7 @@ def check_devices(
     start.drift = drift_state_of(
         [states.get(key) for key in zip(frame.homes, frame.devices, strict=True)]
     )
-    return DeviceCheck(device_health(frame, start, gaps_before, config), start, states)
+    return DeviceCheck(frame, device_health(frame, start, gaps_before, config), start, states)
 
 
 def drift_state_of(states: list[DeviceAssessmentState | None]) -> DriftState:
@@ -110,70 +112,15 @@ def drift_entry(drift: DriftState, row: int) -> dict[str, Any] | None:
     }
 
 
-def assess_devices(
-    session: Session,
-    readings: HourlyReadings,
-    check: DeviceCheck,
-    open_keys: set[AlertKey],
-    *,
-    first_new: int,
-    config: AssessmentConfig,
-    now: datetime,
-) -> tuple[list[str], int, int]:
-    """Device alerts, series points and state for the window; returns (points, opened, cleared)."""
-    frame, health, start, states = readings.frame, check.health, check.start, check.states
-    first = frame.start_hour
-    rooms = frame.rooms
-    opened = cleared = 0
-    for kind, grid in health.verdicts.items():
-        keys = [
-            (home, room, kind.value, device)
-            for home, room, device in zip(frame.homes, rooms, frame.devices, strict=True)
-        ]
-
-        def finding(row: int, col: int, kind: AlertKind = kind) -> Finding:
-            return Finding(
-                home_id=frame.homes[row],
-                room=rooms[row],
-                kind=kind,
-                severity=DEVICE_SEVERITY[kind],
-                evidence=device_evidence(kind, frame, health, start, row=row, col=col),
-                condition_since=hour_start(first + col),
-                subject=frame.devices[row],
-            )
-
-        done = apply_grid(
-            session,
-            kind=kind,
-            verdicts=grid,
-            keys=keys,
-            open_keys=open_keys,
-            first_new_col=first_new - first,
-            start_hour=first,
-            finding=finding,
-            config=config,
-            now=now,
-        )
-        opened, cleared = opened + done[0], cleared + done[1]
-    lines: list[str] = []
+def device_state_rows(check: DeviceCheck, now: datetime) -> StateRows:
+    """The devices' state rows after this cycle: (new devices to insert, known ones to update)."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for row, (home, device) in enumerate(zip(frame.homes, frame.devices, strict=True)):
-        for col in range(max(first_new - first, 0), frame.hours):
-            values = {
-                "last_seen_age_h": float(health.last_seen_age_h[row, col]),
-                "offline": float(health.offline[row, col]),
-                "battery_pct": float(health.battery_pct[row, col]),
-                "seq_gaps_7d": float(health.seq_gaps_7d[row, col]),
-                "stuck": float(health.stuck[row, col]),
-            }
-            if (line := device_health_line(home, device, values, first + col)) is not None:
-                lines.append(line)
-        state = states.get((home, device))
-        values = _new_state(state, frame=frame, health=health, row=row, now=now)
+    for row, key in enumerate(zip(check.frame.homes, check.frame.devices, strict=True)):
+        state = check.states.get(key)
+        values = _new_state(state, frame=check.frame, health=check.health, row=row, now=now)
         (updates if state is not None else inserts).append(values)
-    save_states(session, DeviceAssessmentState, inserts, updates)
-    return lines, opened, cleared
+    return inserts, updates
 
 
 def _new_state(

@@ -1,0 +1,202 @@
+"""The lines-out step of a cycle: `risk`, `home_risk`, `device_health` and `alert` points.
+
+Timestamps are the hour a value describes (hour start, UTC), so a re-computation overwrites;
+`alert` points carry the time of the lifecycle change (Grafana annotations).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dampwatch.assessment.devices import DeviceHealth
+from dampwatch.assessment.flags import HourFlag
+from dampwatch.assessment.frame import DeviceFrame
+from dampwatch.const import MEASUREMENT_RISK, TAG_DEVICE, TAG_HOME, TAG_ROOM
+from dampwatch.lineprotocol import escape_string, format_tags
+from dampwatch_api.alerts.board import BoardRow
+from dampwatch_api.alerts.models import AlertEvent
+from dampwatch_api.assess.judge import JudgedRooms
+
+MEASUREMENT_HOME_RISK: Final = "home_risk"
+MEASUREMENT_ALERT: Final = "alert"
+MEASUREMENT_DEVICE_HEALTH: Final = "device_health"
+NS_PER_S: Final = 1_000_000_000
+
+
+def _fields(values: Mapping[str, float]) -> str:
+    return ",".join(
+        f"{name}={float(value)!r}" for name, value in values.items() if math.isfinite(value)
+    )
+
+
+def float_line(
+    measurement: str, tags: Mapping[str, str], values: Mapping[str, float], hour: int
+) -> str | None:
+    """One point of float fields at the start of epoch hour `hour`; None when all are missing."""
+    body = _fields(values)
+    if not body:
+        return None
+    return f"{measurement}{format_tags(tags)} {body} {hour * 3600 * NS_PER_S}"
+
+
+def risk_line(home: str, room: str, values: Mapping[str, float], hour: int) -> str | None:
+    """A `risk` point of a room."""
+    return float_line(MEASUREMENT_RISK, {TAG_HOME: home, TAG_ROOM: room}, values, hour)
+
+
+def device_health_line(
+    home: str, device: str, values: Mapping[str, float], hour: int
+) -> str | None:
+    """A `device_health` point."""
+    return float_line(MEASUREMENT_DEVICE_HEALTH, {TAG_HOME: home, TAG_DEVICE: device}, values, hour)
+
+
+def home_risk_line(
+    home: str,
+    *,
+    score: float,
+    open_alerts: int,
+    overdue: int,
+    kinds: Iterable[str],
+    hour: int,
+) -> str:
+    """A `home_risk` point."""
+    fields = (
+        f"score={float(score)!r},open_alerts={float(open_alerts)!r},"
+        f"overdue_alerts={float(overdue)!r},kinds={escape_string(','.join(sorted(kinds)))}"
+    )
+    return (
+        f"{MEASUREMENT_HOME_RISK}{format_tags({TAG_HOME: home})} {fields} {hour * 3600 * NS_PER_S}"
+    )
+
+
+def alert_line(
+    *,
+    home: str,
+    room: str,
+    kind: str,
+    severity: str,
+    alert_id: int,
+    status: str,
+    text: str,
+    at: datetime,
+    sequence: int = 0,
+) -> str:
+    """An `alert` point for one lifecycle change; `sequence` keeps same-instant changes apart."""
+    tags = {TAG_HOME: home, TAG_ROOM: room, "kind": kind, "severity": severity}
+    fields = f"alert_id={alert_id}i,status={escape_string(status)},text={escape_string(text)}"
+    timestamp = int(at.timestamp()) * NS_PER_S + at.microsecond * 1000 + sequence
+    return f"{MEASUREMENT_ALERT}{format_tags(tags)} {fields} {timestamp}"
+
+
+RISK_COUNTS = (
+    "hours_rh70_7d",
+    "hours_rh70_30d",
+    "hours_surface80_7d",
+    "hours_surface80_30d",
+    "hours_below_dew_point_7d",
+    "hours_below_18c_7d",
+    "hours_below_16c_7d",
+    "hours_co2_1500_7d",
+)
+ROOM_WEIGHT_WITHOUT_ALERT = 0.5  # a home with no alert still ranks by its worst room, halved
+
+
+def risk_lines(judged: JudgedRooms, first_col: npt.NDArray[np.int64] | None = None) -> list[str]:
+    """`risk` points for every room-hour with data (from `first_col` of each row, if given)."""
+    frame, ind = judged.frame, judged.indicators
+    lines: list[str] = []
+    rows, cols = np.nonzero(ind.flags & np.uint16(HourFlag.DATA))
+    if first_col is not None:
+        keep = cols >= first_col[rows]
+        rows, cols = rows[keep], cols[keep]
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        values = {
+            "mould_index": round(float(ind.mould_index[row, col]), 4),
+            "surface_temperature_c": round(float(ind.surface_temperature_c[row, col]), 2),
+            "surface_rh_pct": round(float(ind.surface_rh_pct[row, col]), 2),
+            "overheating_night_pct": round(float(ind.overheating_night_pct[row, col]), 2),
+            "score": float(ind.score[row, col]),
+        }
+        values.update({name: float(ind.counts[name][row, col]) for name in RISK_COUNTS})
+        line = risk_line(frame.homes[row], frame.rooms[row], values, frame.start_hour + col)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def home_risk_lines(
+    homes: Iterable[str],
+    rows: Mapping[str, BoardRow],
+    room_scores: Mapping[str, float],
+    *,
+    hour: int,
+) -> list[str]:
+    """One `home_risk` point per home (judged, or with open alerts) at the last processed hour."""
+    lines = []
+    for home in sorted(set(homes) | set(rows)):
+        row = rows.get(home)
+        own = ROOM_WEIGHT_WITHOUT_ALERT * room_scores.get(home, 0.0)
+        score = max(row.score if row else 0.0, own)
+        lines.append(
+            home_risk_line(
+                home,
+                score=score,
+                open_alerts=row.open_alerts if row else 0,
+                overdue=row.overdue_alerts if row else 0,
+                kinds=row.kinds if row else [],
+                hour=hour,
+            )
+        )
+    return lines
+
+
+def device_health_lines(frame: DeviceFrame, health: DeviceHealth, first_new: int) -> list[str]:
+    """`device_health` points of every device for the new hours."""
+    lines: list[str] = []
+    for row, (home, device) in enumerate(zip(frame.homes, frame.devices, strict=True)):
+        for col in range(max(first_new - frame.start_hour, 0), frame.hours):
+            values = {
+                "last_seen_age_h": float(health.last_seen_age_h[row, col]),
+                "offline": float(health.offline[row, col]),
+                "battery_pct": float(health.battery_pct[row, col]),
+                "seq_gaps_7d": float(health.seq_gaps_7d[row, col]),
+                "stuck": float(health.stuck[row, col]),
+            }
+            if (
+                line := device_health_line(home, device, values, frame.start_hour + col)
+            ) is not None:
+                lines.append(line)
+    return lines
+
+
+def alert_event_lines(events: Sequence[AlertEvent]) -> list[str]:
+    """`alert` points of lifecycle changes (Grafana annotations), in the order given."""
+    lines = []
+    for sequence, event in enumerate(events):
+        alert = event.alert
+        text = str((alert.evidence or {}).get("text", ""))
+        if event.action in ("resolved", "cleared"):
+            text = f"resolved: {event.detail.get('reason', '')}"
+        elif event.action not in ("opened", "escalated"):
+            text = f"{event.action} by {event.actor}"
+        lines.append(
+            alert_line(
+                home=alert.home_id,
+                room=alert.room,
+                kind=alert.kind,
+                severity=alert.severity,
+                alert_id=alert.id,
+                status=event.status,
+                text=text,
+                at=event.at,
+                sequence=sequence % 1000,
+            )
+        )
+    return lines
