@@ -43,8 +43,14 @@ def test_a_homes_flags_become_one_visit_with_the_fastest_clock(capi: Api) -> Non
     clock = Clock()
     start = NOW - timedelta(days=2)
     raise_alert(capi, HOME_NORTH, "bathroom", AlertKind.MOULD_RISK, Severity.HIGH, start)
-    raise_alert(capi, HOME_NORTH, "bedroom", AlertKind.CONDENSATION_RISK, Severity.HIGH,
-                start + timedelta(hours=1))  # fmt: skip
+    raise_alert(
+        capi,
+        HOME_NORTH,
+        "bedroom",
+        AlertKind.CONDENSATION_RISK,
+        Severity.HIGH,
+        start + timedelta(hours=1),
+    )
     raise_alert(capi, HOME_NORTH, "kitchen", AlertKind.COLD_HOME, Severity.MEDIUM, start)
     raise_alert(capi, HOME_NORTH, "", AlertKind.BATTERY_LOW, Severity.LOW, start)
     raise_alert(capi, HOME_SOUTH, "", AlertKind.COLD_HOME, Severity.MEDIUM, start)  # no visit
@@ -53,8 +59,10 @@ def test_a_homes_flags_become_one_visit_with_the_fastest_clock(capi: Api) -> Non
     case = _case(capi)
     assert case["level"] == "significant" and case["status"] == "open"
     assert sorted(a["kind"] for a in case["alerts"]) == [
-        "cold_home", "condensation_risk", "mould_risk",
-    ]  # fmt: skip
+        "cold_home",
+        "condensation_risk",
+        "mould_risk",
+    ]
     assert datetime.fromisoformat(case["aware_at"]) == start
     assert case["next_duty"]["duty"] == "investigate"
     assert capi.call("GET", f"/v1/cases?home_id={HOME_SOUTH}", "admin").json() == []
@@ -122,8 +130,14 @@ def test_steps_record_who_when_and_evidence_and_move_the_duties(capi: Api) -> No
         assert duties[name]["status"] == "due", (name, duties[name])
     # Reasonable endeavours pause nothing: the deadline stands, the record is kept beside it.
     before = duties["make_safe"]["due_by"]
-    endeavour = _step(capi, case_id, kind="reasonable_endeavours", duty="make_safe",
-                      reason="access_refused", text="Tenant away; card left, call booked.")  # fmt: skip
+    endeavour = _step(
+        capi,
+        case_id,
+        kind="reasonable_endeavours",
+        duty="make_safe",
+        reason="access_refused",
+        text="Tenant away; card left, call booked.",
+    )
     assert endeavour.status_code == 201, endeavour.text
     duties = _duties(_case(capi))
     assert duties["make_safe"]["due_by"] == before and duties["make_safe"]["endeavours"] == 1
@@ -156,7 +170,7 @@ def test_steps_record_who_when_and_evidence_and_move_the_duties(capi: Api) -> No
     assert _step(capi, case_id, kind="made_safe", text="late").status_code == 409
     steps = capi.call("GET", f"/v1/cases/{case_id}/steps", "officer-north").json()
     assert [s["seq"] for s in steps] == list(range(1, len(steps) + 1))
-    assert [s["kind"] for s in steps][0] == "investigation"
+    assert next(s["kind"] for s in steps) == "investigation"
     assert capi.call("GET", f"/v1/cases/{case_id}/steps", "officer-south").status_code == 404
 
 
@@ -179,8 +193,9 @@ def test_overdue_duties_escalate_to_the_named_role_once(capi: Api) -> None:
 
 
 def test_cannot_make_safe_calls_for_an_offer_of_somewhere_to_stay(capi: Api) -> None:
-    raise_alert(capi, HOME_NORTH, "bedroom", AlertKind.MOULD_RISK, Severity.HIGH,
-                NOW - timedelta(days=2))  # fmt: skip
+    raise_alert(
+        capi, HOME_NORTH, "bedroom", AlertKind.MOULD_RISK, Severity.HIGH, NOW - timedelta(days=2)
+    )
     worker(capi, Clock()).run_once()
     case_id = _case(capi)["id"]
     assert _step(capi, case_id, kind="cannot_make_safe", text="x").status_code == 409
@@ -195,8 +210,13 @@ def test_cannot_make_safe_calls_for_an_offer_of_somewhere_to_stay(capi: Api) -> 
     )
     missing = _step(capi, case_id, kind="accommodation_offered", text="Flat 4, Park Rd")
     assert missing.status_code == 422
-    offered = _step(capi, case_id, kind="accommodation_offered", text="Flat 4, Park Rd",
-                    tenant_response="declined")  # fmt: skip
+    offered = _step(
+        capi,
+        case_id,
+        kind="accommodation_offered",
+        text="Flat 4, Park Rd",
+        tenant_response="declined",
+    )
     assert offered.status_code == 201
     assert _duties(_case(capi))["alternative_accommodation"]["status"] == "met"
 
