@@ -115,7 +115,8 @@ def emit(
         occurred_at=occurred_at,
         body=body,
         fanned_out=False,
-        created_at=occurred_at,
+        # When it entered the outbox: subscribers get the events written after they subscribed.
+        created_at=datetime.now(UTC),
     )
     session.add(event)
     session.flush()
