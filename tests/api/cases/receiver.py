@@ -35,6 +35,8 @@ class Arrival:
     signature_ok: bool
     fresh: bool
     event: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
 
 @dataclass
@@ -75,7 +77,8 @@ class Receiver:
             self.held.set()
             self.release.wait(60)
         with self._lock:
-            self.arrivals.append(Arrival(event_id, int(timestamp), signature_ok, fresh, event))
+            arrival = Arrival(event_id, int(timestamp), signature_ok, fresh, event, headers, body)
+            self.arrivals.append(arrival)
             if not (signature_ok and fresh):
                 return 401
             self.processed.setdefault(event_id, event)  # a repeat is acknowledged, not redone
