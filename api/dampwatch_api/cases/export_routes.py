@@ -18,8 +18,8 @@ from dampwatch_api.cases.hact_export import export_document
 from dampwatch_api.cases.models import Case
 from dampwatch_api.cases.routes import scope
 from dampwatch_api.cases.schemas import LetterOut
-from dampwatch_api.cases.summary import issued_letters
-from dampwatch_api.cases.summary_pdf import render_letter_pdf
+from dampwatch_api.cases.summary import issued_letter, issued_letters
+from dampwatch_api.cases.summary_pdf import letter_response
 from dampwatch_api.cases.views import letter_out
 from dampwatch_api.deps import Caseworker, HomeRead, SessionDep
 
@@ -103,11 +103,7 @@ def home_summary_pdf(
     home: HomeRead, case_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep
 ) -> Response:
     """A written summary sent about this home, as PDF."""
-    for case, _step, letter in issued_letters(session, home.home_id):
-        if case.id == case_id:
-            return Response(
-                render_letter_pdf(letter),
-                media_type="application/pdf",
-                headers={"Content-Disposition": f'inline; filename="summary-{case.reference}.pdf"'},
-            )
-    raise HTTPException(status.HTTP_404_NOT_FOUND, "no written summary of that case for this home")
+    letter = issued_letter(session, home.home_id, case_id)
+    if letter is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no written summary of that case here")
+    return letter_response(letter)

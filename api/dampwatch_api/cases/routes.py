@@ -20,7 +20,7 @@ from dampwatch_api.cases.models import Case, CaseStep
 from dampwatch_api.cases.schemas import CaseOut, CaseSummaryOut, LetterOut, StepIn, StepOut
 from dampwatch_api.cases.summary import NotReady, build_letter, contact_line, letter_from_json
 from dampwatch_api.cases.summary import letter_json as as_json
-from dampwatch_api.cases.summary_pdf import render_letter_pdf
+from dampwatch_api.cases.summary_pdf import letter_response
 from dampwatch_api.cases.views import CaseFilter, case_out, letter_out, list_cases, summary_out
 from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import Caseworker, ContextDep, CurrentUser, Guard, SessionDep
@@ -187,11 +187,7 @@ def get_summary(case: CaseManage, session: SessionDep, context: ContextDep) -> L
 def get_summary_pdf(case: CaseManage, session: SessionDep, context: ContextDep) -> Response:
     """The written summary (or its draft) as PDF."""
     letter, _draft, _issued = _letter(session, case, context)
-    return Response(
-        render_letter_pdf(letter),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="summary-{case.reference}.pdf"'},
-    )
+    return letter_response(letter)
 
 
 @router.get("/{case_id}/hact")

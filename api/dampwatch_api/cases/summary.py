@@ -103,3 +103,11 @@ def issued_letters(session: Session, home_id: str) -> list[tuple[Case, CaseStep,
         for case, step in rows
         if step.detail.get("letter")
     ]
+
+
+def issued_letter(session: Session, home_id: str, case_id: int) -> Letter | None:
+    """The latest written summary sent about the home's case `case_id`, if any."""
+    for case, _step, letter in issued_letters(session, home_id):
+        if case.id == case_id:
+            return letter
+    return None

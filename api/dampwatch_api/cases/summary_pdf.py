@@ -6,6 +6,7 @@ import io
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
+from fastapi.responses import Response
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -54,3 +55,12 @@ def render_letter_pdf(letter: Letter) -> bytes:
             )
     document.build(story)
     return buffer.getvalue()
+
+
+def letter_response(letter: Letter) -> Response:
+    """The letter as an inline PDF answer."""
+    return Response(
+        render_letter_pdf(letter),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="summary-{letter.reference}.pdf"'},
+    )

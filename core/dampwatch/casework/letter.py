@@ -158,13 +158,13 @@ def _plan(facts: LetterFacts) -> Section:
                 "home while you agree to them, and we will look again if they show damp.",
             ),
         )
-    items = tuple(text for duty in facts.duties if (text := _promise(duty)) is not None)
-    paragraphs = [facts.work_planned.strip()] if facts.work_planned.strip() else []
-    paragraphs.append(
+    items = [text for duty in facts.duties if (text := _promise(duty)) is not None]
+    items.append(
         "If we cannot make your home safe in time, we will offer you somewhere suitable to "
         "stay, at our cost, until it is safe."
     )
-    return Section("What we will do, and by when", tuple(paragraphs), items)
+    paragraphs = (facts.work_planned.strip(),) if facts.work_planned.strip() else ()
+    return Section("What we will do, and by when", paragraphs, tuple(items))
 
 
 def written_summary(facts: LetterFacts) -> Letter:
