@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from dampwatch.assessment.kinds import AlertKind, Severity
 from dampwatch_api.db import migrate
@@ -56,3 +58,18 @@ def test_the_tenants_page_shows_their_written_summaries_as_text(stack: Api) -> N
     other = page_client(stack, "tenant-south")
     assert other.get(f"/homes/{HOME_NORTH}/summaries/{case_id}.pdf").status_code == 404
     assert tenant.get(f"/homes/{HOME_NORTH}/summaries/{case_id + 1}.pdf").status_code == 404
+
+
+def test_the_condition_report_keeps_typed_markup_as_text(stack: Api) -> None:
+    alert_id = raise_alert(
+        stack, HOME_NORTH, "bathroom", AlertKind.MOULD_RISK, Severity.HIGH, datetime.now(UTC)
+    )
+    reason = {"reason": "Pipe < 5 cm from the wall & <b>re-lagged"}
+    assert (
+        stack.call("POST", f"/v1/alerts/{alert_id}/resolve", "admin", json=reason).status_code
+        == 200
+    )
+    report = stack.call("GET", f"/v1/homes/{HOME_NORTH}/report.pdf", "officer-north")
+    assert report.status_code == 200, report.text
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
+    assert "Pipe < 5 cm from the wall & <b>re-lagged" in text
