@@ -20,7 +20,6 @@ class CaseworkSettings(BaseAppSettings):
     case_feed_dir: Path | None = None  # default: DATA_DIR/feed
     case_feed_time: time = time(6, 0)  # UK local time of the daily file
     case_feed_keep_days: int = Field(default=31, ge=1)
-    public_url: str | None = None  # the API's address as subscribers and housing systems see it
 
     @property
     def feed_dir(self) -> Path:
