@@ -12,6 +12,7 @@ from dampwatch_api.deps import Guard
 from dampwatch_api.policy import PUBLIC_PATHS
 from dampwatch_api.routes import health
 from tests.api.conftest import HOME_NORTH, Api
+from tests.support.casework import seed_casework
 
 REFUSED = {401, 403, 404}
 
@@ -55,10 +56,7 @@ def _seed_victim(api: Api) -> dict[str, str]:
         == 201
     )
     key = api.call("POST", "/v1/apikeys", "admin", json={"name": "k", "role": "admin"}).json()
-    hook = {"name": "h", "url": "http://127.0.0.1:9/hook", "events": ["*"]}
-    subscription = api.call("POST", "/v1/webhooks/subscriptions", "admin", json=hook).json()
     alert_id = _victim_alert(api)
-    case_id, delivery_id = _victim_case(api)
     return {
         "home_id": HOME_NORTH,
         "room_id": "bathroom",
@@ -67,27 +65,8 @@ def _seed_victim(api: Api) -> dict[str, str]:
         "alert_id": str(alert_id),
         "username": "officer-north",
         "key_id": str(key["id"]),
-        "case_id": str(case_id),
-        "subscription_id": str(subscription["subscription"]["id"]),
-        "delivery_id": str(delivery_id),
+        **seed_casework(api, HOME_NORTH),
     }
-
-
-def _victim_case(api: Api) -> tuple[int, int]:
-    """A pass of the casework worker puts the victim alert on a case and tries its events."""
-    from sqlalchemy import select  # noqa: PLC0415
-
-    from dampwatch_api.cases.models import Case  # noqa: PLC0415
-    from dampwatch_api.webhooks.models import Delivery  # noqa: PLC0415
-    from dampwatch_api.worker.loop import CaseworkWorker  # noqa: PLC0415
-
-    context = api.client.app.state.context  # type: ignore[attr-defined]
-    CaseworkWorker(context.settings, context.sessions).run_once()
-    with context.sessions() as session:
-        case_id = session.scalars(select(Case.id).where(Case.home_id == HOME_NORTH)).one()
-        delivery_id = session.scalars(select(Delivery.id)).first()
-    assert delivery_id is not None
-    return case_id, delivery_id
 
 
 def _victim_alert(api: Api) -> int:

@@ -70,6 +70,10 @@ def run(settings: ApiAppSettings, *, once: bool, stop: threading.Event | None = 
                     )
             except OperationalError as error:
                 log.error("database unavailable, retrying: %s", str(error).splitlines()[0])
+            except Exception:
+                # Whatever one pass trips over is logged and the next pass tries again: the
+                # worker keeps its lease and its other work going rather than restarting.
+                log.exception("casework pass failed; nothing of it was committed past its step")
             if once or stop.wait(settings.casework_poll_s):
                 return 0
     finally:
