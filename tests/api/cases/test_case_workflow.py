@@ -174,51 +174,59 @@ def test_steps_record_who_when_and_evidence_and_move_the_duties(capi: Api) -> No
     assert capi.call("GET", f"/v1/cases/{case_id}/steps", "officer-south").status_code == 404
 
 
-def test_overdue_duties_escalate_to_the_named_role_once(capi: Api) -> None:
+def test_overdue_duties_escalate_to_the_named_role_once(sqlite_api: Api) -> None:
     clock = Clock()
-    raise_alert(capi, HOME_NORTH, "bathroom", AlertKind.MOULD_RISK, Severity.HIGH, NOW)
-    runner = worker(capi, clock)
+    raise_alert(sqlite_api, HOME_NORTH, "bathroom", AlertKind.MOULD_RISK, Severity.HIGH, NOW)
+    runner = worker(sqlite_api, clock)
     runner.run_once()
-    case_id = _case(capi)["id"]
+    case_id = _case(sqlite_api)["id"]
     clock.advance(days=20)
     runner.run_once()
     runner.run_once()
-    context = capi.client.app.state.context  # type: ignore[attr-defined]
-    steps = capi.call("GET", f"/v1/cases/{case_id}/steps", "officer-north").json()
+    context = sqlite_api.client.app.state.context  # type: ignore[attr-defined]
+    steps = sqlite_api.call("GET", f"/v1/cases/{case_id}/steps", "officer-north").json()
     escalations = [s for s in steps if s["kind"] == "escalated"]
     assert len(escalations) == 1 and escalations[0]["duty"] == "investigate"
     assert escalations[0]["detail"]["role"] == context.settings.case_escalation_role
-    assert _events(capi, "case.overdue") == 1 and _events(capi, "case.escalated") == 1
-    assert _case(capi)["escalated_to"] == "Repairs manager"
+    assert _events(sqlite_api, "case.overdue") == 1 and _events(sqlite_api, "case.escalated") == 1
+    assert _case(sqlite_api)["escalated_to"] == "Repairs manager"
 
 
-def test_cannot_make_safe_calls_for_an_offer_of_somewhere_to_stay(capi: Api) -> None:
+def test_cannot_make_safe_calls_for_an_offer_of_somewhere_to_stay(sqlite_api: Api) -> None:
     raise_alert(
-        capi, HOME_NORTH, "bedroom", AlertKind.MOULD_RISK, Severity.HIGH, NOW - timedelta(days=2)
+        sqlite_api,
+        HOME_NORTH,
+        "bedroom",
+        AlertKind.MOULD_RISK,
+        Severity.HIGH,
+        NOW - timedelta(days=2),
     )
-    worker(capi, Clock()).run_once()
-    case_id = _case(capi)["id"]
-    assert _step(capi, case_id, kind="cannot_make_safe", text="x").status_code == 409
-    _step(capi, case_id, kind="investigation", outcome="significant", further_work=False)
+    worker(sqlite_api, Clock()).run_once()
+    case_id = _case(sqlite_api)["id"]
+    assert _step(sqlite_api, case_id, kind="cannot_make_safe", text="x").status_code == 409
+    _step(sqlite_api, case_id, kind="investigation", outcome="significant", further_work=False)
     assert (
-        _step(capi, case_id, kind="cannot_make_safe", text="Roof must be rebuilt.").status_code
+        _step(
+            sqlite_api, case_id, kind="cannot_make_safe", text="Roof must be rebuilt."
+        ).status_code
         == 201
     )
-    offer = _duties(_case(capi))["alternative_accommodation"]
+    offer = _duties(_case(sqlite_api))["alternative_accommodation"]
     assert (
-        offer["status"] == "due" and offer["due_by"] == _duties(_case(capi))["make_safe"]["due_by"]
+        offer["status"] == "due"
+        and offer["due_by"] == _duties(_case(sqlite_api))["make_safe"]["due_by"]
     )
-    missing = _step(capi, case_id, kind="accommodation_offered", text="Flat 4, Park Rd")
+    missing = _step(sqlite_api, case_id, kind="accommodation_offered", text="Flat 4, Park Rd")
     assert missing.status_code == 422
     offered = _step(
-        capi,
+        sqlite_api,
         case_id,
         kind="accommodation_offered",
         text="Flat 4, Park Rd",
         tenant_response="declined",
     )
     assert offered.status_code == 201
-    assert _duties(_case(capi))["alternative_accommodation"]["status"] == "met"
+    assert _duties(_case(sqlite_api))["alternative_accommodation"]["status"] == "met"
 
 
 def test_phase_two_lets_cold_homes_start_the_clock_from_its_date(
