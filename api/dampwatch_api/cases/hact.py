@@ -84,7 +84,9 @@ def hazard_report(record: CaseRecord) -> dict[str, Any]:
         "tenancy_id": record.tenancy_id,
         "date_reported": day(case.aware_at or case.opened_at),
         "reported_by": "dampwatch sensors",
-        "description": " ".join(str((a.evidence or {}).get("text", "")) for a in record.alerts),
+        "description": " ".join(
+            dict.fromkeys(str((a.evidence or {}).get("text", "")) for a in record.alerts)
+        ),
         "location_details": ", ".join(rooms) or "whole home",
         "emergency_action_taken": case.made_safe_at is not None and case.level == "emergency",
         "further_work_required": bool(case.further_work),
@@ -197,7 +199,8 @@ def escalations(record: CaseRecord) -> list[dict[str, Any]]:
             "tenant_acceptance": step.detail.get("tenant_response") == "accepted",
         }
         if overdue and duty is not None and duty.done_at is not None:
-            item["escalation_end_date"] = day(duty.done_at)
+            # Ends when the duty was done, recorded after the escalation even when backdated.
+            item["escalation_end_date"] = day(max(duty.done_at, step.at))
         if not overdue:
             item["alternative_accommodation_details"] = step.text
         found.append(item)

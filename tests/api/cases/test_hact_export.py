@@ -140,6 +140,8 @@ def test_every_exported_object_validates_against_the_standard(capi: Api, tmp_pat
     assert {item["trigger_source_id"] for item in part["investigation"]} == {1}
     kinds = [item["escalation_type_id"] for item in part["escalation"]]
     assert sorted(kinds) == [1, 1, 1, 1, 1, 2]
+    for item in part["escalation"]:
+        assert item.get("escalation_end_date", "9999") >= item["escalation_start_date"], item
     escalated = {item["escalation_type_id"]: item for item in part["escalation"]}
     assert escalated[1]["escalated_to"] == "Repairs manager"
     assert escalated[2]["tenant_acceptance"] is True
