@@ -129,7 +129,7 @@ def main(argv: list[str]) -> int:
     try:
         settings = ApiAppSettings()
     except (ValidationError, UnsafeSettingsError) as error:
-        print(f"dampwatch casework: bad settings: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(f"dampwatch casework: {error}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     if args.command == "feed":
