@@ -54,7 +54,8 @@ def build_letter(session: Session, case: Case, issued_at: datetime, contact: str
         issued_at=issued_at,
         aware_at=case.aware_at or case.opened_at,
         investigated_at=case.investigated_at,
-        investigator=case.investigated_by or step.actor,
+        # A name the officer gave for who investigated; their sign-in name means nothing to tenants.
+        investigator=step.actor if step.actor != step.recorded_by else "",
         outcome=Outcome(case.outcome),
         duties=tuple(duties_of(case, issued_at)),
         contact=contact,

@@ -90,7 +90,7 @@ class LetterFacts:
     issued_at: datetime
     aware_at: datetime
     investigated_at: datetime
-    investigator: str
+    investigator: str  # the person's name, or "" to say "We"
     outcome: Outcome
     duties: tuple[Duty, ...]
     contact: str
@@ -127,8 +127,9 @@ def _why(facts: LetterFacts) -> Section:
 
 
 def _found(facts: LetterFacts) -> Section:
+    who = facts.investigator.strip() or "We"
     paragraphs = [
-        f"{facts.investigator} looked into it on {uk_day(facts.investigated_at)}.",
+        f"{who} looked into it on {uk_day(facts.investigated_at)}.",
         OUTCOME_WORDS[facts.outcome],
     ]
     if facts.findings.strip():
