@@ -112,3 +112,30 @@ def issued_letter(session: Session, home_id: str, case_id: int) -> Letter | None
         if case.id == case_id:
             return letter
     return None
+
+
+def case_records(session: Session, home_id: str) -> list[dict[str, Any]]:
+    """The home's cases with their record of steps, for the household's data export."""
+    cases = session.scalars(select(Case).where(Case.home_id == home_id).order_by(Case.id))
+    return [
+        {
+            "reference": case.reference,
+            "status": case.status,
+            "level": case.level,
+            "aware_at": case.aware_at.isoformat() if case.aware_at else None,
+            "steps": [
+                {
+                    "kind": step.kind,
+                    "at": step.at.isoformat(),
+                    "actor": step.actor,
+                    "text": step.text,
+                    "evidence": list(step.evidence or []),
+                    "detail": dict(step.detail or {}),
+                }
+                for step in session.scalars(
+                    select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq)
+                )
+            ],
+        }
+        for case in cases
+    ]

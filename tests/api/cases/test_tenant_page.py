@@ -55,6 +55,10 @@ def test_the_tenants_page_shows_their_written_summaries_as_text(stack: Api) -> N
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
     pdf = tenant.get(f"/homes/{HOME_NORTH}/summaries/{case_id}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    exported = stack.call("GET", f"/v1/homes/{HOME_NORTH}/export?format=json", "tenant-north")
+    assert exported.status_code == 200, exported.text
+    record = exported.json()["cases"]
+    assert [step["kind"] for step in record[0]["steps"]] == ["investigation", "summary_sent"]
     other = page_client(stack, "tenant-south")
     assert other.get(f"/homes/{HOME_NORTH}/summaries/{case_id}.pdf").status_code == 404
     assert tenant.get(f"/homes/{HOME_NORTH}/summaries/{case_id + 1}.pdf").status_code == 404
