@@ -41,7 +41,7 @@ PACKAGES = (
 COMMAND_CLASSES: Mapping[str, str] = {
     "dampwatch_ingest.settings.IngestSettings": "ingest",
     "dampwatch_api.assess.settings.AssessSettings": "assess",
-    "dampwatch_api.settings.ApiAppSettings": "api",
+    "dampwatch_api.settings.ApiAppSettings": "api, casework",
     "dampwatch_stack.up_settings.UpSettings": "up, demo",
     "dampwatch.settings.MqttSettings": "sim",
     "dampwatch.settings.DatabaseSettings": "apikey",
@@ -50,6 +50,8 @@ SPECIAL_DEFAULTS: Mapping[str, str] = {
     "ingest_client_id": "`dampwatch-ingest-{hostname}`",
     "database_url": "SQLite `DATA_DIR/dampwatch.db`",
     "secret_key": "a development key",
+    "case_feed_dir": "`DATA_DIR/feed`",
+    "webhook_allow_http": "on in development, off in production",
 }
 MEANINGS: Mapping[str, str] = {
     "env": "`production` refuses unsafe settings: anonymous MQTT, plain MQTT to a remote host, "
@@ -136,6 +138,25 @@ MEANINGS: Mapping[str, str] = {
     "hourly_retention_policy": "name of the InfluxDB 1.x retention policy for hourly aggregates",
     "manage_retention": "create or correct the retention policies and the continuous query into "
     "`reading_hourly` at start (InfluxDB 1.x)",
+    "awaab_phase2_from": "the date Awaab's Law's second phase starts (`YYYY-MM-DD`): from then, "
+    "cold-home and overheating flags at the significant level start the statutory clock; unset: "
+    "phase 1 only",
+    "case_escalation_role": "the named role overdue cases are escalated to",
+    "case_feed_dir": "where `dampwatch casework` writes the daily feed of open cases and duties",
+    "case_feed_time": "UK local time after which each day's feed is written (`HH:MM`)",
+    "case_feed_keep_days": "days of feed kept",
+    "webhook_timeout_s": "how long a subscriber may take to answer one delivery",
+    "webhook_backoff_base_s": "wait after a failed delivery (doubling, with jitter) ...",
+    "webhook_backoff_max_s": "... up to this",
+    "webhook_max_attempts": "attempts before a delivery becomes a dead letter ...",
+    "webhook_dead_after_s": "... or how long it may keep failing",
+    "webhook_concurrency": "subscribers served side by side",
+    "webhook_rotation_grace_s": "how long a rotated secret keeps signing beside the new one",
+    "webhook_retention_days": "days delivered webhooks and their events are kept",
+    "webhook_allow_http": "allow plain `http://` subscriber URLs",
+    "casework_poll_s": "pause between the casework worker's passes",
+    "casework_lease_ttl_s": "how long the worker's lease lasts unrenewed; a standby or a "
+    "restarted worker takes over after it",
 }
 
 

@@ -18,6 +18,8 @@ from dampwatch_api.auth.ratelimit import LoginRateLimiter
 from dampwatch_api.boardcache import BoardCache
 from dampwatch_api.broker.dynsec import DynamicSecurity
 from dampwatch_api.broker.link import BrokerLink
+from dampwatch_api.cases import export_routes as case_exports
+from dampwatch_api.cases import routes as cases
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
@@ -44,6 +46,7 @@ from dampwatch_api.routes import (
     users,
 )
 from dampwatch_api.settings import ApiAppSettings
+from dampwatch_api.webhooks import routes as webhooks
 
 _LOGGER = logging.getLogger(__name__)
 ROUTERS = (
@@ -60,6 +63,9 @@ ROUTERS = (
     apikeys,
     data_rights,
     report_route,
+    cases,
+    case_exports,
+    webhooks,
 )
 BROKER_CONNECT_WAIT_S = 3.0
 

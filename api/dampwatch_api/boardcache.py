@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.kinds import AlertStatus
 from dampwatch_api.alerts.board import BoardRow, board
 from dampwatch_api.alerts.models import Alert, AlertEvent
+from dampwatch_api.db.base import UtcDateTime
 from dampwatch_api.registry.models import Home
 
 # The board's clock (overdue, duration points) moves even when nothing changes.
@@ -32,6 +33,16 @@ MAX_AGE = timedelta(seconds=60)
 CHECK_INTERVAL_S = 0.5
 # Distinct pages (scope, filters, offset, limit) kept per board.
 MAX_PAGES = 1024
+# The casework tables, read by name: the board shows each home's next statutory duty.
+CASES = table("cases", column("id"), column("home_id"), column("status"))
+CASE_DUTIES = table(
+    "case_duties",
+    column("case_id"),
+    column("duty"),
+    column("status"),
+    column("due_by", UtcDateTime()),
+    column("updated_at", UtcDateTime()),
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class HomeFacts:
     postcode: str
     portfolio: str
     patch: str | None
+    next_duty: tuple[int, str, datetime] | None = None  # (case id, duty, deadline)
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,27 @@ def change_marker(session: Session) -> tuple[Any, ...]:
     ).one()
     events = session.scalar(select(func.max(AlertEvent.id)))
     homes = session.execute(select(func.count(Home.id), func.max(Home.id))).one()
-    return (*alerts, events, *homes)
+    duties = session.scalar(select(func.max(CASE_DUTIES.c.updated_at)))
+    return (*alerts, events, *homes, duties)
+
+
+def next_duties(session: Session, home_ids: Select[Any]) -> dict[str, tuple[int, str, datetime]]:
+    """Each home's open duty with the earliest deadline, over its open cases."""
+    rows = session.execute(
+        select(CASES.c.home_id, CASES.c.id, CASE_DUTIES.c.duty, CASE_DUTIES.c.due_by)
+        .join(CASE_DUTIES, CASE_DUTIES.c.case_id == CASES.c.id)
+        .where(
+            CASES.c.status == "open",
+            CASE_DUTIES.c.status.in_(("due", "overdue")),
+            CASE_DUTIES.c.due_by.is_not(None),
+            CASES.c.home_id.in_(home_ids),
+        )
+    ).all()
+    found: dict[str, tuple[int, str, datetime]] = {}
+    for home_id, case_id, duty, due_by in rows:
+        if home_id not in found or due_by < found[home_id][2]:
+            found[home_id] = (case_id, duty, due_by)
+    return found
 
 
 def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoard:
@@ -95,7 +127,8 @@ def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoar
             Home.vulnerabilities,
         ).where(Home.home_id.in_(open_homes))
     ).all()
-    facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4]) for row in homes}
+    duties = next_duties(session, open_homes)
+    facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes}
     vulnerability = {row[0]: list(row[5] or []) for row in homes}
     rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
     # Alerts of homes no longer in the registry have nobody to visit.

@@ -22,7 +22,7 @@ from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.auth.tokens import TokenError, username_from_token
 from dampwatch_api.context import ApiContext
-from dampwatch_api.policy import Action, allowed, may
+from dampwatch_api.policy import Action, allowed, may, works_on_cases
 from dampwatch_api.registry.models import Home, Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -167,9 +167,22 @@ class PlatformGuard(Guard):
         return principal
 
 
+class CaseworkGuard(Guard):
+    """Requires a caller who works on cases (officers, admins); results are scoped later."""
+
+    action = Action.MANAGE
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy lets them work on cases."""
+        if not works_on_cases(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to work on cases")
+        return principal
+
+
 HomeRead = Annotated[Home, Depends(HomeGuard(Action.READ))]
 HomeConsent = Annotated[Home, Depends(HomeGuard(Action.CONSENT))]
 HomeManage = Annotated[Home, Depends(HomeGuard(Action.MANAGE))]
 HomeAdminister = Annotated[Home, Depends(HomeGuard(Action.ADMINISTER))]
 SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
 Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
+Caseworker = Annotated[Principal, Depends(CaseworkGuard())]

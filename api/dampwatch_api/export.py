@@ -24,6 +24,7 @@ from dampwatch.const import (
 from dampwatch.influx import InfluxQL
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert, AlertNote
+from dampwatch_api.cases.summary import case_records
 from dampwatch_api.home_series import quote
 from dampwatch_api.registry.models import Home
 from dampwatch_api.retention import MEASUREMENT_READING_HOURLY
@@ -149,6 +150,7 @@ def registry_record(session: Session, home: Home) -> dict[str, Any]:
             }
             for alert in alerts
         ],
+        "cases": case_records(session, home.home_id),
     }
 
 

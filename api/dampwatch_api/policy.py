@@ -59,6 +59,12 @@ def visible_homes(principal: Principal) -> ColumnElement[bool]:
     return Home.home_id == principal.home_id
 
 
+def works_on_cases(principal: Principal) -> bool:
+    """Officers (in their portfolios) and admins work on cases; tenants read only the written
+    summaries of their own home (`Action.READ` on it)."""
+    return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
 def aggregated_only(principal: Principal) -> bool:
     """Tenants see hourly aggregates, never raw readings."""
     return principal.role is Role.TENANT

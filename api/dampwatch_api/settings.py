@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from dampwatch.settings import ApiSettings, DatabaseSettings, InfluxSettings, MqttSettings
+from dampwatch_api.casework_settings import CaseworkSettings, WebhookSettings
 from dampwatch_api.contact import PageSettings
 from dampwatch_api.retention import RetentionSettings
 
@@ -14,9 +15,16 @@ MIN_SECRET_KEY_LENGTH = 32
 
 
 class ApiAppSettings(
-    ApiSettings, DatabaseSettings, MqttSettings, InfluxSettings, PageSettings, RetentionSettings
+    ApiSettings,
+    DatabaseSettings,
+    MqttSettings,
+    InfluxSettings,
+    PageSettings,
+    RetentionSettings,
+    CaseworkSettings,
+    WebhookSettings,
 ):
-    """Everything `dampwatch api` reads from `DAMPWATCH_*` variables and `.env`."""
+    """Everything `dampwatch api` and `dampwatch casework` read from `DAMPWATCH_*` and `.env`."""
 
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     token_lifetime_s: int = Field(default=900, ge=60, le=86_400)

@@ -27,6 +27,9 @@ COMMANDS: Final[dict[str, Command]] = {
         "dampwatch_api.assess.main", "turn readings into risk flags and alerts", "api"
     ),
     "api": Command("dampwatch_api.main", "serve the HTTP API and pages", "api"),
+    "casework": Command(
+        "dampwatch_api.worker.main", "cases, statutory deadlines, webhooks, daily feed", "api"
+    ),
     "report": Command("dampwatch_api.report.main", "write a home's condition report as PDF", "api"),
     "apikey": Command("dampwatch_api.apikey", "create API keys for machines", "api"),
     "gateway": Command(

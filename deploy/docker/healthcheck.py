@@ -2,6 +2,7 @@
 
 `http URL`: the service answers 2xx. `influx`: InfluxDB answers /ping. `assess`: the assessment
 loop wrote a `home_risk` point recently, or there are no recent readings it should have assessed.
+`casework`: the casework worker's loop touched its heartbeat file recently.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 TIMEOUT_S = 5
+# A pass that waits on slow subscribers can take minutes; longer than this is stuck.
+CASEWORK_STALE_S = 300.0
 DEFAULT_ASSESS_INTERVAL_S = 3600.0
 # A cycle stamps `home_risk` with the start of the last complete hour: up to two hours old when
 # written. Allow one missed cycle on top.
@@ -88,6 +91,18 @@ def assess_healthy(env: Mapping[str, str], now_s: float | None = None) -> tuple[
     return False, f"readings arrive but the last home_risk point was written {age}"
 
 
+def casework_healthy(env: Mapping[str, str], now_s: float | None = None) -> tuple[bool, str]:
+    """Whether the casework worker's loop ran lately (it touches its heartbeat every pass)."""
+    poll_s = float(env.get("DAMPWATCH_CASEWORK_POLL_S", "1"))
+    path = os.path.join(env.get("DAMPWATCH_DATA_DIR", "data"), "casework", "heartbeat")
+    try:
+        age = (time.time() if now_s is None else now_s) - os.path.getmtime(path)
+    except OSError:
+        return False, f"no heartbeat at {path}"
+    healthy = age <= max(CASEWORK_STALE_S, 10 * poll_s)
+    return healthy, f"last pass {age:.0f} s ago"
+
+
 def main(argv: Sequence[str]) -> int:
     """Run one check; exit 0 when healthy."""
     if argv[:1] == ["http"] and len(argv) == 2:
@@ -99,7 +114,11 @@ def main(argv: Sequence[str]) -> int:
         healthy, reason = assess_healthy(os.environ)
         print(reason)
         return 0 if healthy else 1
-    print("usage: healthcheck.py http URL | influx | assess", file=sys.stderr)
+    if list(argv) == ["casework"]:
+        healthy, reason = casework_healthy(os.environ)
+        print(reason)
+        return 0 if healthy else 1
+    print("usage: healthcheck.py http URL | influx | assess | casework", file=sys.stderr)
     return 2
 
 

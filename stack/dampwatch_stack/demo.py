@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from dampwatch.settings import LOOPBACK, MqttSettings
 from dampwatch_stack.demo_api import ApiError, DemoApi, DemoHome
+from dampwatch_stack.demo_casework import run_casework
 from dampwatch_stack.demo_feed import (
     FeedError,
     WinterWeather,
@@ -46,7 +47,7 @@ DEFAULT_SEED = 7
 READY_TIMEOUT_S = 90.0
 REGISTRY_TIMEOUT_S = 30.0
 # What a new run removes under DATA_DIR/demo; the ports in up/state.json stay for stable URLs.
-RESET_PATHS = ("up/mosquitto", "up/influxdb", "truth.json")
+RESET_PATHS = ("up/mosquitto", "up/influxdb", "truth.json", "hact-export.json", "feed")
 RESET_GLOBS = ("dampwatch.db*", "*.registry.json", "up/logs/*.log")
 REQUIRED_MODULES = {"dampwatch_ingest": "ingest", "dampwatch_api": "api", "dampwatch_sim": "sim"}
 EXIT_USAGE = 2
@@ -142,6 +143,8 @@ class Demo:
         self._step("publish_and_store")
         self._assess()
         self._step("assess")
+        self._casework()
+        self._step("casework")
         self._read_board(api)
         self._step("board")
         return self.result
@@ -218,6 +221,11 @@ class Demo:
         backfill = {"DAMPWATCH_ASSESS_BACKFILL_DAYS": str(self.options.days + 1)}
         self._dampwatch("assess", "--once", env=backfill)
 
+    def _casework(self) -> None:
+        self.log.write("casework: cases, statutory deadlines, export and feed ...\n")
+        self.log.flush()
+        run_casework(self._dampwatch, self.demo_dir, self.result)
+
     def _read_board(self, api: DemoApi) -> None:
         result = self.result
         result.board = api.board()
@@ -235,8 +243,9 @@ class Demo:
                 result.urls["home"] = f"{base}/homes/{home_id}"
 
     def serve_forever(self) -> None:
-        """Keep the stack running, with the assessment loop, until Ctrl-C or SIGTERM."""
+        """Keep the stack running, with the assessment and casework loops, until Ctrl-C."""
         self.stack.start_component("assess")
+        self.stack.start_component("casework")
         while True:
             time.sleep(3600)
 

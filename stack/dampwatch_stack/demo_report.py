@@ -107,6 +107,9 @@ class DemoResult:
     readings_published: int = 0
     readings_stored: int = 0
     truth_path: str = ""
+    cases: int = 0
+    hact_export: str = ""
+    feed: str = ""
 
 
 def result_document(
@@ -133,6 +136,9 @@ def result_document(
         "truth": result.truth_path,
         "archetypes": result.archetypes,
         "board": result.board,
+        "cases": result.cases,
+        "hact_export": result.hact_export,
+        "feed": result.feed,
     }
 
 
@@ -167,4 +173,9 @@ def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
         f"API               {urls['docs']}  (Authorization: Bearer {result.api_key})\n"
         f"truth of the simulation: {result.truth_path}\n"
     )
+    if result.hact_export:
+        out.write(
+            f"cases             {result.cases} opened; as damp and mould data standard objects: "
+            f"{result.hact_export}\n                  daily feed (CSV, SQL): {result.feed}\n"
+        )
     out.flush()

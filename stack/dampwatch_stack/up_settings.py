@@ -15,7 +15,7 @@ from pydantic import Field
 from dampwatch.cli import COMMANDS
 from dampwatch.settings import ApiSettings, InfluxSettings, MqttSettings
 
-DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api")
+DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api", "casework")
 PortMode = Literal["settings", "auto"]
 PORT_SETTINGS: Mapping[str, str] = {
     "mqtt": "DAMPWATCH_MQTT_PORT",

@@ -12,6 +12,7 @@ from dampwatch_api.deps import Guard
 from dampwatch_api.policy import PUBLIC_PATHS
 from dampwatch_api.routes import health
 from tests.api.conftest import HOME_NORTH, Api
+from tests.support.casework import seed_casework
 
 REFUSED = {401, 403, 404}
 
@@ -55,14 +56,16 @@ def _seed_victim(api: Api) -> dict[str, str]:
         == 201
     )
     key = api.call("POST", "/v1/apikeys", "admin", json={"name": "k", "role": "admin"}).json()
+    alert_id = _victim_alert(api)
     return {
         "home_id": HOME_NORTH,
         "room_id": "bathroom",
         "device_id": "dev-1",
         "gateway_id": "gw-1",
-        "alert_id": str(_victim_alert(api)),
+        "alert_id": str(alert_id),
         "username": "officer-north",
         "key_id": str(key["id"]),
+        **seed_casework(api, HOME_NORTH),
     }
 
 

@@ -158,6 +158,7 @@ SERVICE_SETTINGS = {
     "ingest": "dampwatch_ingest.settings:IngestSettings",
     "assess": "dampwatch_api.assess.settings:AssessSettings",
     "api": "dampwatch_api.settings:ApiAppSettings",
+    "casework": "dampwatch_api.settings:ApiAppSettings",
     "simulator": "dampwatch.settings:MqttSettings",
 }
 

@@ -102,3 +102,13 @@ def unused_port() -> int:
     from dampwatch_stack.servers import free_port  # noqa: PLC0415
 
     return free_port()
+
+
+def test_casework_is_healthy_while_its_heartbeat_is_fresh(tmp_path: Path) -> None:
+    env = {"DAMPWATCH_DATA_DIR": str(tmp_path)}
+    assert not healthcheck.casework_healthy(env)[0], "no heartbeat yet"
+    beat = tmp_path / "casework" / "heartbeat"
+    beat.parent.mkdir()
+    beat.write_text("leader\n")
+    assert healthcheck.casework_healthy(env)[0]
+    assert not healthcheck.casework_healthy(env, now_s=beat.stat().st_mtime + 3600)[0]

@@ -32,6 +32,7 @@ from tests.api import test_authorization
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, PASSWORD, Api, api_settings, seed, start_api
 from tests.api.test_openapi_fuzz import _httpx_kwargs
 from tests.support import InfluxDatabase
+from tests.support.casework import seed_casework
 
 pytestmark = [pytest.mark.servers]
 
@@ -119,6 +120,7 @@ def _seed_victim(api: Api, influx_db: InfluxDatabase) -> None:
         session.add(alert)
         session.commit()
         VICTIM["alert_id"] = str(alert.id)
+    VICTIM.update(seed_casework(api, HOME_NORTH))
     at_ms = int(now.timestamp() * 1000) - 600_000
     influx_db.write(
         f"reading,home={HOME_NORTH},device={VICTIM['device_id']},room={VICTIM['room_id']} "

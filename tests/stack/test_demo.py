@@ -20,6 +20,7 @@ import pytest
 from dampwatch_stack.servers import find_binary
 from dampwatch_stack.supervisor import process_is_alive
 from tests.support import INSTALL_HINT, OPENER
+from tests.support.damp_mould_standard import count_objects, errors_of
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 RESULT_TIMEOUT_S = 240
@@ -128,6 +129,14 @@ def _check_board_against_truth(result: dict[str, Any]) -> None:
     assert any("damp" in a for a in archetypes.values()), "the mix makes damp homes"
     assert any("cold" in a for a in archetypes.values()), "the mix makes cold homes"
 
+    # Every flagged home with a hazard worth a visit is a case; the export validates.
+    document = json.loads(Path(result["hact_export"]).read_text())
+    assert errors_of(document) == []
+    assert count_objects(document)["hazard_report"] == result["cases"] > 0
+    assert any(entry.get("next_duty") for entry in board.values()), "the board shows duties"
+    feed = Path(result["feed"])
+    assert (feed / "cases.csv").exists() and (feed / "manifest.json").exists()
+
     tenant_home = result["board"][0]["home_id"]
     tenant = _sign_in(api_url, result["tenant"])
     assert _get(f"{api_url}/v1/homes/{tenant_home}", tenant)["home_id"] == tenant_home
@@ -150,6 +159,7 @@ def test_demo_flags_the_damp_and_cold_homes_and_runs_again(tmp_path: Path) -> No
         state = json.loads((data_dir / "demo" / "up" / "state.json").read_text())
         children = list(state["children"].values())
         assert "assess" in state["children"], "serving adds the assessment loop"
+        assert "casework" in state["children"], "and the casework worker"
         demo.process.send_signal(signal.SIGTERM)
         assert demo.process.wait(60) == 0, demo.errors()
         assert not [pid for pid in children if process_is_alive(pid)], "everything stopped"

@@ -92,6 +92,8 @@ class AlertEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Set once the assessment job has written the change to InfluxDB's `alert` measurement.
     exported: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Set once the casework worker has sent the change to webhook subscribers (its outbox).
+    relayed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     alert: Mapped[Alert] = relationship(back_populates="events")
 

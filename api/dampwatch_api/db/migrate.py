@@ -19,6 +19,8 @@ MODEL_MODULES = (
     "dampwatch_api.registry.models",
     "dampwatch_api.alerts.models",
     "dampwatch_api.erasure",
+    "dampwatch_api.cases.models",
+    "dampwatch_api.webhooks.models",
 )
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
+from dampwatch_api.cases.summary import issued_letter
+from dampwatch_api.cases.summary_pdf import letter_response
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
 from dampwatch_api.pages.render import PageError
@@ -51,3 +53,15 @@ def report_download(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Check the dates", str(error)
         ) from error
     return pdf_response(content, home.home_id)
+
+
+@router.get("/summaries/{case_id}.pdf")
+def summary_download(
+    *, request: Request, home_id: HomeIdPath, case_id: int, session: SessionDep, context: ContextDep
+) -> Response:
+    """A written summary sent about the home (its tenant's letter)."""
+    _, home = home_for(request, session, context, home_id, Action.READ)
+    letter = issued_letter(session, home.home_id, case_id)
+    if letter is None:
+        raise PageError(status.HTTP_404_NOT_FOUND, "Not found", "There is no such letter.")
+    return letter_response(letter)

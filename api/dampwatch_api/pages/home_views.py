@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from dampwatch_api.alerts import service
+from dampwatch_api.cases.summary import issued_letters
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
 from dampwatch_api.pages.home_data import PERIODS, home_view
@@ -59,6 +60,7 @@ def home_page(
     }
     if tenant:
         values["consent"] = get_consent(home, session)
+        values["letters"] = issued_letters(session, home.home_id)
         return page(request, context, "tenant_home.html", values, principal=principal)
     values["events"] = {alert.id: service.alert_events(session, alert.id) for alert in view.history}
     return page(request, context, "officer_home.html", values, principal=principal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Any, Final
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -95,8 +96,9 @@ def _flags(data: ReportData) -> list[Any]:
     if not data.alerts:
         return [*story, Paragraph("No flags were raised in this period.", STYLES["BodyText"])]
     for alert in data.alerts:
-        where = f" in {alert.room}" if alert.room else ""
-        evidence = str((alert.evidence or {}).get("text", "")) or "no evidence recorded"
+        # Paragraph reads markup: typed text (a resolution, an address) is escaped to stay text.
+        where = f" in {escape(alert.room)}" if alert.room else ""
+        evidence = escape(str((alert.evidence or {}).get("text", "")) or "no evidence recorded")
         block = [
             Paragraph(
                 f"<b>{advice_for(alert.kind).title}{where}</b> ({alert.severity}, {alert.status}); "
@@ -106,7 +108,7 @@ def _flags(data: ReportData) -> list[Any]:
             Paragraph(f"Evidence: {evidence}", STYLES["BodyText"]),
         ]
         if alert.resolution:
-            block.append(Paragraph(f"Resolved: {alert.resolution}", STYLES["BodyText"]))
+            block.append(Paragraph(f"Resolved: {escape(alert.resolution)}", STYLES["BodyText"]))
         story.append(KeepTogether(block))
         story.append(Spacer(1, 2 * mm))
     return story
@@ -147,7 +149,9 @@ def render_pdf(data: ReportData) -> bytes:
     )
     story: list[Any] = [
         Paragraph("Condition report", STYLES["Title"]),
-        Paragraph(f"{home.address}, {home.postcode} (home {home.home_id})", STYLES["BodyText"]),
+        Paragraph(
+            escape(f"{home.address}, {home.postcode} (home {home.home_id})"), STYLES["BodyText"]
+        ),
         Paragraph(f"Period: {_day(data.start)} to {_day(data.end)} UTC", STYLES["BodyText"]),
         Spacer(1, 4 * mm),
     ]

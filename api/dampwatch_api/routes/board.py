@@ -38,6 +38,9 @@ class BoardEntry(BaseModel):
     top_reasons: list[str]
     alert_ids: list[int]
     vulnerabilities: list[str]
+    case_id: int | None = None
+    next_duty: str | None = None  # the home's open statutory duty due first
+    next_duty_due_by: datetime | None = None
 
 
 ENTRIES = TypeAdapter(list[BoardEntry])
@@ -95,6 +98,9 @@ class BoardQuery:
                         top_reasons=row.top_reasons,
                         alert_ids=row.alert_ids,
                         vulnerabilities=row.vulnerability_flags,
+                        case_id=home.next_duty[0] if home.next_duty else None,
+                        next_duty=home.next_duty[1] if home.next_duty else None,
+                        next_duty_due_by=home.next_duty[2] if home.next_duty else None,
                     )
                 )
         return BoardPage.of(ENTRIES.dump_json(entries), total)

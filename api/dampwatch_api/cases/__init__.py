@@ -1,0 +1,1 @@
+"""Cases: a home's related alerts as one visit, the steps taken, duties, summaries and exports."""

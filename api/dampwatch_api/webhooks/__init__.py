@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the transactional outbox, signed CloudEvents deliveries with retries."""

@@ -1,0 +1,1 @@
+"""`dampwatch casework`: the worker that groups alerts into cases, watches deadlines, delivers."""
