@@ -20,6 +20,7 @@ from dampwatch_api.broker.dynsec import DynamicSecurity
 from dampwatch_api.broker.link import BrokerLink
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch_api.docs import install_docs
 from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
@@ -29,8 +30,10 @@ from dampwatch_api.registry.publish import RegistryPublisher
 from dampwatch_api.report import route as report_route
 from dampwatch_api.retention import ensure_retention_logged
 from dampwatch_api.routes import (
+    alert_bulk,
     alerts,
     apikeys,
+    assignees,
     auth,
     board,
     consent,
@@ -54,7 +57,9 @@ ROUTERS = (
     gateways,
     consent,
     readings,
+    alert_bulk,
     alerts,
+    assignees,
     board,
     users,
     apikeys,
@@ -165,6 +170,8 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         version="1",
         summary="Homes that need help before people get ill: damp and mould, cold, overheating.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -177,5 +184,6 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)
+    install_docs(app)
     install_pages(app)
     return app

@@ -15,10 +15,14 @@ def install_pages(app: FastAPI) -> None:
         downloads,
         home_views,
         render,
+        session,
     )
 
     app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")
+    app.add_middleware(session.SessionRenewal, context=app.state.context)
     render.install_page_handlers(app)
     render.install_error_page(app)
+    render.install_validation_page(app)
     for module in (auth_views, board_view, home_views, actions, downloads):
         app.include_router(module.router)
+    app.include_router(actions.home_router)
