@@ -20,6 +20,10 @@ PUBLIC_PATHS: Final = frozenset(
         "/docs",
         "/docs/oauth2-redirect",
         "/redoc",
+        # The token in these paths is the credential (a one-time link's secret).
+        "/v1/invitations/{token}",
+        "/v1/invitations/{token}/accept",
+        "/v1/password-resets/{token}",
     }
 )
 

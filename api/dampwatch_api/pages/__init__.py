@@ -10,10 +10,13 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files and the page routers, and the page error answers."""
     from dampwatch_api.pages import (  # noqa: PLC0415 - the routers import the app's modules
         actions,
+        admin_homes,
+        admin_users,
         auth_views,
         board_view,
         downloads,
         home_views,
+        link_views,
         render,
         session,
     )
@@ -23,6 +26,15 @@ def install_pages(app: FastAPI) -> None:
     render.install_page_handlers(app)
     render.install_error_page(app)
     render.install_validation_page(app)
-    for module in (auth_views, board_view, home_views, actions, downloads):
+    for module in (
+        auth_views,
+        board_view,
+        home_views,
+        actions,
+        downloads,
+        admin_homes,
+        admin_users,
+        link_views,
+    ):
         app.include_router(module.router)
     app.include_router(actions.home_router)

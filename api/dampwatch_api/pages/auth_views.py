@@ -59,9 +59,11 @@ def start(request: Request, context: ContextDep) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, context: ContextDep, next: str | None = None) -> Response:
+def login_page(
+    request: Request, context: ContextDep, next: str | None = None, done: str | None = None
+) -> Response:
     """The sign-in form."""
-    values = {"next": _safe_next(request, next), "error": None}
+    values = {"next": _safe_next(request, next), "error": None, "password_set": done == "password"}
     return page(request, context, "login.html", values)
 
 

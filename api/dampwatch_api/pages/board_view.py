@@ -14,7 +14,7 @@ from dampwatch_api.alerts.bulk import BulkAction, apply_bulk
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.deps import ContextDep, SessionDep
-from dampwatch_api.pages.evidence import alert_text, room_label, room_names
+from dampwatch_api.evidence import alert_text, room_label, room_names
 from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import check_csrf, page_principal
 from dampwatch_api.policy import visible_homes

@@ -10,7 +10,7 @@ from typing import Any, Final
 from dampwatch.assessment.kinds import DEVICE_KINDS, SEVERITY_RANK, AlertKind, Severity
 from dampwatch_api.advice import FlagAdvice, advice_for, kind_title
 from dampwatch_api.alerts.models import Alert
-from dampwatch_api.pages.evidence import Figure, alert_text, figures, room_label
+from dampwatch_api.evidence import Figure, alert_text, figures, room_label
 
 # The order tenants read their flags in: health hazards first, the sensors last.
 KIND_ORDER: Final = (

@@ -17,8 +17,8 @@ from dampwatch_api import home_series
 from dampwatch_api.advice import RoomFacts, RoomStatus, room_status
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert
+from dampwatch_api.evidence import room_names
 from dampwatch_api.pages import charts
-from dampwatch_api.pages.evidence import room_names
 from dampwatch_api.pages.flags import CaseView, FlagGroup, cases, flag_groups
 from dampwatch_api.pages.timefmt import day
 from dampwatch_api.registry.models import Device, Home, RoomKind

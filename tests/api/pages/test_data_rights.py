@@ -119,9 +119,9 @@ def test_condition_report_renders(stack: Api, influx_db: InfluxDatabase, tmp_pat
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     text = _pdf_text(response.content)
     assert "Condition report" in text and "1 North Rd" in text and EVIDENCE_TEXT in text
-    assert "19.0/19.0/19.0" in text  # temperature min/mean/max of both rooms
-    assert "80/80" in text and "50/50" in text  # humidity mean/max
-    assert "1.50" in text and "60" in text and "40" in text  # mould index, hours above
+    assert "19.0 / 19.0 / 19.0" in text  # temperature low/mean/high of both rooms
+    assert "80 / 80" in text and "50 / 50" in text  # humidity mean/high
+    assert "1.5" in text and "60" in text and "40" in text  # mould index, hours above
     assert "opened" in text  # the alert history
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.content)
