@@ -30,11 +30,10 @@ class Size:
     top: int = 14
     bottom: int = 34
     font: int = 13
-    max_day_labels: int = 31
 
 
 WIDE: Final = Size(720, 250, 58)
-NARROW: Final = Size(360, 230, 50, font=13, max_day_labels=8)
+NARROW: Final = Size(360, 230, 50)
 TARGET_TICKS: Final = 5
 
 
@@ -65,6 +64,7 @@ class Chart:
     thresholds: Sequence[Threshold] = field(default_factory=tuple)
     fixed_range: tuple[float, float] | None = None  # humidity: always 0–100 %
     period: tuple[datetime, datetime] | None = None  # the time axis; else the data's extent
+    min_span: float = 0.0  # the least range the value axis shows (a flat 19 °C is not a slope)
 
 
 def nice_step(span: float, target: int = TARGET_TICKS) -> float:
@@ -110,7 +110,16 @@ def _value_range(chart: Chart) -> list[float] | None:
         low, high = chart.fixed_range
         return nice_ticks(min(low, *values), max(high, *values))
     values += [threshold.value for threshold in chart.thresholds]
-    return nice_ticks(min(values), max(values))
+    low, high = min(values), max(values)
+    if high - low < chart.min_span:
+        middle = (high + low) / 2
+        low, high = middle - chart.min_span / 2, middle + chart.min_span / 2
+    return nice_ticks(low, high)
+
+
+def _label_width(text: str, size: Size) -> float:
+    """About how wide a label is drawn (sans-serif digits are about 0.6 em)."""
+    return len(text) * size.font * 0.7
 
 
 def _days(start: float, end: float) -> list[datetime]:
@@ -139,10 +148,34 @@ def _summary(chart: Chart) -> str:
     return "; ".join(parts) or "no readings in this period"
 
 
+DAY_FORMATS: Final = ("{day:%a} {day.day}", "{day.day} {day:%b}", "{day:%a}", "{day.day}")
+
+
+def _day_labels(days: list[datetime], size: Size, room: float) -> tuple[str, int]:
+    """The longest day format and the fewest skipped days that let the labels fit."""
+    week = len(days) <= 8
+    formats: tuple[str, ...] = DAY_FORMATS if week else (DAY_FORMATS[1], DAY_FORMATS[3])
+    for every in (1, 2, 7):
+        for pattern in formats:
+            widest = max((_label_width(pattern.format(day=day), size) for day in days), default=0)
+            if widest + 6 <= room * every:
+                return pattern, every
+    return DAY_FORMATS[-1], 7
+
+
 def _x_axis(size: Size, start: float, end: float, x_of: Callable[[float], float]) -> list[str]:
     days = _days(start, end)
-    every = max(1, math.ceil(len(days) / size.max_day_labels))
+    room = (x_of(end) - x_of(start)) / max(1.0, (end - start) / 86_400)
+    pattern, every = _day_labels(days, size, room)
     parts = []
+    head = days[0].timestamp() - start if days else end - start
+    if head >= 0.4 * 86_400:  # the period starts mid-day: that day is labelled too
+        first = datetime.fromtimestamp(start, UK_TIMEZONE)
+        parts.append(
+            f'<text x="{x_of(start + head / 2):.1f}" '
+            f'y="{size.height - size.bottom + size.font + 6}" '
+            f'text-anchor="middle">{pattern.format(day=first)}</text>'
+        )
     for index, day in enumerate(days):
         x = x_of(day.timestamp())
         parts.append(
@@ -150,16 +183,19 @@ def _x_axis(size: Size, start: float, end: float, x_of: Callable[[float], float]
             f'y2="{size.height - size.bottom}" class="day"/>'
         )
         label_x = x_of(min(day.timestamp() + 43_200, end))
-        if index % every == 0 and label_x - x > size.font:
-            label = f"{day:%a} {day.day}" if len(days) <= 8 else f"{day.day} {day:%b}"
+        if index % every == 0 and label_x - x > size.font / 2:
             parts.append(
                 f'<text x="{label_x:.1f}" y="{size.height - size.bottom + size.font + 6}" '
-                f'text-anchor="middle">{label}</text>'
+                f'text-anchor="middle">{pattern.format(day=day)}</text>'
             )
     return parts
 
 
 def _plot(chart: Chart, size: Size, ticks: list[float]) -> list[str]:
+    digits = step_digits(ticks)
+    labels = [f"{tick_text(value, digits)}{chart.unit}" for value in ticks]
+    left = max(size.left, round(max(_label_width(text, size) for text in labels) + 10))
+    size = Size(size.width, size.height, left, size.right, size.top, size.bottom, size.font)
     if chart.period is not None:
         start, end = (moment.timestamp() for moment in chart.period)
     else:
@@ -175,7 +211,6 @@ def _plot(chart: Chart, size: Size, ticks: list[float]) -> list[str]:
     def y_of(value: float) -> float:
         return size.top + (high - value) / (high - low) * plot_h
 
-    digits = step_digits(ticks)
     parts = ['<g class="axes">']
     for value in ticks:
         y = y_of(value)

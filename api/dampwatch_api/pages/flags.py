@@ -71,6 +71,13 @@ def _count(observed: Mapping[str, Any], name: str) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
+def _hours_words(hours: int) -> str:
+    """Hours as a person counts them: "9 hours", "about 4 days"."""
+    if hours < 48:
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    return f"about {round(hours / 24)} days"
+
+
 def plain_evidence(alert: Alert) -> str:
     """What the sensors showed, in a tenant's words (never the assessment's jargon)."""
     observed = (alert.evidence or {}).get("observed") or {}
@@ -78,12 +85,12 @@ def plain_evidence(alert: Alert) -> str:
         return f"It was below 18 °C for much of the day on {days} of the last 7 days."
     if alert.kind == AlertKind.CONDENSATION_RISK and (days := _count(observed, "damp_days_7d")):
         return f"The air was damp for much of the day on {days} of the last 7 days."
-    if alert.kind in (AlertKind.MOULD_RISK, AlertKind.CONDENSATION_RISK) and (
-        hours := _count(observed, "hours_surface80_30d") or _count(observed, "hours_surface80_7d")
-    ):
-        return f"The walls were damp for {hours} hours in all."
+    if alert.kind in (AlertKind.MOULD_RISK, AlertKind.CONDENSATION_RISK):
+        for name, days in (("hours_surface80_30d", 30), ("hours_surface80_7d", 7)):
+            if hours := _count(observed, name):
+                return f"The walls were damp for {_hours_words(hours)} of the last {days} days."
     if alert.kind == AlertKind.OVERHEATING and (hours := _count(observed, "hot_night_hours_30d")):
-        return f"It was over 26 °C for {hours} hours at night in the last 30 days."
+        return f"It was over 26 °C for {_hours_words(hours)} at night in the last 30 days."
     return ""
 
 

@@ -72,12 +72,9 @@ def _room_charts(
         "Temperature",
         " °C",
         lines,
-        [
-            charts.Threshold(
-                f"Healthy: {DEFAULT_CONFIG.cold_c:.0f} °C or more", DEFAULT_CONFIG.cold_c
-            )
-        ],
+        [charts.Threshold(f"Healthy: {COLD_C:.0f} °C or more", COLD_C)],
         period=period,
+        min_span=6.0,
     )
     humidity = charts.Chart(
         "Humidity",

@@ -133,5 +133,6 @@ def hours_chart(rooms: list[RoomFigures]) -> bytes | None:
     axes.set_ylabel("hours in 30 days", fontsize=FONT)
     axes.tick_params(labelsize=FONT)
     axes.grid(True, axis="y", color="#dddddd", linewidth=0.6)
-    axes.legend(fontsize=FONT - 1, frameon=False)
+    axes.set_ylim(0, max([*rh, *surface, 1.0]) * 1.3)  # room above the bars for the legend
+    axes.legend(fontsize=FONT - 1, frameon=False, loc="upper center", ncol=2)
     return _png(figure)
