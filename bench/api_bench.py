@@ -43,7 +43,7 @@ KINDS = ("mould_risk", "condensation_risk", "cold_home", "overheating", "device_
 SEVERITIES = ("emergency", "high", "medium", "low")
 
 
-def seed(url: str) -> None:
+def seed(url: str, homes: int = HOMES, open_alerts: int = OPEN_ALERTS) -> None:
     """Homes across portfolios and open alerts on random homes."""
     rng = random.Random(7)
     engine = create_db_engine(url)
@@ -57,13 +57,13 @@ def seed(url: str) -> None:
                 portfolio=f"portfolio-{index % PORTFOLIOS}",
                 vulnerabilities=["over_65"] if index % 7 == 0 else [],
             )
-            for index in range(HOMES)
+            for index in range(homes)
         )
-        for index in range(OPEN_ALERTS):
+        for index in range(open_alerts):
             opened = now - timedelta(hours=rng.randint(1, 400))
             session.add(
                 Alert(
-                    home_id=f"home-{rng.randrange(HOMES):05d}",
+                    home_id=f"home-{rng.randrange(homes):05d}",
                     room=f"room-{index}",
                     kind=rng.choice(KINDS),
                     severity=rng.choice(SEVERITIES),
@@ -170,7 +170,14 @@ class LoadResult:
 
 
 def load(
-    wrk: str, script: Path, port: int, path: str, token: str, seconds: float, connections: int
+    wrk: str,
+    script: Path,
+    port: int,
+    path: str,
+    token: str,
+    seconds: float,
+    connections: int,
+    extra_headers: tuple[str, ...] = (),
 ) -> LoadResult:
     """Load `path` with `wrk` (own process, keep-alive); non-2xx answers count as errors."""
     command = [
@@ -182,6 +189,7 @@ def load(
         f"--script={script}",
         "--header",
         f"Authorization: Bearer {token}",
+        *(part for header in extra_headers for part in ("--header", header)),
         f"http://127.0.0.1:{port}{path}",
     ]
     finished = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dampwatch_api.alerts.models import Alert
@@ -40,6 +40,14 @@ FIGURES: Final[dict[str, tuple[str, str, int]]] = {
 }
 
 
+# Built once (pages ask for it on every request); the ids bind as one expanding parameter.
+ROOM_NAMES: Final = (
+    select(Home.home_id, Room.room_id, Room.name)
+    .join(Room, Room.home_pk == Home.id)
+    .where(Home.home_id.in_(bindparam("homes", expanding=True)))
+)
+
+
 @dataclass(frozen=True)
 class Figure:
     """One observed figure, labelled and with its unit."""
@@ -52,11 +60,7 @@ def room_names(session: Session, home_ids: Collection[str]) -> dict[tuple[str, s
     """Registered room names by (home id, room id)."""
     if not home_ids:
         return {}
-    rows = session.execute(
-        select(Home.home_id, Room.room_id, Room.name)
-        .join(Room, Room.home_pk == Home.id)
-        .where(Home.home_id.in_(list(home_ids)))
-    ).all()
+    rows = session.execute(ROOM_NAMES, {"homes": list(home_ids)}).all()
     return {(row[0], row[1]): row[2] for row in rows}
 
 
@@ -97,7 +101,18 @@ def figures(evidence: Mapping[str, Any]) -> list[Figure]:
     return shown
 
 
+def evidence_text(
+    evidence: Mapping[str, Any] | None,
+    home_id: str,
+    room_id: str,
+    kind: str,
+    names: Mapping[tuple[str, str], str],
+) -> str:
+    """An alert's evidence in words, with the room's registered name."""
+    text = str((evidence or {}).get("text", "")) or kind.replace("_", " ")
+    return with_room_name(text, room_id, room_label(room_id, names, home_id))
+
+
 def alert_text(alert: Alert, names: Mapping[tuple[str, str], str]) -> str:
     """The alert's evidence in words, with the room's registered name."""
-    text = str((alert.evidence or {}).get("text", "")) or alert.kind.replace("_", " ")
-    return with_room_name(text, alert.room, room_label(alert.room, names, alert.home_id))
+    return evidence_text(alert.evidence, alert.home_id, alert.room, alert.kind, names)

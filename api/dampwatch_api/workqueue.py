@@ -80,13 +80,15 @@ def is_due_today(row: BoardRow, now: datetime) -> bool:
 
 def _in_state(line: QueueLine, state: QueueState, now: datetime) -> bool:
     row = line.row
-    return {
-        QueueState.NEW: lambda: row.unacknowledged > 0,
-        QueueState.ACKNOWLEDGED: lambda: row.unacknowledged == 0,
-        QueueState.OVERDUE: lambda: row.overdue_alerts > 0,
-        QueueState.DUE_TODAY: lambda: is_due_today(row, now),
-        QueueState.UNASSIGNED: lambda: not row.assignees,
-    }[state]()
+    if state is QueueState.NEW:
+        return row.unacknowledged > 0
+    if state is QueueState.ACKNOWLEDGED:
+        return row.unacknowledged == 0
+    if state is QueueState.OVERDUE:
+        return row.overdue_alerts > 0
+    if state is QueueState.DUE_TODAY:
+        return is_due_today(row, now)
+    return not row.assignees
 
 
 def _normalised(text: str) -> str:
@@ -106,26 +108,28 @@ class QueueFilters:
     assignee: str | None = None
 
     def admits(self, line: QueueLine, now: datetime) -> bool:
-        """The line passes every filter."""
+        """The line passes every filter (cheapest checks first: this runs per home)."""
         home, row = line.home, line.row
-        checks: list[Callable[[], bool]] = [
-            lambda: self.portfolio is None or home.portfolio == self.portfolio,
-            lambda: self.patch is None or home.patch == self.patch,
-            lambda: self.overdue is None or (row.overdue_alerts > 0) == self.overdue,
-            lambda: (
-                self.kind is None
-                or self.kind in row.kinds
-                or any(kind in row.kinds for kind in KIND_GROUPS.get(self.kind, ()))
-            ),
-            lambda: self.state is None or _in_state(line, self.state, now),
-            lambda: self.assignee is None or self.assignee in row.assignees,
-            lambda: (
-                not self.search
-                or _normalised(self.search)
-                in _normalised(f"{home.address}|{home.postcode}|{line.row.home_id}")
-            ),
-        ]
-        return all(check() for check in checks)
+        if (self.portfolio is not None and home.portfolio != self.portfolio) or (
+            self.patch is not None and home.patch != self.patch
+        ):
+            return False
+        if self.overdue is not None and (row.overdue_alerts > 0) != self.overdue:
+            return False
+        if self.assignee is not None and self.assignee not in row.assignees:
+            return False
+        if self.kind is not None and not self._has_kind(row):
+            return False
+        if self.state is not None and not _in_state(line, self.state, now):
+            return False
+        return not self.search or _normalised(self.search) in _normalised(
+            f"{home.address}|{home.postcode}|{row.home_id}"
+        )
+
+    def _has_kind(self, row: BoardRow) -> bool:
+        return self.kind in row.kinds or any(
+            kind in row.kinds for kind in KIND_GROUPS.get(self.kind or "", ())
+        )
 
 
 def _sort_key(sort: QueueSort) -> Callable[[QueueLine], Any]:

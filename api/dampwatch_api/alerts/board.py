@@ -48,8 +48,21 @@ class BoardRow:
     hazard_since: datetime | None = None  # the earliest onset of an open hazard
 
 
+RANK_OF_VALUE = {severity.value: rank for severity, rank in SEVERITY_RANK.items()}
+
+
 def _worst(alerts: list[Alert]) -> str:
-    return max((_severity(alert) for alert in alerts), key=SEVERITY_RANK.__getitem__).value
+    known = [alert.severity for alert in alerts if alert.severity in RANK_OF_VALUE]
+    if len(known) < len(alerts):  # an unknown severity ranks as high (see _severity)
+        known.append(Severity.HIGH.value)
+    return max(known, key=RANK_OF_VALUE.__getitem__)
+
+
+def _kind_severity(alerts: list[Alert]) -> dict[str, str]:
+    by_kind: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        by_kind[alert.kind].append(alert)
+    return {kind: _worst(found) for kind, found in by_kind.items()}
 
 
 def _hazard_since(alerts: list[Alert]) -> datetime | None:
@@ -128,10 +141,7 @@ def home_rows(
                 alert_ids=[alert.id for alert in ranked],
                 vulnerability_flags=flags,
                 severity=_worst(home_alerts),
-                kind_severity={
-                    kind: _worst([alert for alert in home_alerts if alert.kind == kind])
-                    for kind in {alert.kind for alert in home_alerts}
-                },
+                kind_severity=_kind_severity(home_alerts),
                 unacknowledged=sum(alert.status == AlertStatus.OPEN.value for alert in home_alerts),
                 assignees=sorted({alert.assigned_to for alert in home_alerts if alert.assigned_to}),
                 hazard_since=_hazard_since(home_alerts),

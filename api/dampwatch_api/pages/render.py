@@ -25,7 +25,6 @@ from dampwatch_api.pages.session import (
     resume_token,
     set_csrf_cookie,
 )
-from dampwatch_api.workqueue import group_severity
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR: Final = PACKAGE_DIR / "templates"
@@ -52,7 +51,6 @@ templates.env.filters["day"] = timefmt.day
 templates.env.filters["number"] = _number
 templates.env.globals["clock"] = timefmt.clock
 templates.env.globals["ago"] = timefmt.ago
-templates.env.globals["group_severity"] = group_severity
 
 
 def page(
