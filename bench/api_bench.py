@@ -233,11 +233,21 @@ def server_command(port: int, workers: int) -> list[str]:
     ]
 
 
-def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[str, LoadResult]]:
-    """Seed a database, start the API and load each endpoint in turn."""
+@dataclass
+class BenchApi:
+    """`dampwatch api` started on a seeded SQLite database in `directory`."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    url: str
+
+
+def start_seeded_api(directory: Path, workers: int, homes: int, open_alerts: int) -> BenchApi:
+    """Seed a database, start the API on a free port and write wrk's report script."""
     url = f"sqlite:///{directory / 'bench.db'}"
     migrate(url)
-    seed(url)
+    seed(url, homes, open_alerts)
     port = free_port()
     env = os.environ | {
         "DAMPWATCH_DATABASE_URL": url,
@@ -248,15 +258,19 @@ def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[s
         "DAMPWATCH_INFLUX_URL": f"http://127.0.0.1:{free_port()}",
         "DAMPWATCH_LOG_LEVEL": "WARNING",
     }
-    script = directory / "report.lua"
-    script.write_text(WRK_SCRIPT)
-    server_log = directory / "api.log"
+    (directory / "report.lua").write_text(WRK_SCRIPT)
+    log = directory / "api.log"
     process = subprocess.Popen(
-        server_command(port, args.workers),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=server_log.open("wb"),
+        server_command(port, workers), env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )
+    return BenchApi(port, process, log, url)
+
+
+def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[str, LoadResult]]:
+    """Seed a database, start the API and load each endpoint in turn."""
+    api = start_seeded_api(directory, args.workers, HOMES, OPEN_ALERTS)
+    port, process, server_log, url = api.port, api.process, api.log, api.url
+    script = directory / "report.lua"
     try:
         wait_ready(port, process)
         admin = sign_in(port, "admin", ADMIN_PASSWORD)

@@ -15,7 +15,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,16 +23,12 @@ from typing import Any
 from bench.api_bench import (
     ADMIN_PASSWORD,
     OFFICER,
-    WRK_SCRIPT,
     LoadResult,
     load,
-    server_command,
     sign_in,
+    start_seeded_api,
     wait_ready,
 )
-from bench.api_bench import seed as seed_estate
-from dampwatch_api.db import migrate
-from dampwatch_stack.servers import free_port
 
 HOMES = 10_000
 OPEN_ALERTS = 6_000
@@ -86,27 +81,9 @@ def p95(values: list[float]) -> float:
 
 def measure(args: argparse.Namespace, wrk: str, directory: Path) -> dict[str, Any]:
     """Seed, start the API, load each page with wrk, then open them in Chromium."""
-    url = f"sqlite:///{directory / 'bench.db'}"
-    migrate(url)
-    seed_estate(url, HOMES, OPEN_ALERTS)
-    port = free_port()
-    env = os.environ | {
-        "DAMPWATCH_DATABASE_URL": url,
-        "DAMPWATCH_DATA_DIR": str(directory),
-        "DAMPWATCH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "DAMPWATCH_MQTT_PORT": str(free_port()),
-        "DAMPWATCH_INFLUX_URL": f"http://127.0.0.1:{free_port()}",
-        "DAMPWATCH_LOG_LEVEL": "WARNING",
-    }
+    api = start_seeded_api(directory, args.workers, HOMES, OPEN_ALERTS)
+    port, process, log = api.port, api.process, api.log
     script = directory / "report.lua"
-    script.write_text(WRK_SCRIPT)
-    log = directory / "api.log"
-    process = subprocess.Popen(
-        server_command(port, args.workers),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
     try:
         wait_ready(port, process)
         admin = sign_in(port, "admin", ADMIN_PASSWORD)

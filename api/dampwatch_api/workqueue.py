@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from pydantic import BaseModel
+
 from dampwatch.assessment.kinds import SEVERITY_RANK, AlertKind, Severity
 from dampwatch.statutory import UK_TIMEZONE
 from dampwatch_api.alerts.board import BoardRow
@@ -156,8 +158,7 @@ def ordered(lines: Iterable[QueueLine], sort: QueueSort, descending: bool) -> li
     return result[::-1] if descending else result
 
 
-@dataclass(frozen=True)
-class QueueCounts:
+class QueueCounts(BaseModel):
     """What the top of the board counts over the caller's homes."""
 
     homes: int
@@ -167,18 +168,6 @@ class QueueCounts:
     overdue: int
     unassigned: int
     by_kind: dict[str, int]
-
-    def as_json(self) -> dict[str, Any]:
-        """The counts as the API sends them."""
-        return {
-            "homes": self.homes,
-            "open_alerts": self.open_alerts,
-            "new": self.new,
-            "due_today": self.due_today,
-            "overdue": self.overdue,
-            "unassigned": self.unassigned,
-            "by_kind": dict(self.by_kind),
-        }
 
 
 def counts(lines: Sequence[QueueLine], now: datetime) -> QueueCounts:

@@ -75,8 +75,19 @@ def test_officer_morning(browser: Any, live_short: Live, artifacts: Path, viewpo
     assert "officer-north" in page.locator(f"#alert-{live.alert_id} dl.facts").inner_text()
     shot(page, artifacts, f"officer-3-case-{viewport}")
 
-    # Past half the session's life a request renews it (a page, or the open page's keep-alive);
-    # past the first token's end, the officer is still signed in.
+    if viewport == "desktop":
+        _session_renews_while_in_use(page, live, first_cookie, signed_in_at)
+
+    # A note typed while the session ends is kept through signing in again.
+    _note_survives_the_end_of_the_session(page, live, artifacts, viewport)
+    page.close()
+
+
+def _session_renews_while_in_use(
+    page: Any, live: Live, first_cookie: str, signed_in_at: float
+) -> None:
+    """Past half the session's life a request renews it (a page, or the open page's
+    keep-alive); past the first token's end, the officer is still signed in."""
     time.sleep(max(0.0, SHORT_SESSION_S / 2 + 2 - (time.monotonic() - signed_in_at)))
     page.reload()
     assert _session_cookie(page) != first_cookie, "the session was not renewed"
@@ -85,7 +96,10 @@ def test_officer_morning(browser: Any, live_short: Live, artifacts: Path, viewpo
     assert page.url.endswith("/board"), "signed out although the session was in use"
     assert "1 new" not in page.locator("#home-victim-north-1").inner_text()
 
-    # A note typed while the session ends is kept through signing in again.
+
+def _note_survives_the_end_of_the_session(
+    page: Any, live: Live, artifacts: Path, viewport: str
+) -> None:
     page.goto(f"{live.base_url}/homes/victim-north-1")
     page.get_by_label("Note for the case file").first.fill("Visit booked for Tuesday 9am")
     page.context.clear_cookies(name="dampwatch_session")
@@ -103,4 +117,3 @@ def test_officer_morning(browser: Any, live_short: Live, artifacts: Path, viewpo
         page.get_by_role("button", name="Send").click()
     assert page.get_by_role("status").first.inner_text() == "Your note is added to the case file."
     assert "Visit booked for Tuesday 9am" in page.content()
-    page.close()

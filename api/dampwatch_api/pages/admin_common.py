@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request, status
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
-from dampwatch_api.pages.render import PageError
+from dampwatch_api.pages.render import PageError, page
 from dampwatch_api.pages.session import page_principal
 from dampwatch_api.policy import Action, allowed
 from dampwatch_api.registry.models import Role
@@ -56,3 +57,12 @@ def through_api(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise Refused(str(error.detail)) from error
     except ValidationError as error:
         raise Refused(_validation_text(error)) from error
+
+
+def link_page(
+    request: Request, context: ApiContext, principal: Principal, made: Any, *, who: str, back: str
+) -> Response:
+    """The page showing a new one-time link once, to pass on to `who`."""
+    url = str(request.base_url).rstrip("/") + made.path
+    values = {"link": made, "url": url, "who": who, "back": back}
+    return page(request, context, "link_made.html", values, principal=principal)

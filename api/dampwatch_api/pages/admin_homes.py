@@ -13,7 +13,13 @@ from sqlalchemy import func, or_, select
 
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
-from dampwatch_api.pages.admin_common import Refused, admin_principal, staff_principal, through_api
+from dampwatch_api.pages.admin_common import (
+    Refused,
+    admin_principal,
+    link_page,
+    staff_principal,
+    through_api,
+)
 from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import check_csrf
 from dampwatch_api.policy import Action, allowed, visible_homes
@@ -361,8 +367,7 @@ def tenant_invite(
     def apply(principal: Any, home: Home) -> Response:
         body = through_api(links.InvitationIn, name=name, email=email.strip() or None)
         made = through_api(links.invite_tenant, body, home, principal, session)
-        values = {"link": made, "url": str(request.base_url).rstrip("/") + made.path}
-        values |= {"who": name, "back": f"/admin/homes/{home.home_id}"}
-        return page(request, context, "link_made.html", values, principal=principal)
+        back = f"/admin/homes/{home.home_id}"
+        return link_page(request, context, principal, made, who=name, back=back)
 
     return _change(request, session, context, home_id, apply, notice="")

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from dampwatch_api.deps import ContextDep, SessionDep
-from dampwatch_api.pages.admin_common import Refused, admin_principal, through_api
+from dampwatch_api.pages.admin_common import Refused, admin_principal, link_page, through_api
 from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import check_csrf
 from dampwatch_api.registry.models import Role, User
@@ -55,10 +55,8 @@ def users_list(
 
 
 def _link_page(request: Request, context: ContextDep, made: links.LinkOut, who: str) -> Response:
-    values = {"link": made, "url": str(request.base_url).rstrip("/") + made.path, "who": who}
-    values["back"] = "/admin/users"
     principal = admin_principal(request, context)
-    return page(request, context, "link_made.html", values, principal=principal)
+    return link_page(request, context, principal, made, who=who, back="/admin/users")
 
 
 @router.post("")

@@ -17,6 +17,7 @@ from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import ContextDep, SignedIn
 from dampwatch_api.registry.models import Role
 from dampwatch_api.workqueue import (
+    QueueCounts,
     QueueFilters,
     QueueLine,
     QueueSort,
@@ -62,16 +63,8 @@ class BoardEntry(BaseModel):
     vulnerabilities: list[str]
 
 
-class BoardSummary(BaseModel):
+class BoardSummary(QueueCounts):
     """Counts over the caller's homes on the board (with the portfolio filter)."""
-
-    homes: int
-    open_alerts: int
-    new: int
-    due_today: int
-    overdue: int
-    unassigned: int
-    by_kind: dict[str, int]
 
 
 ENTRIES = TypeAdapter(list[BoardEntry])
@@ -154,8 +147,7 @@ class BoardQuery:
     def summarise(self, ranked: RankedBoard) -> BoardPage:
         """The counts over this query's lines, as JSON."""
         found = counts(self.lines(ranked), ranked.computed_at)
-        body = BoardSummary(**found.as_json()).model_dump_json().encode()
-        return BoardPage.of(body, found.homes)
+        return BoardPage.of(found.model_dump_json().encode(), found.homes)
 
 
 def _cached(
