@@ -38,15 +38,12 @@ class Assignee:
 
 def staff(session: Session) -> list[Assignee]:
     """Every active officer and administrator, by name."""
-    users = session.scalars(
-        select(User)
+    rows = session.execute(
+        select(User.username, User.role, User.portfolios)
         .where(User.active.is_(True), User.role.in_(STAFF_ROLES))
         .order_by(User.username)
-    )
-    return [
-        Assignee(user.username, user.role, tuple(sorted(json_list(user.portfolios))))
-        for user in users
-    ]
+    ).all()
+    return [Assignee(row[0], row[1], tuple(sorted(json_list(row[2])))) for row in rows]
 
 
 def assignable(

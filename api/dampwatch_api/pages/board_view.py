@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Final
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from dampwatch_api.alerts.bulk import BulkAction, apply_bulk
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.auth.principal import Principal
+from dampwatch_api.boardcache import BoardPage, RankedBoard
 from dampwatch_api.deps import ContextDep, SessionDep
 from dampwatch_api.evidence import evidence_text, room_label, room_names
-from dampwatch_api.pages.render import page, redirect
+from dampwatch_api.pages.render import page, redirect, templates
 from dampwatch_api.pages.session import check_csrf, page_principal
 from dampwatch_api.policy import visible_homes
 from dampwatch_api.registry.models import Home, Role
@@ -39,6 +42,7 @@ KIND_LABELS: Final = {
     "heat": "Overheating",
     "sensors": "Sensors",
 }
+ROWS: Final = templates.get_template("_board_rows.html")
 LIGHT_LABELS: Final = {"damp": "Damp", "cold": "Cold", "heat": "Heat", "sensors": "Sensors"}
 STATE_LABELS: Final = {
     QueueState.NEW: "New (not acknowledged)",
@@ -185,6 +189,7 @@ def board_view(
         limit=PAGE_SIZE,
     )
     entries, total = board_page(context, query)
+    many_portfolios = len(principal.portfolios) != 1
     summary = board_summary(
         context, BoardQuery.of(principal, filters=QueueFilters(portfolio=choice.portfolio or None))
     )
@@ -202,14 +207,7 @@ def board_view(
         "first": query.offset + 1,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "summary": summary,
-        "reasons": _reasons(session, entries),
-        "lights": {
-            entry.home_id: [
-                (LIGHT_LABELS[group], group_severity(entry.kind_severity, group))
-                for group in KIND_GROUPS
-            ]
-            for entry in entries
-        },
+        "rows_html": _rows_html(context, query, entries, many_portfolios),
         "choice": choice,
         "portfolios": portfolios,
         "kinds": KIND_LABELS,
@@ -220,6 +218,36 @@ def board_view(
         "back": str(request.url.query),
     }
     return page(request, context, "board.html", values, principal=principal)
+
+
+def _rows_html(
+    context: ContextDep, query: BoardQuery, entries: list[BoardEntry], many_portfolios: bool
+) -> Markup:
+    """The table's rows, rendered once per query, minute (their clocks) and board change."""
+    now = datetime.now(UTC)
+    key = ("rows", query, many_portfolios, now.replace(second=0, microsecond=0))
+
+    def render(_ranked: RankedBoard) -> BoardPage:
+        with context.sessions() as session:
+            reasons = _reasons(session, entries)
+        lights = {
+            entry.home_id: [
+                (LIGHT_LABELS[group], group_severity(entry.kind_severity, group))
+                for group in KIND_GROUPS
+            ]
+            for entry in entries
+        }
+        html = ROWS.render(
+            entries=entries,
+            reasons=reasons,
+            lights=lights,
+            now=now,
+            many_portfolios=many_portfolios,
+        )
+        return BoardPage.of(html.encode(), len(entries))
+
+    cached = context.board.cached_page(key) or context.board.page(context.sessions, key, render)
+    return Markup(cached.body.decode())  # noqa: S704 - rendered by an autoescaping template
 
 
 def _notice(notice: str | None, done: int, refused: int) -> str | None:
