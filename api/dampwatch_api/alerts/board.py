@@ -51,18 +51,18 @@ class BoardRow:
 RANK_OF_VALUE = {severity.value: rank for severity, rank in SEVERITY_RANK.items()}
 
 
-def _worst(alerts: list[Alert]) -> str:
-    known = [alert.severity for alert in alerts if alert.severity in RANK_OF_VALUE]
-    if len(known) < len(alerts):  # an unknown severity ranks as high (see _severity)
-        known.append(Severity.HIGH.value)
-    return max(known, key=RANK_OF_VALUE.__getitem__)
-
-
 def _kind_severity(alerts: list[Alert]) -> dict[str, str]:
-    by_kind: dict[str, list[Alert]] = defaultdict(list)
+    """The worst severity of each kind, in one pass (an unknown severity ranks as high)."""
+    worst: dict[str, tuple[int, str]] = {}
     for alert in alerts:
-        by_kind[alert.kind].append(alert)
-    return {kind: _worst(found) for kind, found in by_kind.items()}
+        severity = alert.severity
+        rank = RANK_OF_VALUE.get(severity)
+        if rank is None:
+            severity, rank = Severity.HIGH.value, RANK_OF_VALUE[Severity.HIGH.value]
+        found = worst.get(alert.kind)
+        if found is None or rank > found[0]:
+            worst[alert.kind] = (rank, severity)
+    return {kind: severity for kind, (_, severity) in worst.items()}
 
 
 def _hazard_since(alerts: list[Alert]) -> datetime | None:
@@ -129,6 +129,7 @@ def home_rows(
         flags = sorted(set(vulnerability.get(home_id, ())))
         views = {alert.id: _view(alert, now) for alert in home_alerts}
         ranked = sorted(home_alerts, key=lambda a: alert_points(views[a.id], now), reverse=True)
+        kinds = _kind_severity(home_alerts)
         rows.append(
             BoardRow(
                 home_id=home_id,
@@ -140,8 +141,8 @@ def home_rows(
                 top_reasons=[_reason(alert) for alert in ranked[:TOP_REASONS]],
                 alert_ids=[alert.id for alert in ranked],
                 vulnerability_flags=flags,
-                severity=_worst(home_alerts),
-                kind_severity=_kind_severity(home_alerts),
+                severity=max(kinds.values(), key=RANK_OF_VALUE.__getitem__),
+                kind_severity=kinds,
                 unacknowledged=sum(alert.status == AlertStatus.OPEN.value for alert in home_alerts),
                 assignees=sorted({alert.assigned_to for alert in home_alerts if alert.assigned_to}),
                 hazard_since=_hazard_since(home_alerts),
