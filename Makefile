@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-broker eval soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -81,6 +81,10 @@ eval:
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:
 	$(BIN)/python -m bench.api_bench
+
+# The officers' board page at 10,000 homes: server time under wrk, first paint in Chromium.
+bench-pages:
+	$(BIN)/python -m bench.pages_bench
 
 # What the deployed broker's sync-every-commit costs a publisher (DIR: the disk to measure).
 bench-broker:

@@ -43,7 +43,7 @@ KINDS = ("mould_risk", "condensation_risk", "cold_home", "overheating", "device_
 SEVERITIES = ("emergency", "high", "medium", "low")
 
 
-def seed(url: str) -> None:
+def seed(url: str, homes: int = HOMES, open_alerts: int = OPEN_ALERTS) -> None:
     """Homes across portfolios and open alerts on random homes."""
     rng = random.Random(7)
     engine = create_db_engine(url)
@@ -57,13 +57,13 @@ def seed(url: str) -> None:
                 portfolio=f"portfolio-{index % PORTFOLIOS}",
                 vulnerabilities=["over_65"] if index % 7 == 0 else [],
             )
-            for index in range(HOMES)
+            for index in range(homes)
         )
-        for index in range(OPEN_ALERTS):
+        for index in range(open_alerts):
             opened = now - timedelta(hours=rng.randint(1, 400))
             session.add(
                 Alert(
-                    home_id=f"home-{rng.randrange(HOMES):05d}",
+                    home_id=f"home-{rng.randrange(homes):05d}",
                     room=f"room-{index}",
                     kind=rng.choice(KINDS),
                     severity=rng.choice(SEVERITIES),
@@ -170,7 +170,14 @@ class LoadResult:
 
 
 def load(
-    wrk: str, script: Path, port: int, path: str, token: str, seconds: float, connections: int
+    wrk: str,
+    script: Path,
+    port: int,
+    path: str,
+    token: str,
+    seconds: float,
+    connections: int,
+    extra_headers: tuple[str, ...] = (),
 ) -> LoadResult:
     """Load `path` with `wrk` (own process, keep-alive); non-2xx answers count as errors."""
     command = [
@@ -182,6 +189,7 @@ def load(
         f"--script={script}",
         "--header",
         f"Authorization: Bearer {token}",
+        *(part for header in extra_headers for part in ("--header", header)),
         f"http://127.0.0.1:{port}{path}",
     ]
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -225,11 +233,21 @@ def server_command(port: int, workers: int) -> list[str]:
     ]
 
 
-def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[str, LoadResult]]:
-    """Seed a database, start the API and load each endpoint in turn."""
+@dataclass
+class BenchApi:
+    """`dampwatch api` started on a seeded SQLite database in `directory`."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    url: str
+
+
+def start_seeded_api(directory: Path, workers: int, homes: int, open_alerts: int) -> BenchApi:
+    """Seed a database, start the API on a free port and write wrk's report script."""
     url = f"sqlite:///{directory / 'bench.db'}"
     migrate(url)
-    seed(url)
+    seed(url, homes, open_alerts)
     port = free_port()
     env = os.environ | {
         "DAMPWATCH_DATABASE_URL": url,
@@ -240,15 +258,19 @@ def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[s
         "DAMPWATCH_INFLUX_URL": f"http://127.0.0.1:{free_port()}",
         "DAMPWATCH_LOG_LEVEL": "WARNING",
     }
-    script = directory / "report.lua"
-    script.write_text(WRK_SCRIPT)
-    server_log = directory / "api.log"
+    (directory / "report.lua").write_text(WRK_SCRIPT)
+    log = directory / "api.log"
     process = subprocess.Popen(
-        server_command(port, args.workers),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=server_log.open("wb"),
+        server_command(port, workers), env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb")
     )
+    return BenchApi(port, process, log, url)
+
+
+def measure(args: argparse.Namespace, wrk: str, directory: Path) -> list[tuple[str, LoadResult]]:
+    """Seed a database, start the API and load each endpoint in turn."""
+    api = start_seeded_api(directory, args.workers, HOMES, OPEN_ALERTS)
+    port, process, server_log, url = api.port, api.process, api.log, api.url
+    script = directory / "report.lua"
     try:
         wait_ready(port, process)
         admin = sign_in(port, "admin", ADMIN_PASSWORD)

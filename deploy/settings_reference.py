@@ -86,7 +86,10 @@ MEANINGS: Mapping[str, str] = {
     "api_port": "the API's port",
     "api_workers": "uvicorn worker processes of the API",
     "secret_key": "signs sessions and access tokens: a random value of at least 32 characters",
-    "token_lifetime_s": "lifetime of an access token from `/v1/auth/token`",
+    "token_lifetime_s": "lifetime of an access token from `/v1/auth/token` and of a page "
+    "session between two requests (a page session renews itself while in use)",
+    "session_max_s": "a page session renews while in use for at most this long after the "
+    "password was given; then the person signs in again",
     "login_max_failures": "failed sign-ins per user and address before the API answers 429",
     "login_window_s": "the window those failures are counted in",
     "admin_username": "the first administrator, created on the first start",

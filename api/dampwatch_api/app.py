@@ -22,6 +22,7 @@ from dampwatch_api.cases import export_routes as case_exports
 from dampwatch_api.cases import routes as cases
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch_api.docs import install_docs
 from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
@@ -31,8 +32,10 @@ from dampwatch_api.registry.publish import RegistryPublisher
 from dampwatch_api.report import route as report_route
 from dampwatch_api.retention import ensure_retention_logged
 from dampwatch_api.routes import (
+    alert_bulk,
     alerts,
     apikeys,
+    assignees,
     auth,
     board,
     consent,
@@ -41,6 +44,7 @@ from dampwatch_api.routes import (
     gateways,
     health,
     homes,
+    links,
     readings,
     rooms,
     users,
@@ -57,9 +61,12 @@ ROUTERS = (
     gateways,
     consent,
     readings,
+    alert_bulk,
     alerts,
+    assignees,
     board,
     users,
+    links,
     apikeys,
     data_rights,
     report_route,
@@ -171,6 +178,8 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         version="1",
         summary="Homes that need help before people get ill: damp and mould, cold, overheating.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -183,5 +192,6 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)
+    install_docs(app)
     install_pages(app)
     return app

@@ -57,6 +57,15 @@ class HomeFacts:
 
 
 @dataclass(frozen=True)
+class LastAction:
+    """The newest change to any open alert of a home: when, who and what."""
+
+    at: datetime
+    actor: str
+    action: str
+
+
+@dataclass(frozen=True)
 class BoardPage:
     """One page of the board as sent: JSON bytes, the number of matching homes and an ETag."""
 
@@ -79,6 +88,7 @@ class RankedBoard:
     computed_at: datetime
     rows: list[BoardRow]
     homes: dict[str, HomeFacts]
+    last_actions: dict[str, LastAction] = field(default_factory=dict)
     pages: OrderedDict[Hashable, BoardPage] = field(default_factory=OrderedDict)
 
 
@@ -132,7 +142,29 @@ def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoar
     vulnerability = {row[0]: list(row[5] or []) for row in homes}
     rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
     # Alerts of homes no longer in the registry have nobody to visit.
-    return RankedBoard(marker, now, [row for row in rows if row.home_id in facts], facts)
+    return RankedBoard(
+        marker,
+        now,
+        [row for row in rows if row.home_id in facts],
+        facts,
+        last_actions=last_actions(session),
+    )
+
+
+def last_actions(session: Session) -> dict[str, LastAction]:
+    """The newest audit event of each home's open alerts (one grouped query)."""
+    newest = (
+        select(func.max(AlertEvent.id))
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .where(Alert.status != AlertStatus.RESOLVED.value)
+        .group_by(Alert.home_id)
+    )
+    rows = session.execute(
+        select(Alert.home_id, AlertEvent.at, AlertEvent.actor, AlertEvent.action)
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .where(AlertEvent.id.in_(newest))
+    ).all()
+    return {row[0]: LastAction(row[1], row[2], row[3]) for row in rows}
 
 
 class BoardCache:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from dampwatch.settings import UnsafeSettingsError
+from dampwatch.settings import UnsafeSettingsError, settings_error_text
 from dampwatch_api.settings import ApiAppSettings
 
 
@@ -74,7 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         settings = ApiAppSettings(**overrides)
-    except (UnsafeSettingsError, ValidationError) as error:
+    except ValidationError as error:
+        print(f"dampwatch api: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        return 2
+    except UnsafeSettingsError as error:
         print(f"dampwatch api: {error}", file=sys.stderr)
         return 2
     run(settings, migrate_first=not args.no_migrate)

@@ -12,7 +12,19 @@ from dampwatch_api.registry.models import Home, Role
 
 # Routes that need no credentials; every other route must carry a guard (tests enforce it).
 PUBLIC_PATHS: Final = frozenset(
-    {"/health", "/metrics", "/v1/auth/token", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+    {
+        "/health",
+        "/metrics",
+        "/v1/auth/token",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        # The token in these paths is the credential (a one-time link's secret).
+        "/v1/invitations/{token}",
+        "/v1/invitations/{token}/accept",
+        "/v1/password-resets/{token}",
+    }
 )
 
 

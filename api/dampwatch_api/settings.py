@@ -27,7 +27,8 @@ class ApiAppSettings(
     """Everything `dampwatch api` and `dampwatch casework` read from `DAMPWATCH_*` and `.env`."""
 
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
-    token_lifetime_s: int = Field(default=900, ge=60, le=86_400)
+    token_lifetime_s: int = Field(default=900, ge=10, le=86_400)
+    session_max_s: int = Field(default=43_200, ge=60, le=7 * 86_400)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_s: int = Field(default=300, ge=1)
     admin_username: str = "admin"

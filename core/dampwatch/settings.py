@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dampwatch.const import DEFAULT_RETENTION_DAYS, DEFAULT_TOPIC_PREFIX
@@ -23,6 +23,26 @@ PLACEHOLDER_PREFIX = "change-me"
 def is_placeholder(secret: str) -> bool:
     """An empty secret or one still holding the `.env.example` placeholder."""
     return not secret.strip() or secret.strip().lower().startswith(PLACEHOLDER_PREFIX)
+
+
+# Values of settings whose names end so are never echoed in an error message.
+SECRET_ENDINGS = ("PASSWORD", "SECRET_KEY", "_TOKEN")
+
+
+def settings_error_text(error: ValidationError, prefix: str = "DAMPWATCH_") -> str:
+    """What is wrong with the settings, naming each environment variable, never a field."""
+    parts = []
+    for item in error.errors():
+        location = item.get("loc") or ()
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        if not location:  # a check of the whole settings, such as the production refusals
+            parts.append(message)
+            continue
+        variable = f"{prefix}{str(location[0]).upper()}"
+        value = item.get("input")
+        shown = isinstance(value, str | int | float) and not variable.endswith(SECRET_ENDINGS)
+        parts.append(f"{variable}: {message}" + (f" (got {value!r})" if shown else ""))
+    return "; ".join(parts)
 
 
 class UnsafeSettingsError(ValueError):

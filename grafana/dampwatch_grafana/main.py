@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dampwatch.settings import InfluxSettings
+from dampwatch.settings import InfluxSettings, settings_error_text
 from dampwatch_grafana.schema import DEFAULT_FOLDER
 
 GRAFANA_DIR = Path(__file__).resolve().parents[1]
@@ -62,8 +62,7 @@ def run_publish(url: str, token: str, folder: str, influx_url: str | None) -> in
     try:
         settings = InfluxSettings()
     except ValidationError as error:
-        first = error.errors()[0]
-        print(f"dampwatch grafana: invalid setting {first['loc']}: {first['msg']}", file=sys.stderr)
+        print(f"dampwatch grafana: invalid settings: {settings_error_text(error)}", file=sys.stderr)
         return 2
     payload = datasource_payload(connection_from_settings(settings, influx_url))
     try:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from dampwatch.settings import LOOPBACK, MqttSettings
+from dampwatch.settings import LOOPBACK, MqttSettings, settings_error_text
 from dampwatch_stack.demo_api import ApiError, DemoApi, DemoHome
 from dampwatch_stack.demo_casework import run_casework
 from dampwatch_stack.demo_feed import (
@@ -44,6 +44,7 @@ DEMO_DIR = "demo"
 DEFAULT_HOMES = 50
 DEFAULT_DAYS = 30
 DEFAULT_SEED = 7
+SECONDS_PER_DAY = 86_400
 READY_TIMEOUT_S = 90.0
 REGISTRY_TIMEOUT_S = 30.0
 # What a new run removes under DATA_DIR/demo; the ports in up/state.json stay for stable URLs.
@@ -69,6 +70,20 @@ class DemoOptions:
     ports: PortMode = "auto"
     as_json: bool = False
     serve: bool = False
+
+
+def cohort_start_s(days: int, now_s: float, interval_s: int) -> float:
+    """The start that ends the simulated period at the last whole interval before now, so the
+    newest readings are minutes old, not from last midnight."""
+    return (now_s // interval_s) * interval_s - days * SECONDS_PER_DAY
+
+
+def shown_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it, as a person types it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def reset_demo_data(demo_dir: Path) -> None:
@@ -121,7 +136,7 @@ class Demo:
     def run(self) -> DemoResult:
         """Start the stack, feed the cohort, assess, read the board."""
         from dampwatch_sim.cohort import build_cohort  # noqa: PLC0415
-        from dampwatch_sim.names import WINTER_MIX  # noqa: PLC0415
+        from dampwatch_sim.names import DEFAULT_INTERVAL_S, WINTER_MIX  # noqa: PLC0415
         from dampwatch_sim.weather import SyntheticWeather  # noqa: PLC0415
 
         options = self.options
@@ -132,7 +147,10 @@ class Demo:
         self.stack.wait_ready(READY_TIMEOUT_S)
         self.result.api_url = self.stack.api_url
         self._step("start")
-        cohort = build_cohort(options.homes, options.days, options.seed, options.mix or WINTER_MIX)
+        start_s = cohort_start_s(options.days, time.time(), DEFAULT_INTERVAL_S)
+        cohort = build_cohort(
+            options.homes, options.days, options.seed, options.mix or WINTER_MIX, start_s
+        )
         if shift := winter_shift_days(cohort.start_s, options.days):
             cohort.weather = WinterWeather(SyntheticWeather(options.seed), shift)
         self.result.archetypes = {home.home_id: home.archetype for home in cohort.homes}
@@ -233,6 +251,7 @@ class Demo:
         base = self.stack.api_url
         pages = api.serves("/board")
         result.urls = {"api": base, "docs": f"{base}/docs", "board_api": f"{base}/v1/board"}
+        result.env_file = shown_path(self.stack.env_file)
         if pages:
             result.urls["board"] = f"{base}/board"
         if result.board:
@@ -348,8 +367,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(error))
     try:
         settings = UpSettings()
-    except (ValidationError, ValueError) as error:
-        print(f"dampwatch demo: invalid settings: {str(error).splitlines()[0]}", file=sys.stderr)
+    except ValidationError as error:
+        print(f"dampwatch demo: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as error:
+        print(f"dampwatch demo: invalid settings: {error}", file=sys.stderr)
         return EXIT_USAGE
     serve = args.serve if args.serve is not None else sys.stdout.isatty() and not args.json
     options = DemoOptions(

@@ -110,6 +110,7 @@ class DemoResult:
     cases: int = 0
     hact_export: str = ""
     feed: str = ""
+    env_file: str = ""
 
 
 def result_document(
@@ -134,6 +135,7 @@ def result_document(
         "tenant": user(result.tenant),
         "urls": result.urls,
         "truth": result.truth_path,
+        "env_file": result.env_file,
         "archetypes": result.archetypes,
         "board": result.board,
         "cases": result.cases,
@@ -163,6 +165,11 @@ def print_result(result: DemoResult, elapsed_s: float, out: TextIO) -> None:
         out.write(
             f"a tenant's home   {where}\n"
             f"                  sign in as {result.tenant.username} / {result.tenant.password}\n"
+        )
+    if result.tenant is not None and result.env_file:
+        out.write(
+            f"condition report  dampwatch report {result.board[0]['home_id']} "
+            f"--env-file {result.env_file}\n"
         )
     if "board" not in urls:
         out.write(

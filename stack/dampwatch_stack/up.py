@@ -17,7 +17,7 @@ from typing import Self, TextIO
 from pydantic import ValidationError
 
 from dampwatch.cli import COMMANDS
-from dampwatch.settings import LOOPBACK
+from dampwatch.settings import LOOPBACK, settings_error_text
 from dampwatch_stack.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
 from dampwatch_stack.supervisor import (
     SUPERVISOR_PREFIX,
@@ -39,6 +39,7 @@ from dampwatch_stack.up_settings import (
 from dampwatch_stack.up_state import STATE_FILE, StackState, choose_ports
 
 STACK_DIR = "up"
+ENV_FILE = "stack.env"
 # Where each component answers 200 once it serves: the port's role, the path to poll, and text
 # the answer must hold. The ingest's /ready waits for its store process and its subscriptions.
 READINESS_PATHS: Mapping[str, tuple[str, str, bytes]] = {
@@ -140,12 +141,27 @@ class Stack:
         self.stack_dir.mkdir(parents=True, exist_ok=True)
         previous = self.state.take_over_previous_run(self.data_dir, self.settings.up_stop_timeout_s)
         self.ports = choose_ports(self.settings, self.port_mode, previous)
+        self.write_env_file()
         try:
             self._start_servers()
             self._start_components()
         except BaseException:
             self.stop()
             raise
+
+    @property
+    def env_file(self) -> Path:
+        """The settings that point a command at this stack (`dampwatch report --env-file`)."""
+        return self.stack_dir / ENV_FILE
+
+    def write_env_file(self) -> None:
+        """Write the stack's DAMPWATCH_* settings as a `.env` file for commands run by hand."""
+        lines = [
+            f"{name}={value}"
+            for name, value in sorted(self.component_env().items())
+            if name.startswith("DAMPWATCH_")
+        ]
+        self.env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def release_previous(self) -> None:
         """Stop what an earlier run on this data directory left running (refuse if it runs)."""
@@ -292,8 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown components {unknown}; choose from {', '.join(DEFAULT_COMPONENTS)}")
     try:
         settings = UpSettings()
-    except (ValidationError, ValueError) as error:
-        print(f"dampwatch up: invalid settings:\n{error}", file=sys.stderr)
+    except ValidationError as error:
+        print(f"dampwatch up: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"dampwatch up: invalid settings: {error}", file=sys.stderr)
         return 2
     stop = threading.Event()
 

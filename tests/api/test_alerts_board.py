@@ -39,8 +39,16 @@ def test_officer_works_an_alert_with_an_audit_trail(api: Api) -> None:
     assert (
         api.call("POST", f"{base}/acknowledge", "officer-north").json()["status"] == "acknowledged"
     )
-    assigned = api.call("POST", f"{base}/assign", "officer-north", json={"assignee": "surveyor-1"})
-    assert assigned.json()["assigned_to"] == "surveyor-1"
+    # Cases go to real people who may work on the home, never to free text.
+    for stranger in ("surveyor-1", "officer-south", "tenant-north"):
+        refused = api.call("POST", f"{base}/assign", "officer-north", json={"assignee": stranger})
+        assert refused.status_code == 422, (stranger, refused.text)
+    assigned = api.call(
+        "POST", f"{base}/assign", "officer-north", json={"assignee": "officer-north"}
+    )
+    assert assigned.json()["assigned_to"] == "officer-north"
+    people = api.call("GET", f"/v1/homes/{HOME_NORTH}/assignees", "officer-north").json()
+    assert [person["username"] for person in people] == ["admin", "officer-north"]
     assert (
         api.call(
             "POST", f"{base}/notes", "officer-north", json={"text": "visit booked"}

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from dampwatch_api.app import create_app
 from dampwatch_api.db import migrate
 from tests.api.conftest import api_settings, seed, start_api
 from tests.api.pages.support import seed_alert, seed_influx, seed_rooms
+from tests.browser.estate import seed_estate, seed_tenant_home
 from tests.support import InfluxDatabase
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+SHORT_SESSION_S = 12
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Live:
 
     base_url: str
     alert_id: int
+    estate: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -48,14 +51,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
-    """Seeded homes, readings and a mould alert behind a real uvicorn server."""
+CONTACT = {
+    "contact_name": "Harbour Homes repairs",
+    "contact_phone": "0117 496 0000",
+    "contact_email": "repairs@harbour.example",
+    "contact_hours": "Monday to Friday, 8am to 6pm",
+}
+
+
+def _serve(tmp_path: Path, influx_db: InfluxDatabase, **overrides: Any) -> Iterator[Live]:
+    """Seeded homes, readings, an estate of cases and the tenant's home behind uvicorn."""
     url = f"sqlite:///{tmp_path / 'api.db'}"
     migrate(url)
     seed(url)
     settings = api_settings(
-        url, tmp_path, influx_url=influx_db.url, influx_database=influx_db.database
+        url,
+        tmp_path,
+        influx_url=influx_db.url,
+        influx_database=influx_db.database,
+        **(CONTACT | overrides),
     )
     # The seeding helpers work through an app's context; the served app is a second one.
     seeding = start_api(settings)
@@ -64,6 +78,8 @@ def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
     seed_influx(influx_db, "victim-north-1")
     seed_influx(influx_db, "south-1")
     alert_id = seed_alert(api, "victim-north-1")
+    seed_tenant_home(api)
+    estate = seed_estate(api)
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, connect_broker=False), host="127.0.0.1", port=port, log_level="warning"
@@ -75,10 +91,22 @@ def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the API did not start"
-    yield Live(f"http://127.0.0.1:{port}", alert_id)
+    yield Live(f"http://127.0.0.1:{port}", alert_id, estate)
     server.should_exit = True
     thread.join(10)
     seeding.close()
+
+
+@pytest.fixture
+def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
+    """The site with the usual 15-minute sessions."""
+    yield from _serve(tmp_path, influx_db)
+
+
+@pytest.fixture
+def live_short(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
+    """The site with 12-second sessions, to see them renew and end within a test."""
+    yield from _serve(tmp_path, influx_db, token_lifetime_s=SHORT_SESSION_S)
 
 
 @pytest.fixture

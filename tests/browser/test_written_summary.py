@@ -47,7 +47,7 @@ def _summary_sent(live: Live, tmp_path: Path) -> int:
     worker.stop()
     engine.dispose()
     token = _admin_token(live)
-    case_id = int(_call(live, "GET", "/v1/cases", token)[0]["id"])
+    case_id = int(_call(live, "GET", "/v1/cases?home_id=victim-north-1", token)[0]["id"])
     for step in (
         {
             "kind": "investigation",

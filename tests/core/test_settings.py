@@ -3,7 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
-from dampwatch.settings import DatabaseSettings, InfluxSettings, MqttSettings
+from dampwatch.settings import DatabaseSettings, InfluxSettings, MqttSettings, settings_error_text
+from dampwatch_api.report.main import main as report_main
 from dampwatch_ingest.settings import IngestSettings
 
 
@@ -77,3 +78,29 @@ def test_production_accepts_credentials():
 def test_invalid_ingest_settings_are_clear_errors(overrides):
     with pytest.raises(ValidationError):
         IngestSettings(_env_file=None, **overrides)
+
+
+def test_a_bad_setting_is_named_by_its_variable(monkeypatch):
+    monkeypatch.setenv("DAMPWATCH_MQTT_PORT", "70000")
+    monkeypatch.setenv("DAMPWATCH_INFLUX_API", "v3")
+    monkeypatch.setenv("DAMPWATCH_MQTT_PASSWORD", "")
+    with pytest.raises(ValidationError) as raised:
+        IngestSettings(_env_file=None)
+    text = settings_error_text(raised.value)
+    assert "DAMPWATCH_MQTT_PORT:" in text and "'70000'" in text
+    assert "DAMPWATCH_INFLUX_API:" in text and "mqtt_port" not in text
+    monkeypatch.delenv("DAMPWATCH_MQTT_PORT")
+    monkeypatch.delenv("DAMPWATCH_INFLUX_API")
+    monkeypatch.setenv("DAMPWATCH_ENV", "production")
+    with pytest.raises(ValidationError) as refused:
+        MqttSettings(_env_file=None)
+    production = settings_error_text(refused.value)
+    assert production.startswith("refusing to start with DAMPWATCH_ENV=production")
+    assert "Value error" not in production
+
+
+def test_commands_print_the_variable_not_the_field(monkeypatch, capsys):
+    monkeypatch.setenv("DAMPWATCH_TOKEN_LIFETIME_S", "often")
+    assert report_main(["any-home"]) == 2
+    err = capsys.readouterr().err
+    assert "DAMPWATCH_TOKEN_LIFETIME_S" in err and "token_lifetime_s" not in err

@@ -44,6 +44,8 @@ VICTIM = {
     "device_id": "north-dev-7731",
     "gateway_id": "north-gw-7731",
     "username": "tenant-north",
+    # A one-time link's token the intruder was never given (the token is the credential).
+    "token": "an-invitation-token-nobody-gave-out-0001",
 }
 # Strings of the victim's home that must never reach a caller from another home.
 VICTIM_MARKERS = (

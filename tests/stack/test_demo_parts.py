@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dampwatch_stack.demo import reset_demo_data
+from dampwatch_stack.demo import cohort_start_s, reset_demo_data
 from dampwatch_stack.demo_api import room_kind
 from dampwatch_stack.demo_feed import WinterWeather, winter_shift_days
 from dampwatch_stack.demo_report import archetype_summary, board_table
@@ -181,3 +181,10 @@ def test_missing_mosquitto_gives_the_install_command(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "dampwatch demo needs mosquitto; install with:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_demo_period_ends_at_the_last_whole_interval_before_now() -> None:
+    now = _start(2026, 12, 6) + 14 * 3600 + 17 * 60 + 42  # 14:17:42 UTC
+    start = cohort_start_s(30, now, 300)
+    assert start + 30 * DAY_S == _start(2026, 12, 6) + 14 * 3600 + 15 * 60
+    assert start % 300 == 0

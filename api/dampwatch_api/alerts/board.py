@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dampwatch.assessment.kinds import AlertKind, Severity
+from dampwatch.assessment.kinds import (
+    HAZARD_KINDS,
+    SEVERITY_RANK,
+    AlertKind,
+    AlertStatus,
+    Severity,
+)
 from dampwatch.assessment.priority import OpenAlertView, alert_points, home_priority
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.alerts.raising import open_alerts
@@ -34,6 +41,47 @@ class BoardRow:
     top_reasons: list[str]  # the evidence of the highest-scoring alerts, in plain words
     alert_ids: list[int]
     vulnerability_flags: list[str]
+    severity: str = Severity.LOW.value  # the worst open alert's
+    kind_severity: dict[str, str] = field(default_factory=dict)  # the worst per kind
+    unacknowledged: int = 0  # open alerts nobody has acknowledged yet
+    assignees: list[str] = field(default_factory=list)
+    hazard_since: datetime | None = None  # the earliest onset of an open hazard
+
+
+RANK_OF_VALUE = {severity.value: rank for severity, rank in SEVERITY_RANK.items()}
+
+
+def _kind_severity(alerts: list[Alert]) -> dict[str, str]:
+    """The worst severity of each kind, in one pass (an unknown severity ranks as high)."""
+    worst: dict[str, tuple[int, str]] = {}
+    for alert in alerts:
+        severity = alert.severity
+        rank = RANK_OF_VALUE.get(severity)
+        if rank is None:
+            severity, rank = Severity.HIGH.value, RANK_OF_VALUE[Severity.HIGH.value]
+        found = worst.get(alert.kind)
+        if found is None or rank > found[0]:
+            worst[alert.kind] = (rank, severity)
+    return {kind: severity for kind, (_, severity) in worst.items()}
+
+
+def _hazard_since(alerts: list[Alert]) -> datetime | None:
+    onsets = [alert.condition_since for alert in alerts if alert.kind in HAZARD_KINDS]
+    return min(onsets) if onsets else None
+
+
+def rank_key(row: BoardRow) -> tuple[Any, ...]:
+    """Best first: score, then worst severity, the nearest deadline, more vulnerabilities, the
+    longest-lasting hazard, and the home id, so equal scores never tie."""
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return (
+        -row.score,
+        -SEVERITY_RANK[Severity(row.severity)],
+        row.next_due_by or far_future,
+        -len(row.vulnerability_flags),
+        row.hazard_since or far_future,
+        row.home_id,
+    )
 
 
 def _severity(alert: Alert) -> Severity:
@@ -81,6 +129,7 @@ def home_rows(
         flags = sorted(set(vulnerability.get(home_id, ())))
         views = {alert.id: _view(alert, now) for alert in home_alerts}
         ranked = sorted(home_alerts, key=lambda a: alert_points(views[a.id], now), reverse=True)
+        kinds = _kind_severity(home_alerts)
         rows.append(
             BoardRow(
                 home_id=home_id,
@@ -92,10 +141,14 @@ def home_rows(
                 top_reasons=[_reason(alert) for alert in ranked[:TOP_REASONS]],
                 alert_ids=[alert.id for alert in ranked],
                 vulnerability_flags=flags,
+                severity=max(kinds.values(), key=RANK_OF_VALUE.__getitem__),
+                kind_severity=kinds,
+                unacknowledged=sum(alert.status == AlertStatus.OPEN.value for alert in home_alerts),
+                assignees=sorted({alert.assigned_to for alert in home_alerts if alert.assigned_to}),
+                hazard_since=_hazard_since(home_alerts),
             )
         )
-    far_future = datetime.max.replace(tzinfo=UTC)
-    rows.sort(key=lambda row: (-row.score, row.next_due_by or far_future, row.home_id))
+    rows.sort(key=rank_key)
     return rows
 
 

@@ -1,8 +1,15 @@
-"""Short-lived JWT access tokens (HS256) for people who signed in with a password."""
+"""Short-lived JWT access tokens (HS256) for people who signed in with a password.
+
+A token names its sign-in (`sid`, a random id, and `auth_time`), which a renewed token keeps:
+a page session renews while in use, up to a fixed time after the password was given.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -14,20 +21,41 @@ class TokenError(ValueError):
     """The token is malformed, forged or expired."""
 
 
-def create_access_token(username: str, secret_key: str, lifetime_s: int) -> str:
-    """A signed token naming `username`, valid for `lifetime_s` seconds."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: who, which sign-in, since when, until when."""
+
+    username: str
+    session_id: str
+    signed_in_at: datetime
+    issued_at: datetime
+    expires_at: datetime
+
+
+def create_access_token(
+    username: str,
+    secret_key: str,
+    lifetime_s: int,
+    *,
+    session_id: str | None = None,
+    signed_in_at: datetime | None = None,
+) -> str:
+    """A signed token naming `username`, valid for `lifetime_s` seconds (a new sign-in unless
+    `session_id` and `signed_in_at` carry an earlier one on)."""
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": username,
         "iss": ISSUER,
         "iat": now,
         "exp": now + timedelta(seconds=lifetime_s),
+        "sid": session_id or secrets.token_urlsafe(16),
+        "auth_time": int((signed_in_at or now).timestamp()),
     }
     return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
 
 
-def username_from_token(token: str, secret_key: str) -> str:
-    """The username a valid token names, or TokenError."""
+def token_claims(token: str, secret_key: str) -> TokenClaims:
+    """The claims of a valid token, or TokenError."""
     try:
         claims = jwt.decode(
             token,
@@ -41,4 +69,19 @@ def username_from_token(token: str, secret_key: str) -> str:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise TokenError("token has no subject")
-    return subject
+    issued = datetime.fromtimestamp(int(claims["iat"]), UTC)
+    auth_time = claims.get("auth_time")
+    return TokenClaims(
+        username=subject,
+        session_id=str(claims.get("sid") or ""),
+        signed_in_at=datetime.fromtimestamp(auth_time, UTC)
+        if isinstance(auth_time, int)
+        else issued,
+        issued_at=issued,
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+    )
+
+
+def username_from_token(token: str, secret_key: str) -> str:
+    """The username a valid token names, or TokenError."""
+    return token_claims(token, secret_key).username

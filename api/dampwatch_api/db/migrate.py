@@ -17,6 +17,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Every module that declares tables, so autogenerate sees one complete metadata.
 MODEL_MODULES = (
     "dampwatch_api.registry.models",
+    "dampwatch_api.onetime",
     "dampwatch_api.alerts.models",
     "dampwatch_api.erasure",
     "dampwatch_api.cases.models",

@@ -1,25 +1,50 @@
-"""Sign-in and sign-out pages, and the start page that sends each person to theirs."""
+"""Sign-in and sign-out pages, the start page, and the session's keep-alive for open pages."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from starlette.routing import Match
 
 from dampwatch_api.deps import ContextDep, SessionDep
-from dampwatch_api.pages.render import page, redirect
-from dampwatch_api.pages.session import check_csrf, clear_session, page_principal, set_session
+from dampwatch_api.pages.render import is_page_path, page, redirect
+from dampwatch_api.pages.session import (
+    SESSION_COOKIE,
+    SignInRequired,
+    check_csrf,
+    clear_session,
+    open_resume,
+    page_principal,
+    seconds_left,
+    set_session,
+)
 from dampwatch_api.registry.models import Role
 from dampwatch_api.routes.auth import issue_token
 
 router = APIRouter(include_in_schema=False)
+# Fields a kept form shows for checking before it is sent again; the others travel hidden.
+VISIBLE_FIELDS: Final = {"text": "Note", "reason": "Why it is resolved"}
 
 
-def _safe_next(next_path: str | None) -> str:
-    # Only paths on this site: never `//elsewhere` or a full URL (an open redirect).
-    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+def _gettable(request: Request, path: str) -> bool:
+    """A page a browser can open (a form's action is not one: a GET there is 405)."""
+    scope = {"type": "http", "path": path.split("?", 1)[0], "method": "GET"}
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)
+
+
+def _safe_next(request: Request, next_path: str | None) -> str:
+    # Only paths on this site (never `//elsewhere` or a full URL: an open redirect), and only
+    # pages: signing in again never lands on a form's address.
+    if (
+        next_path
+        and next_path.startswith("/")
+        and not next_path.startswith(("//", "/\\"))
+        and is_page_path(next_path)
+        and _gettable(request, next_path)
+    ):
         return next_path
     return "/"
 
@@ -34,9 +59,47 @@ def start(request: Request, context: ContextDep) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, context: ContextDep, next: str | None = None) -> Response:
+def login_page(
+    request: Request, context: ContextDep, next: str | None = None, done: str | None = None
+) -> Response:
     """The sign-in form."""
-    return page(request, context, "login.html", {"next": _safe_next(next), "error": None})
+    values = {"next": _safe_next(request, next), "error": None, "password_set": done == "password"}
+    return page(request, context, "login.html", values)
+
+
+@router.get("/session")
+def session_state(request: Request, context: ContextDep) -> Response:
+    """Keep-alive of open pages: renews a session in use; 401 once it has ended."""
+    try:
+        page_principal(request, context)
+    except SignInRequired:
+        return JSONResponse({"signed_in": False}, status_code=status.HTTP_401_UNAUTHORIZED)
+    token = getattr(request.state, "renewed_session", None) or request.cookies.get(SESSION_COOKIE)
+    left = seconds_left(context, token)
+    return JSONResponse(
+        {"signed_in": True, "expires_in": left}, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _resumed(
+    request: Request, context: ContextDep, blob: str | None, sig: str | None
+) -> Response | None:
+    """The kept form, to check and send again, when the sign-in carried one."""
+    kept = open_resume(context, blob, sig)
+    if kept is None:
+        return None
+    path, fields = kept
+    if not is_page_path(path) or _gettable(request, path) or not path.startswith("/homes/"):
+        return None
+    values = {
+        "action": path,
+        "shown": [
+            (name, VISIBLE_FIELDS[name], value) for name, value in fields if name in VISIBLE_FIELDS
+        ],
+        "hidden": [(name, value) for name, value in fields if name not in VISIBLE_FIELDS],
+        "back": _safe_next(request, "/" + "/".join(path.strip("/").split("/")[:2])),
+    }
+    return page(request, context, "resume.html", values)
 
 
 @router.post("/login")
@@ -48,7 +111,9 @@ def login(
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str | None, Form()] = None,
-    next: Annotated[str | None, Form()] = None,
+    next: Annotated[str | None, Form(max_length=2000)] = None,
+    resume: Annotated[str | None, Form(max_length=64_000)] = None,
+    resume_sig: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
     """Check the password with the API's token endpoint and keep the token in a cookie."""
     check_csrf(request, context, csrf_token)
@@ -61,9 +126,16 @@ def login(
             if error.status_code == status.HTTP_429_TOO_MANY_REQUESTS
             else "That username and password do not match."
         )
-        values = {"next": _safe_next(next), "error": message, "username": username}
+        values = {
+            "next": _safe_next(request, next),
+            "error": message,
+            "username": username,
+            "expired": bool(resume),
+            "resume": resume,
+            "resume_sig": resume_sig,
+        }
         return page(request, context, "login.html", values, status_code=error.status_code)
-    response = redirect(_safe_next(next))
+    response = _resumed(request, context, resume, resume_sig) or redirect(_safe_next(request, next))
     set_session(response, context, token.access_token)
     return response
 

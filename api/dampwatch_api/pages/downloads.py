@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
@@ -14,7 +13,7 @@ from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
 from dampwatch_api.pages.render import PageError
 from dampwatch_api.policy import Action
-from dampwatch_api.report.route import PeriodError, pdf_response, report_pdf
+from dampwatch_api.report.route import OptionalDay, PeriodError, pdf_response, report_pdf
 from dampwatch_api.routes.data_rights import export_response
 
 router = APIRouter(prefix="/homes/{home_id}", include_in_schema=False)
@@ -41,8 +40,8 @@ def report_download(
     home_id: HomeIdPath,
     session: SessionDep,
     context: ContextDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[OptionalDay, Query(alias="from")] = None,
+    end: Annotated[OptionalDay, Query(alias="to")] = None,
 ) -> Response:
     """The condition report of the chosen period."""
     _, home = home_for(request, session, context, home_id, Action.READ)

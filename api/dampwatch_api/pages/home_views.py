@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from dampwatch.statutory import UK_TIMEZONE
 from dampwatch_api.alerts import service
+from dampwatch_api.alerts.assignees import assignable
 from dampwatch_api.cases.summary import issued_letters
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
@@ -22,17 +25,21 @@ router = APIRouter(include_in_schema=False)
 
 # Notices after a form, by key: the page never echoes text from the address bar.
 NOTICES: Final = {
-    "acknowledged": "The alert is acknowledged.",
+    "acknowledged": "The case is acknowledged.",
     "assigned": "The case is assigned.",
     "noted": "Your note is added to the case file.",
-    "resolved": "The alert is resolved.",
+    "resolved": "The case is resolved.",
+    "bulk-acknowledged": "Every open case of this home is acknowledged.",
+    "bulk-assigned": "Every open case of this home is assigned.",
     "consent-given": "Thank you: readings from your home are collected again.",
     "consent-withdrawn": (
         "Consent withdrawn: readings from your home are no longer stored or shown."
     ),
-    "refused": "That change is not possible for this alert any more.",
+    "refused": "That change is not possible for this case any more.",
     "invalid": "Please fill in the form completely.",
+    "not-assignable": "That person cannot take cases of this home.",
 }
+REPORT_DAYS: Final = 30
 
 
 @router.get("/homes/{home_id}")
@@ -62,7 +69,15 @@ def home_page(
         values["consent"] = get_consent(home, session)
         values["letters"] = issued_letters(session, home.home_id)
         return page(request, context, "tenant_home.html", values, principal=principal)
-    values["events"] = {alert.id: service.alert_events(session, alert.id) for alert in view.history}
+    today = datetime.now(UK_TIMEZONE).date()
+    values |= {
+        "events": {alert.id: service.alert_events(session, alert.id) for alert in view.history},
+        "assignees": assignable(session, [(home.home_id, home.portfolio)]),
+        "report_from": (today - timedelta(days=REPORT_DAYS)).isoformat(),
+        "report_to": today.isoformat(),
+        # Filled in by the statutory casework (duties per case) where it is installed.
+        "duties": {},
+    }
     return page(request, context, "officer_home.html", values, principal=principal)
 
 

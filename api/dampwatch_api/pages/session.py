@@ -2,19 +2,27 @@
 
 The cookie carries the same access token `/v1/auth/token` issues, and the caller behind it is
 found through the same token lookup the JSON API uses, so pages have no authentication path
-of their own.
+of their own. A page request past half the token's life gets a renewed token (same sign-in id,
+`sid`), up to `DAMPWATCH_SESSION_MAX_S` after the password was given: a session lasts while it
+is used. A form posted after the session ended is kept and offered again after signing in.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
+from datetime import UTC, datetime
 from typing import Final
 
 from fastapi import HTTPException, Request, Response, status
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dampwatch_api.auth.principal import Principal
+from dampwatch_api.auth.tokens import TokenError, create_access_token, token_claims
 from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import resolve_principal
 
@@ -22,10 +30,12 @@ SESSION_COOKIE: Final = "dampwatch_session"
 CSRF_COOKIE: Final = "dampwatch_csrf"
 CSRF_FIELD: Final = "csrf_token"
 CSRF_BYTES: Final = 32
+RENEWED: Final = "renewed_session"  # request.state: a renewed token to send back
+MAX_RESUME_BYTES: Final = 64_000
 
 
 class SignInRequired(Exception):
-    """The page needs a signed-in caller; answered with a redirect to the sign-in page."""
+    """The page needs a signed-in caller; answered with the sign-in page."""
 
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
@@ -59,14 +69,103 @@ def clear_session(response: Response) -> None:
 
 
 def page_principal(request: Request, context: ApiContext) -> Principal:
-    """The signed-in caller of a page, or `SignInRequired`."""
+    """The signed-in caller of a page (renewing their session when due), or `SignInRequired`."""
     token = request.cookies.get(SESSION_COOKIE)
     try:
-        return resolve_principal(context, token)
+        principal = resolve_principal(context, token)
     except HTTPException as error:
         if error.status_code == status.HTTP_401_UNAUTHORIZED:
-            raise SignInRequired(request.url.path) from error
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(here) from error
         raise
+    if token:
+        renew_if_due(request, context, token)
+    return principal
+
+
+def seconds_left(context: ApiContext, token: str | None) -> int:
+    """How long the session of `token` has before it ends (0 when it is not valid)."""
+    if not token:
+        return 0
+    try:
+        claims = token_claims(token, context.settings.secret_key.get_secret_value())
+    except TokenError:
+        return 0
+    return max(0, int((claims.expires_at - datetime.now(UTC)).total_seconds()))
+
+
+def renew_if_due(request: Request, context: ApiContext, token: str) -> None:
+    """Past half its life, a session token is renewed, until the session's maximum age."""
+    settings = context.settings
+    secret = settings.secret_key.get_secret_value()
+    try:
+        claims = token_claims(token, secret)
+    except TokenError:
+        return
+    now = datetime.now(UTC)
+    if (claims.expires_at - now).total_seconds() > settings.token_lifetime_s / 2:
+        return
+    left_s = settings.session_max_s - (now - claims.signed_in_at).total_seconds()
+    lifetime = int(min(settings.token_lifetime_s, left_s))
+    if lifetime <= (claims.expires_at - now).total_seconds():
+        return  # the session is at its end: it cannot last longer than it does
+    request.state.renewed_session = create_access_token(
+        claims.username,
+        secret,
+        lifetime,
+        session_id=claims.session_id,
+        signed_in_at=claims.signed_in_at,
+    )
+
+
+class SessionRenewal:
+    """ASGI middleware: a response to a request that renewed its session carries the new cookie."""
+
+    def __init__(self, app: ASGIApp, context: ApiContext) -> None:
+        self.app = app
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the renewed cookie to its response's headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            state = scope.get("state") or {}
+            token = state.get(RENEWED) if isinstance(state, dict) else None
+            if message["type"] == "http.response.start" and token:
+                carrier = Response()
+                set_session(carrier, self.context, token)
+                MutableHeaders(scope=message).append("set-cookie", carrier.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _resume_signature(context: ApiContext, blob: str) -> str:
+    return _sign(context, "resume:" + blob)
+
+
+def resume_token(context: ApiContext, path: str, fields: list[tuple[str, str]]) -> tuple[str, str]:
+    """A form that could not be sent, packed and signed to travel through the sign-in form."""
+    blob = base64.urlsafe_b64encode(json.dumps([path, fields]).encode()).decode()
+    return blob, _resume_signature(context, blob)
+
+
+def open_resume(
+    context: ApiContext, blob: str | None, signature: str | None
+) -> tuple[str, list[tuple[str, str]]] | None:
+    """The kept form (its path and fields) when the packing is this site's, else None."""
+    if not blob or not signature or len(blob) > MAX_RESUME_BYTES:
+        return None
+    if not hmac.compare_digest(_resume_signature(context, blob), signature):
+        return None
+    try:
+        path, fields = json.loads(base64.urlsafe_b64decode(blob.encode()))
+    except (ValueError, TypeError):
+        return None
+    return str(path), [(str(name), str(value)) for name, value in fields]
 
 
 def _sign(context: ApiContext, value: str) -> str:

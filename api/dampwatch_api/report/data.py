@@ -12,6 +12,7 @@ from dampwatch.influx import InfluxQL
 from dampwatch_api import home_series
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert, AlertEvent
+from dampwatch_api.evidence import room_names
 from dampwatch_api.registry.models import Home, RoomKind
 from dampwatch_api.registry.publish import home_consents
 
@@ -45,6 +46,7 @@ class ReportData:
     rooms: list[RoomFigures]
     alerts: list[Alert]
     events: dict[int, list[AlertEvent]] = field(default_factory=dict)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # rooms' registered names
 
 
 def gather(
@@ -61,6 +63,7 @@ def gather(
     ]
     data = ReportData(home, start, end, consent, [], alerts)
     data.events = {alert.id: service.alert_events(session, alert.id) for alert in alerts}
+    data.names = room_names(session, [home.home_id])
     if not consent:
         return data
     hourly = {

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from dampwatch.influx import InfluxError, InfluxQL
-from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch.settings import settings_error_text
+from dampwatch_api.db.check import NotPlatformDatabase, open_platform_database
+from dampwatch_api.db.session import make_session_factory
 from dampwatch_api.registry.models import Home
 from dampwatch_api.report.route import PeriodError, report_pdf
 from dampwatch_api.settings import ApiAppSettings
@@ -36,14 +38,29 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--from", dest="start", type=_day, help="first day (default: 30 days ago)")
     parser.add_argument("--to", dest="end", type=_day, help="last day, included (default: today)")
     parser.add_argument("--output", type=Path, help="the PDF file (default: report-HOME.pdf)")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="read DAMPWATCH_* settings from this file, e.g. a running demo's "
+        "data/demo/up/stack.env (default: .env)",
+    )
     return parser
+
+
+WHERE_HINT = (
+    "set DAMPWATCH_DATABASE_URL to the platform's database, or run against a local stack with "
+    "--env-file DATA_DIR/up/stack.env (the demo's: --env-file data/demo/up/stack.env)"
+)
 
 
 def run(
     settings: ApiAppSettings, home_id: str, start: date | None, end: date | None, output: Path
 ) -> int:
     """Write the report of `home_id` to `output`; returns its size in bytes."""
-    engine = create_db_engine(settings.sqlalchemy_url)
+    try:
+        engine = open_platform_database(settings.sqlalchemy_url)
+    except NotPlatformDatabase as error:
+        raise ReportFailed(f"{error}; {WHERE_HINT}") from error
     influx = InfluxQL(settings)
     try:
         with make_session_factory(engine)() as session:
@@ -51,8 +68,10 @@ def run(
             if home is None:
                 raise ReportFailed(f"no home {home_id!r} in the registry")
             content = report_pdf(session, influx, home, start, end)
-    except (PeriodError, InfluxError) as error:
+    except PeriodError as error:
         raise ReportFailed(str(error)) from error
+    except InfluxError as error:
+        raise ReportFailed(f"InfluxDB at {settings.influx_url}: {error}; {WHERE_HINT}") from error
     finally:
         influx.close()
         engine.dispose()
@@ -67,10 +86,16 @@ def main(argv: list[str]) -> int:
     """Parse flags and settings, then `run`."""
     args = _parser().parse_args(argv)
     output: Path = args.output or Path(f"report-{args.home}.pdf")
+    if args.env_file is not None and not args.env_file.is_file():
+        print(f"dampwatch report: no settings file {args.env_file}", file=sys.stderr)
+        return 2
     try:
-        settings = ApiAppSettings()
+        settings = ApiAppSettings(_env_file=args.env_file or ".env")
         size = run(settings, args.home, args.start, args.end, output)
-    except (ReportFailed, ValidationError, ValueError) as error:
+    except ValidationError as error:
+        print(f"dampwatch report: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        return 2
+    except (ReportFailed, ValueError) as error:
         print(f"dampwatch report: {error}".splitlines()[0], file=sys.stderr)
         return 2
     print(f"wrote {output} ({size} bytes)")

@@ -7,6 +7,7 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
@@ -18,6 +19,14 @@ from dampwatch_api.report.document import render_pdf
 router = APIRouter(prefix="/v1/homes/{home_id}", tags=["reports"])
 DEFAULT_PERIOD: Final = timedelta(days=30)
 MAX_PERIOD: Final = timedelta(days=400)
+
+
+def _blank_is_none(value: object) -> object:
+    # An empty date box of a form arrives as `from=`: it means "the default".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalDay = Annotated[date | None, BeforeValidator(_blank_is_none)]
 
 
 class PeriodError(ValueError):
@@ -69,8 +78,12 @@ def condition_report(
     home: HomeRead,
     session: SessionDep,
     context: ContextDep,
-    start: Annotated[date | None, Query(alias="from", description="first day (UTC)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day (UTC), included")] = None,
+    start: Annotated[
+        OptionalDay, Query(alias="from", description="first day (UTC; empty: 30 days before `to`)")
+    ] = None,
+    end: Annotated[
+        OptionalDay, Query(alias="to", description="last day (UTC), included (empty: now)")
+    ] = None,
 ) -> Response:
     """Conditions per room with charts, the flags and their evidence, and the alert history."""
     try:

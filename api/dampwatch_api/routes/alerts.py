@@ -11,6 +11,7 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from dampwatch_api.alerts import service
+from dampwatch_api.alerts.assignees import check_assignee
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.deps import CurrentUser, Guard, SessionDep, SignedIn
@@ -198,8 +199,11 @@ def acknowledge(alert: AlertManage, principal: SignedIn, session: SessionDep) ->
 def assign(
     body: AssignIn, alert: AlertManage, principal: SignedIn, session: SessionDep
 ) -> AlertOut:
-    """Give the case to someone."""
-    updated = service.assign(session, alert.id, body.assignee, principal.name)
+    """Give the case to an active officer who may work on the home (empty: nobody)."""
+    home = session.scalar(select(Home).where(Home.home_id == alert.home_id))
+    assert home is not None  # the guard loaded it
+    assignee = check_assignee(session, home.home_id, home.portfolio, body.assignee)
+    updated = service.assign(session, alert.id, assignee, principal.name)
     session.commit()
     return alert_out(updated)
 

@@ -119,9 +119,9 @@ def test_condition_report_renders(stack: Api, influx_db: InfluxDatabase, tmp_pat
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     text = _pdf_text(response.content)
     assert "Condition report" in text and "1 North Rd" in text and EVIDENCE_TEXT in text
-    assert "19.0/19.0/19.0" in text  # temperature min/mean/max of both rooms
-    assert "80/80" in text and "50/50" in text  # humidity mean/max
-    assert "1.50" in text and "60" in text and "40" in text  # mould index, hours above
+    assert "19.0 / 19.0 / 19.0" in text  # temperature low/mean/high of both rooms
+    assert "80 / 80" in text and "50 / 50" in text  # humidity mean/high
+    assert "1.5" in text and "60" in text and "40" in text  # mould index, hours above
     assert "opened" in text  # the alert history
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.content)
@@ -168,3 +168,39 @@ def test_report_command_line(
     with pytest.raises(SystemExit) as parsed:
         report_main([HOME_NORTH, "--from", "not-a-date"])
     assert parsed.value.code == 2
+
+
+def test_report_command_reads_a_stack_env_file_and_refuses_a_foreign_database(
+    stack: Api,
+    influx_db: InfluxDatabase,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_rooms(stack, HOME_NORTH)
+    monkeypatch.chdir(tmp_path)
+    for name in ("DAMPWATCH_DATABASE_URL", "DAMPWATCH_DATA_DIR", "DAMPWATCH_INFLUX_URL"):
+        monkeypatch.delenv(name, raising=False)
+    # The default database does not exist here: refused clearly, and nothing is created.
+    assert report_main([HOME_NORTH]) == 2
+    refusal = capsys.readouterr().err
+    assert "there is no database at" in refusal and "--env-file" in refusal
+    assert "Traceback" not in refusal and not (tmp_path / "data").exists()
+    foreign = tmp_path / "other.db"
+    foreign.write_bytes(b"")
+    monkeypatch.setenv("DAMPWATCH_DATABASE_URL", f"sqlite:///{foreign}")
+    assert report_main([HOME_NORTH]) == 2
+    assert "is not a dampwatch database" in capsys.readouterr().err
+    monkeypatch.delenv("DAMPWATCH_DATABASE_URL")
+    # A stack's env file (as `dampwatch up` writes it) points the command at the platform.
+    env_file = tmp_path / "stack.env"
+    env_file.write_text(
+        f"DAMPWATCH_DATABASE_URL={stack.settings.database_url}\n"
+        f"DAMPWATCH_INFLUX_API=v1\nDAMPWATCH_INFLUX_URL={influx_db.url}\n"
+        f"DAMPWATCH_INFLUX_DATABASE={influx_db.database}\n"
+    )
+    output = tmp_path / "north.pdf"
+    assert report_main([HOME_NORTH, "--env-file", str(env_file), "--output", str(output)]) == 0
+    assert output.read_bytes().startswith(b"%PDF")
+    assert report_main([HOME_NORTH, "--env-file", str(tmp_path / "missing.env")]) == 2
+    assert "no settings file" in capsys.readouterr().err
