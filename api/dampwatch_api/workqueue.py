@@ -63,6 +63,16 @@ class QueueLine:
     home: HomeFacts
     last_action: LastAction | None
 
+    @property
+    def deadline(self) -> datetime | None:
+        """The case's next statutory duty when casework runs, else the alerts' earliest clock."""
+        return self.home.next_duty[2] if self.home.next_duty else self.row.next_due_by
+
+    def overdue(self, now: datetime) -> bool:
+        """An alert's clock or the case's next duty has passed."""
+        deadline = self.deadline
+        return self.row.overdue_alerts > 0 or (deadline is not None and deadline < now)
+
 
 def group_severity(kind_severity: Mapping[str, str], group: str) -> str | None:
     """The worst severity among a home's alerts of a kind group, or None."""
@@ -72,10 +82,10 @@ def group_severity(kind_severity: Mapping[str, str], group: str) -> str | None:
     return max(found, key=lambda value: SEVERITY_RANK.get(Severity(value), 0))
 
 
-def is_due_today(row: BoardRow, now: datetime) -> bool:
+def is_due_today(line: QueueLine, now: datetime) -> bool:
     """A deadline falls later today in UK time, and none has passed."""
-    due = row.next_due_by
-    if due is None or row.overdue_alerts or due < now:
+    due = line.deadline
+    if due is None or line.overdue(now):
         return False
     return due.astimezone(UK_TIMEZONE).date() == now.astimezone(UK_TIMEZONE).date()
 
@@ -87,9 +97,9 @@ def _in_state(line: QueueLine, state: QueueState, now: datetime) -> bool:
     if state is QueueState.ACKNOWLEDGED:
         return row.unacknowledged == 0
     if state is QueueState.OVERDUE:
-        return row.overdue_alerts > 0
+        return line.overdue(now)
     if state is QueueState.DUE_TODAY:
-        return is_due_today(row, now)
+        return is_due_today(line, now)
     return not row.assignees
 
 
@@ -116,7 +126,7 @@ class QueueFilters:
             self.patch is not None and home.patch != self.patch
         ):
             return False
-        if self.overdue is not None and (row.overdue_alerts > 0) != self.overdue:
+        if self.overdue is not None and line.overdue(now) != self.overdue:
             return False
         if self.assignee is not None and self.assignee not in row.assignees:
             return False
@@ -137,7 +147,7 @@ class QueueFilters:
 def _sort_key(sort: QueueSort) -> Callable[[QueueLine], Any]:
     keys: dict[QueueSort, Callable[[QueueLine], Any]] = {
         QueueSort.RANK: lambda line: line.rank,
-        QueueSort.DUE: lambda line: (line.row.next_due_by or FAR_FUTURE, line.rank),
+        QueueSort.DUE: lambda line: (line.deadline or FAR_FUTURE, line.rank),
         QueueSort.ADDRESS: lambda line: (line.home.address.lower(), line.rank),
         QueueSort.ASSIGNEE: lambda line: (
             not line.row.assignees,
@@ -177,8 +187,8 @@ def counts(lines: Sequence[QueueLine], now: datetime) -> QueueCounts:
         homes=len(rows),
         open_alerts=sum(row.open_alerts for row in rows),
         new=sum(row.unacknowledged > 0 for row in rows),
-        due_today=sum(is_due_today(row, now) for row in rows),
-        overdue=sum(row.overdue_alerts > 0 for row in rows),
+        due_today=sum(is_due_today(line, now) for line in lines),
+        overdue=sum(line.overdue(now) for line in lines),
         unassigned=sum(not row.assignees for row in rows),
         by_kind={
             group: sum(group_severity(row.kind_severity, group) is not None for row in rows)

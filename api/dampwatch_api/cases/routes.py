@@ -128,28 +128,38 @@ def _contact(context: ApiContext) -> str:
     return contact_line(settings.contact_name, settings.contact_phone, settings.contact_email)
 
 
+def record_case_step(
+    session: Session, case: Case, body: StepIn, actor: str, context: ApiContext
+) -> CaseStep:
+    """Record a step as `actor` (the API's and the case page's one way); the caller commits.
+
+    Raises CaseConflict or NotReady when the step does not fit the case as it stands.
+    """
+    now = _now()
+    request = case_steps.StepRequest(
+        **body.model_dump(exclude={"evidence"}), evidence=tuple(body.evidence)
+    )
+    if request.kind is case_steps.StepKind.SUMMARY_SENT and case.investigated_at is not None:
+        letter = build_letter(session, case, request.at or now, _contact(context))
+        request = case_steps.StepRequest(**{**vars(request), "letter": as_json(letter)})
+    return case_steps.record_step(
+        session,
+        case.id,
+        request,
+        actor,
+        now,
+        escalation_role=context.settings.case_escalation_role,
+    )
+
+
 @router.post("/{case_id}/steps", response_model=StepOut, status_code=status.HTTP_201_CREATED)
 def record_step(
     body: StepIn, case: CaseManage, principal: Caseworker, session: SessionDep, context: ContextDep
 ) -> StepOut:
     """Record a step: the investigation and its findings, the summary sent, the home made safe,
     the further work, a reasonable endeavours record, a note, an assignment, or closing."""
-    now = _now()
-    request = case_steps.StepRequest(
-        **body.model_dump(exclude={"evidence"}), evidence=tuple(body.evidence)
-    )
     try:
-        if request.kind is case_steps.StepKind.SUMMARY_SENT and case.investigated_at is not None:
-            letter = build_letter(session, case, request.at or now, _contact(context))
-            request = case_steps.StepRequest(**{**vars(request), "letter": as_json(letter)})
-        step = case_steps.record_step(
-            session,
-            case.id,
-            request,
-            principal.name,
-            now,
-            escalation_role=context.settings.case_escalation_role,
-        )
+        step = record_case_step(session, case, body, principal.name, context)
     except (case_steps.CaseConflict, NotReady) as error:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
@@ -157,7 +167,11 @@ def record_step(
     return step_out(step)
 
 
-def _letter(session: Session, case: Case, context: ApiContext) -> tuple[Any, bool, datetime | None]:
+def case_letter(
+    session: Session, case: Case, context: ApiContext
+) -> tuple[Any, bool, datetime | None]:
+    """(letter, draft?, sent at): the summary as sent, else a draft; NotReady before the
+    investigation is recorded."""
     sent = session.scalars(
         select(CaseStep)
         .where(CaseStep.case_id == case.id, CaseStep.kind == "summary_sent")
@@ -165,8 +179,12 @@ def _letter(session: Session, case: Case, context: ApiContext) -> tuple[Any, boo
     ).first()
     if sent is not None and sent.detail.get("letter"):
         return letter_from_json(sent.detail["letter"]), False, sent.at
+    return build_letter(session, case, _now(), _contact(context)), True, None
+
+
+def _letter(session: Session, case: Case, context: ApiContext) -> tuple[Any, bool, datetime | None]:
     try:
-        return build_letter(session, case, _now(), _contact(context)), True, None
+        return case_letter(session, case, context)
     except NotReady as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 

@@ -18,7 +18,7 @@ from dampwatch_api.routes.alerts import AlertGuard
 NOT_FOUND_TEXT = "There is no such page, or it is not yours to see."
 
 
-def _page_error(error: HTTPException) -> PageError:
+def page_error(error: HTTPException) -> PageError:
     if error.status_code == status.HTTP_403_FORBIDDEN:
         return PageError(error.status_code, "Not allowed", "You are not allowed to do this here.")
     return PageError(status.HTTP_404_NOT_FOUND, "Not found", NOT_FOUND_TEXT)
@@ -32,7 +32,7 @@ def home_for(
     try:
         return principal, HomeGuard(action)(home_id, principal, session)
     except HTTPException as error:
-        raise _page_error(error) from error
+        raise page_error(error) from error
 
 
 def alert_for(
@@ -43,7 +43,7 @@ def alert_for(
     try:
         alert = AlertGuard(Action.MANAGE)(alert_id, principal, session)
     except HTTPException as error:
-        raise _page_error(error) from error
+        raise page_error(error) from error
     if alert.home_id != home_id:
         raise PageError(status.HTTP_404_NOT_FOUND, "Not found", NOT_FOUND_TEXT)
     return principal, alert

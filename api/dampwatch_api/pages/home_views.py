@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from dampwatch.statutory import UK_TIMEZONE
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.assignees import assignable
 from dampwatch_api.cases.summary import issued_letters
+from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
+from dampwatch_api.pages.case_data import STEP_TITLES, WORDS, case_panels
 from dampwatch_api.pages.home_data import PERIODS, home_view
 from dampwatch_api.pages.render import PageError, page, redirect
 from dampwatch_api.pages.session import check_csrf
@@ -38,21 +41,22 @@ NOTICES: Final = {
     "refused": "That change is not possible for this case any more.",
     "invalid": "Please fill in the form completely.",
     "not-assignable": "That person cannot take cases of this home.",
+    "step-recorded": "The step is recorded in the case file.",
 }
 REPORT_DAYS: Final = 30
 
 
-@router.get("/homes/{home_id}")
-def home_page(
-    *,
+def render_home(
     request: Request,
-    home_id: HomeIdPath,
-    session: SessionDep,
-    context: ContextDep,
-    days: Annotated[int, Query()] = 7,
-    notice: Annotated[str | None, Query(max_length=40)] = None,
+    session: Session,
+    context: ApiContext,
+    home_id: str,
+    *,
+    days: int = 7,
+    notice: str | None = None,
+    case_error: tuple[int, str] | None = None,
 ) -> Response:
-    """The tenant's page of their home, or the officer's page of a home in their portfolios."""
+    """The home's page for the caller; `case_error` (case id, why) answers a refused step."""
     principal, home = home_for(request, session, context, home_id, Action.READ)
     days = days if days in PERIODS else PERIODS[0]
     tenant = aggregated_only(principal)
@@ -75,10 +79,29 @@ def home_page(
         "assignees": assignable(session, [(home.home_id, home.portfolio)]),
         "report_from": (today - timedelta(days=REPORT_DAYS)).isoformat(),
         "report_to": today.isoformat(),
-        # Filled in by the statutory casework (duties per case) where it is installed.
-        "duties": {},
+        "case_panels": case_panels(session, home.home_id, datetime.now(UTC)),
+        "case_error": case_error,
+        "step_titles": STEP_TITLES,
+        "words": WORDS,
     }
-    return page(request, context, "officer_home.html", values, principal=principal)
+    refused = status.HTTP_409_CONFLICT if case_error else status.HTTP_200_OK
+    return page(
+        request, context, "officer_home.html", values, principal=principal, status_code=refused
+    )
+
+
+@router.get("/homes/{home_id}")
+def home_page(
+    *,
+    request: Request,
+    home_id: HomeIdPath,
+    session: SessionDep,
+    context: ContextDep,
+    days: Annotated[int, Query()] = 7,
+    notice: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The tenant's page of their home, or the officer's page of a home in their portfolios."""
+    return render_home(request, session, context, home_id, days=days, notice=notice)
 
 
 @router.post("/homes/{home_id}/consent")

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from dampwatch.casework.duties import RULES
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
 from dampwatch_api.pages import timefmt
@@ -50,6 +51,7 @@ templates.env.filters["when"] = timefmt.when
 templates.env.filters["day"] = timefmt.day
 templates.env.filters["number"] = _number
 templates.env.globals["clock"] = timefmt.clock
+templates.env.globals["duty_titles"] = {kind.value: rule.title for kind, rule in RULES.items()}
 templates.env.globals["ago"] = timefmt.ago
 
 
