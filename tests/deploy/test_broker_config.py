@@ -87,7 +87,7 @@ def compose_broker(tmp_path: Path) -> Iterator[dict[str, object]]:
     broker_log = data / "mosquitto.log"
     try:
         deadline = time.monotonic() + 10
-        while not broker_log.exists() or b" running" not in broker_log.read_bytes():
+        while not broker_log.exists() or b" running\n" not in broker_log.read_bytes():
             assert broker.poll() is None, (tmp_path / "mosquitto.out").read_text()
             assert time.monotonic() < deadline, "broker not ready"
             time.sleep(0.05)

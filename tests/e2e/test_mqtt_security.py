@@ -100,7 +100,7 @@ def dynsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAccess]:
     broker.start()
     log = work / "mosquitto.log"
     deadline = time.monotonic() + 10
-    while not (log.exists() and b" running" in log.read_bytes()):
+    while not (log.exists() and b" running\n" in log.read_bytes()):
         assert broker.alive() and time.monotonic() < deadline, broker.log_tail()
         time.sleep(0.05)
     passwords = {

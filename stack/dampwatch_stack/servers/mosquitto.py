@@ -17,8 +17,9 @@ class MosquittoServer(ManagedServer):
 
     name = "mosquitto"
     config_name = "mosquitto.conf"
-    # Printed once every listener is bound; log_dest file is flushed line by line.
-    ready_marker = b" running"
+    # "mosquitto version X running", printed once every listener is bound (log_dest file is
+    # flushed line by line); as root 2.1 first logs "running mosquitto as user", which is not it.
+    ready_marker = b" running\n"
 
     def __init__(
         self,
