@@ -66,7 +66,8 @@ MEANINGS: Mapping[str, str] = {
     "mqtt_tls_ca": "CA certificate file; setting it turns TLS on",
     "mqtt_topic_prefix": "topic prefix of contract v1",
     "mqtt_keepalive_s": "MQTT keep-alive interval",
-    "mqtt_client_id": "the API's MQTT client id (registry messages, device provisioning)",
+    "mqtt_client_id": "start of the API's MQTT client ids (registry messages, device "
+    "provisioning); each worker process adds `-{pid}`",
     "influx_url": "InfluxDB's base URL",
     "influx_api": "`v2`: writes through influxdb-client (InfluxDB 1.8+, 2.x, 3.x, Cloud); `v1`: "
     "`/write` (InfluxDB 1.x, such as Debian's 1.6)",

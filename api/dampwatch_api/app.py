@@ -17,7 +17,7 @@ from dampwatch_api.auth.passwords import hash_password
 from dampwatch_api.auth.ratelimit import LoginRateLimiter
 from dampwatch_api.boardcache import BoardCache
 from dampwatch_api.broker.dynsec import DynamicSecurity
-from dampwatch_api.broker.link import BrokerLink
+from dampwatch_api.broker.link import BrokerLink, process_client_id
 from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
@@ -98,7 +98,9 @@ def build_context(settings: ApiAppSettings, *, connect_broker: bool = True) -> A
     """Engine, sessions, broker link and InfluxDB reader for `settings` (nothing started yet)."""
     engine = create_db_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
-    link = BrokerLink(settings, settings.mqtt_client_id) if connect_broker else None
+    link = (
+        BrokerLink(settings, process_client_id(settings.mqtt_client_id)) if connect_broker else None
+    )
     dynsec = (
         DynamicSecurity(link, settings.mqtt_topic_prefix, settings.dynsec_timeout_s)
         if link is not None and settings.dynsec_enabled

@@ -103,6 +103,9 @@ class MqttCredentials(BaseModel):
 
     username: str
     password: str
+    client_id: str = Field(
+        description="the only client id the broker accepts these credentials with"
+    )
     topic_prefix: str
 
 
