@@ -50,6 +50,7 @@ SPECIAL_DEFAULTS: Mapping[str, str] = {
     "ingest_client_id": "`dampwatch-ingest-{hostname}`",
     "database_url": "SQLite `DATA_DIR/dampwatch.db`",
     "secret_key": "a development key",
+    "trusted_proxies": "none",
 }
 MEANINGS: Mapping[str, str] = {
     "env": "`production` refuses unsafe settings: anonymous MQTT, plain MQTT to a remote host, "
@@ -86,11 +87,19 @@ MEANINGS: Mapping[str, str] = {
     "api_workers": "uvicorn worker processes of the API",
     "secret_key": "signs sessions and access tokens: a random value of at least 32 characters",
     "token_lifetime_s": "lifetime of an access token from `/v1/auth/token`",
-    "login_max_failures": "failed sign-ins per user and address before the API answers 429",
-    "login_window_s": "the window those failures are counted in",
+    "login_max_failures": "failed sign-ins of one account from one client address before that "
+    "client gets 429 for it; beyond it, every attempt on the account waits a little longer",
+    "login_window_s": "the window failed sign-ins are counted in (shared by every API worker)",
+    "login_client_max_failures": "failed sign-ins from one client address, over all accounts, "
+    "before it gets 429",
+    "login_max_delay_s": "the longest wait before answering a sign-in to an account under attack "
+    "(the right password still signs in)",
+    "trusted_proxies": "comma-separated addresses or networks of reverse proxies whose "
+    "`X-Forwarded-For` names the client; none by default",
+    "max_body_bytes": "largest request body: larger ones get 413 before they are read",
     "admin_username": "the first administrator, created on the first start",
-    "admin_password": "that administrator's password (development: `admin`; required in "
-    "production)",
+    "admin_password": "that administrator's password (development: `admin`; in production "
+    "required, 12 characters or more and hard to guess)",
     "dynsec_enabled": "give each device its own broker client through Mosquitto's dynamic "
     "security plugin (the API's MQTT user needs the `$CONTROL` rights)",
     "dynsec_timeout_s": "timeout of one dynamic security command",

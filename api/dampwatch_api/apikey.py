@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from dampwatch.settings import DatabaseSettings, UnsafeSettingsError
+from dampwatch.settings import DatabaseSettings, UnsafeSettingsError, describe_settings_error
 from dampwatch_api.registry.models import Role
 
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         key = run(DatabaseSettings(), args)
     except (ApiKeyError, UnsafeSettingsError, ValidationError) as error:
-        print(f"dampwatch apikey: {error}", file=sys.stderr)
+        print(f"dampwatch apikey: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
         print(f"dampwatch apikey: database error: {error.__class__.__name__}", file=sys.stderr)

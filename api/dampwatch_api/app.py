@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dampwatch.influx import InfluxQL
 from dampwatch_api.auth.passwords import hash_password
-from dampwatch_api.auth.ratelimit import LoginRateLimiter
+from dampwatch_api.auth.ratelimit import LoginRateLimiter, SignInLimits
 from dampwatch_api.boardcache import BoardCache
 from dampwatch_api.broker.dynsec import DynamicSecurity
 from dampwatch_api.broker.link import BrokerLink, process_client_id
@@ -22,6 +22,7 @@ from dampwatch_api.context import ApiContext
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.freshness import InvalidateOnChangeMiddleware
+from dampwatch_api.limits import BodyLimitMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
 from dampwatch_api.pages import install_pages
 from dampwatch_api.registry.models import Role, User
@@ -117,7 +118,15 @@ def build_context(settings: ApiAppSettings, *, connect_broker: bool = True) -> A
         dynsec=dynsec,
         registry=registry,
         influx=InfluxQL(settings),
-        login_limiter=LoginRateLimiter(settings.login_max_failures, settings.login_window_s),
+        login_limiter=LoginRateLimiter(
+            SignInLimits(
+                per_account_client=settings.login_max_failures,
+                per_client=settings.login_client_max_failures,
+                window_s=settings.login_window_s,
+                max_delay_s=settings.login_max_delay_s,
+            ),
+            sessions,
+        ),
         board=BoardCache(),
         metrics=ApiMetrics(),
     )
@@ -167,6 +176,7 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         version="1",
         summary="Homes that need help before people get ill: damp and mould, cold, overheating.",
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.context = context
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -176,6 +186,7 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         InvalidateOnChangeMiddleware,
         forget=[context.board.invalidate, context.principals.clear],
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -14,6 +14,8 @@ from dampwatch_api.registry.models import Home, Role
 PUBLIC_PATHS: Final = frozenset(
     {"/health", "/metrics", "/v1/auth/token", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
 )
+# Routes that act on the caller alone, whoever it is (signing out ends the caller's tokens).
+CALLER_ONLY_PATHS: Final = frozenset({"/v1/auth/logout"})
 
 
 class Action(StrEnum):
@@ -57,6 +59,11 @@ def visible_homes(principal: Principal) -> ColumnElement[bool]:
     if principal.home_id is None:
         return false()
     return Home.home_id == principal.home_id
+
+
+def sees_other_people(principal: Principal) -> bool:
+    """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
+    return principal.role is not Role.TENANT
 
 
 def aggregated_only(principal: Principal) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dampwatch.const import DEFAULT_RETENTION_DAYS, DEFAULT_TOPIC_PREFIX
@@ -27,6 +27,22 @@ def is_placeholder(secret: str) -> bool:
 
 class UnsafeSettingsError(ValueError):
     """A setting that is acceptable in development refuses to start in production."""
+
+
+def describe_settings_error(error: Exception, prefix: str = "DAMPWATCH_") -> str:
+    """What is wrong with the settings, never the values given: they may be secrets.
+
+    pydantic's own message repeats the input (for a check over several settings, all of them,
+    cut short in the middle), so each error is told by its setting's name and message only.
+    """
+    if not isinstance(error, ValidationError):
+        return str(error)
+    parts = []
+    for item in error.errors(include_url=False, include_context=False, include_input=False):
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{prefix}{name}: {message}" if name else message)
+    return "; ".join(parts)
 
 
 class BaseAppSettings(BaseSettings):

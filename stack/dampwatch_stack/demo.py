@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from dampwatch.settings import LOOPBACK, MqttSettings
+from dampwatch.settings import LOOPBACK, MqttSettings, describe_settings_error
 from dampwatch_stack.demo_api import ApiError, DemoApi, DemoHome
 from dampwatch_stack.demo_feed import (
     FeedError,
@@ -340,7 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = UpSettings()
     except (ValidationError, ValueError) as error:
-        print(f"dampwatch demo: invalid settings: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(
+            f"dampwatch demo: invalid settings: {describe_settings_error(error)}", file=sys.stderr
+        )
         return EXIT_USAGE
     serve = args.serve if args.serve is not None else sys.stdout.isatty() and not args.json
     options = DemoOptions(

@@ -17,7 +17,7 @@ from typing import Self, TextIO
 from pydantic import ValidationError
 
 from dampwatch.cli import COMMANDS
-from dampwatch.settings import LOOPBACK
+from dampwatch.settings import LOOPBACK, describe_settings_error
 from dampwatch_stack.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
 from dampwatch_stack.supervisor import (
     SUPERVISOR_PREFIX,
@@ -293,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = UpSettings()
     except (ValidationError, ValueError) as error:
-        print(f"dampwatch up: invalid settings:\n{error}", file=sys.stderr)
+        print(f"dampwatch up: invalid settings: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     stop = threading.Event()
 

@@ -6,13 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import Response
-from fastapi.security import OAuth2PasswordRequestForm
+from starlette.concurrency import run_in_threadpool
 
-from dampwatch_api.deps import ContextDep, SessionDep
+from dampwatch_api.deps import ContextDep
 from dampwatch_api.pages.render import page, redirect
-from dampwatch_api.pages.session import check_csrf, clear_session, page_principal, set_session
+from dampwatch_api.pages.session import (
+    SignInRequired,
+    check_csrf,
+    clear_session,
+    page_principal,
+    set_session,
+)
 from dampwatch_api.registry.models import Role
-from dampwatch_api.routes.auth import issue_token
+from dampwatch_api.routes.auth import client_of, revoke_tokens, sign_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,21 +46,19 @@ def login_page(request: Request, context: ContextDep, next: str | None = None) -
 
 
 @router.post("/login")
-def login(
+async def login(
     *,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str | None, Form()] = None,
-    next: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
+    next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
-    """Check the password with the API's token endpoint and keep the token in a cookie."""
+    """Check the password as the API's token endpoint does and keep the token in a cookie."""
     check_csrf(request, context, csrf_token)
-    form = OAuth2PasswordRequestForm(username=username, password=password)
     try:
-        token = issue_token(form, request, session, context)
+        token = await sign_in(context, username, password, client_of(request))
     except HTTPException as error:
         message = (
             "Too many failed attempts. Wait a few minutes and try again."
@@ -69,11 +73,20 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    *, request: Request, context: ContextDep, csrf_token: Annotated[str | None, Form()] = None
+async def logout(
+    *,
+    request: Request,
+    context: ContextDep,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    """Forget the session."""
+    """Sign out: the session's token is revoked on the server, the cookie forgotten."""
     check_csrf(request, context, csrf_token)
+    try:
+        principal = await run_in_threadpool(page_principal, request, context)
+    except SignInRequired:
+        principal = None  # already signed out or expired: only the cookie is left to forget
+    if principal is not None:
+        await run_in_threadpool(revoke_tokens, context, principal)
     response = redirect("/login")
     clear_session(response)
     return response

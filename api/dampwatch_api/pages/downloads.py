@@ -28,8 +28,8 @@ def export_download(
     context: ContextDep,
 ) -> Response:
     """Everything held about the home (the tenant's right of access)."""
-    _, home = home_for(request, session, context, home_id, Action.CONSENT)
-    return export_response(session, context.influx, home, fmt)
+    principal, home = home_for(request, session, context, home_id, Action.CONSENT)
+    return export_response(session, context.influx, home, fmt, principal)
 
 
 @router.get("/report.pdf")

@@ -63,7 +63,7 @@ def page(
     response = templates.TemplateResponse(
         request,
         name,
-        values | {"principal": principal, "csrf_token": csrf_token(context, value)},
+        values | {"principal": principal, "csrf_token": csrf_token(context, request, value)},
         status_code=status_code,
     )
     if new:

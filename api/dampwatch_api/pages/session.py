@@ -2,7 +2,8 @@
 
 The cookie carries the same access token `/v1/auth/token` issues, and the caller behind it is
 found through the same token lookup the JSON API uses, so pages have no authentication path
-of their own.
+of their own. A form's CSRF token signs the browser's CSRF cookie together with its session
+cookie: a cookie-and-token pair taken from one session is worth nothing in another.
 """
 
 from __future__ import annotations
@@ -69,9 +70,11 @@ def page_principal(request: Request, context: ApiContext) -> Principal:
         raise
 
 
-def _sign(context: ApiContext, value: str) -> str:
+def _sign(context: ApiContext, request: Request, value: str) -> str:
     key = context.settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, b"csrf:" + value.encode(), hashlib.sha256).hexdigest()
+    session = hashlib.sha256(request.cookies.get(SESSION_COOKIE, "").encode()).hexdigest()
+    message = f"csrf:{session}:{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def csrf_cookie_value(request: Request) -> tuple[str, bool]:
@@ -82,9 +85,9 @@ def csrf_cookie_value(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(CSRF_BYTES), True
 
 
-def csrf_token(context: ApiContext, value: str) -> str:
-    """The token forms carry for the browser's CSRF value."""
-    return _sign(context, value)
+def csrf_token(context: ApiContext, request: Request, value: str) -> str:
+    """The token forms carry for the browser's CSRF value in this session."""
+    return _sign(context, request, value)
 
 
 def set_csrf_cookie(response: Response, context: ApiContext, value: str) -> None:
@@ -97,5 +100,7 @@ def set_csrf_cookie(response: Response, context: ApiContext, value: str) -> None
 def check_csrf(request: Request, context: ApiContext, submitted: str | None) -> None:
     """Refuse a form POST whose token does not match the browser's CSRF cookie."""
     value = request.cookies.get(CSRF_COOKIE)
-    if not value or not submitted or not hmac.compare_digest(_sign(context, value), submitted):
+    expected = _sign(context, request, value) if value else ""
+    # As bytes: compare_digest refuses a str with characters beyond ASCII.
+    if not value or not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
         raise CsrfRejected

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Final
+from collections.abc import Callable
+from typing import Final, ParamSpec, TypeVar
 
+import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 
@@ -17,6 +20,19 @@ from dampwatch_api.report.data import RoomFigures
 
 DPI: Final = 150
 SIZE: Final = (7.0, 2.6)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw with every label as plain text: a room named `$x^$` is no mathtext to parse."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 def _png(figure: Figure) -> bytes:
@@ -30,6 +46,7 @@ def _axes_style(axes: Axes) -> None:
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
 
 
+@plain_text
 def climate_chart(room: RoomFigures) -> bytes:
     """Temperature and dew point (left) and relative humidity (right) of one room, hourly."""
     figure = Figure(figsize=SIZE)
@@ -60,6 +77,7 @@ def climate_chart(room: RoomFigures) -> bytes:
     return _png(figure)
 
 
+@plain_text
 def mould_chart(rooms: list[RoomFigures]) -> bytes | None:
     """The mould index (0–6) of every room, hourly; None when no room was assessed."""
     assessed = [room for room in rooms if room.mould]
@@ -78,6 +96,7 @@ def mould_chart(rooms: list[RoomFigures]) -> bytes | None:
     return _png(figure)
 
 
+@plain_text
 def hours_chart(rooms: list[RoomFigures]) -> bytes | None:
     """Hours above the damp and condensation thresholds in the last 30 days, per room."""
     names = [room.name for room in rooms if room.risk]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Any, Final
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -35,6 +36,16 @@ TABLE_STYLE: Final = TableStyle(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
 )
+
+
+def _paragraph(template: str, style: str = "BodyText", **values: object) -> Paragraph:
+    """A paragraph of the template's own markup with every value escaped into plain text.
+
+    reportlab reads a Paragraph's text as markup: an address or a resolution holding `<a>` or
+    `<img src=...>` would be a link or a file read, and a lone `<` a parse error.
+    """
+    safe = {name: escape(str(value)) for name, value in values.items()}
+    return Paragraph(template.format(**safe), STYLES[style])
 
 
 def _day(moment: datetime | None) -> str:
@@ -98,15 +109,20 @@ def _flags(data: ReportData) -> list[Any]:
         where = f" in {alert.room}" if alert.room else ""
         evidence = str((alert.evidence or {}).get("text", "")) or "no evidence recorded"
         block = [
-            Paragraph(
-                f"<b>{advice_for(alert.kind).title}{where}</b> ({alert.severity}, {alert.status}); "
-                f"opened {_day(alert.opened_at)}, investigate by {_day(alert.due_by)}",
-                STYLES["BodyText"],
+            _paragraph(
+                "<b>{title}{where}</b> ({severity}, {status}); opened {opened}, "
+                "investigate by {due}",
+                title=advice_for(alert.kind).title,
+                where=where,
+                severity=alert.severity,
+                status=alert.status,
+                opened=_day(alert.opened_at),
+                due=_day(alert.due_by),
             ),
-            Paragraph(f"Evidence: {evidence}", STYLES["BodyText"]),
+            _paragraph("Evidence: {evidence}", evidence=evidence),
         ]
         if alert.resolution:
-            block.append(Paragraph(f"Resolved: {alert.resolution}", STYLES["BodyText"]))
+            block.append(_paragraph("Resolved: {resolution}", resolution=alert.resolution))
         story.append(KeepTogether(block))
         story.append(Spacer(1, 2 * mm))
     return story
@@ -147,8 +163,13 @@ def render_pdf(data: ReportData) -> bytes:
     )
     story: list[Any] = [
         Paragraph("Condition report", STYLES["Title"]),
-        Paragraph(f"{home.address}, {home.postcode} (home {home.home_id})", STYLES["BodyText"]),
-        Paragraph(f"Period: {_day(data.start)} to {_day(data.end)} UTC", STYLES["BodyText"]),
+        _paragraph(
+            "{address}, {postcode} (home {home_id})",
+            address=home.address,
+            postcode=home.postcode,
+            home_id=home.home_id,
+        ),
+        _paragraph("Period: {start} to {end} UTC", start=_day(data.start), end=_day(data.end)),
         Spacer(1, 4 * mm),
     ]
     if not data.consent:

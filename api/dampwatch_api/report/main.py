@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from dampwatch.influx import InfluxError, InfluxQL
+from dampwatch.settings import describe_settings_error
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.registry.models import Home
 from dampwatch_api.report.route import PeriodError, report_pdf
@@ -71,7 +72,7 @@ def main(argv: list[str]) -> int:
         settings = ApiAppSettings()
         size = run(settings, args.home, args.start, args.end, output)
     except (ReportFailed, ValidationError, ValueError) as error:
-        print(f"dampwatch report: {error}".splitlines()[0], file=sys.stderr)
+        print(f"dampwatch report: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     print(f"wrote {output} ({size} bytes)")
     return 0

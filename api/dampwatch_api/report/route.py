@@ -18,6 +18,9 @@ from dampwatch_api.report.document import render_pdf
 router = APIRouter(prefix="/v1/homes/{home_id}", tags=["reports"])
 DEFAULT_PERIOD: Final = timedelta(days=30)
 MAX_PERIOD: Final = timedelta(days=400)
+# Readings are stamped by clocks of this century; InfluxDB refuses times far outside it.
+EARLIEST_DAY: Final = date(1970, 1, 1)
+LATEST_DAY: Final = date(2199, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -28,6 +31,9 @@ def period(
     start: date | None, end: date | None, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """The report's UTC period: whole days from `start` to the end of `end` (default 30 days)."""
+    for day in (start, end):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise PeriodError(f"days must lie between {EARLIEST_DAY} and {LATEST_DAY}")
     end_at = (
         datetime.combine(end + timedelta(days=1), time(), UTC)
         if end is not None
