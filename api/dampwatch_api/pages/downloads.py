@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
 from dampwatch_api.pages.render import PageError
-from dampwatch_api.policy import Action
+from dampwatch_api.policy import Action, sees_other_people
 from dampwatch_api.report.route import PeriodError, pdf_response, report_pdf
 from dampwatch_api.routes.data_rights import export_response
 
@@ -43,9 +43,10 @@ def report_download(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
     """The condition report of the chosen period."""
-    _, home = home_for(request, session, context, home_id, Action.READ)
+    principal, home = home_for(request, session, context, home_id, Action.READ)
     try:
-        content = report_pdf(session, context.influx, home, start, end)
+        staff = sees_other_people(principal)
+        content = report_pdf(session, context.influx, home, start, end, staff=staff)
     except PeriodError as error:
         raise PageError(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Check the dates", str(error)

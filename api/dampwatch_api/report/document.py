@@ -128,7 +128,7 @@ def _flags(data: ReportData) -> list[Any]:
     return story
 
 
-def _history(data: ReportData) -> list[Any]:
+def _history(data: ReportData, staff: bool) -> list[Any]:
     rows: list[list[Any]] = [["When", "Alert", "Who", "What"]]
     for alert in data.alerts:
         for event in data.events.get(alert.id, []):
@@ -137,7 +137,7 @@ def _history(data: ReportData) -> list[Any]:
                 [
                     _day(event.at),
                     f"#{alert.id} {alert.kind}",
-                    event.actor,
+                    event.actor if staff else "housing team",
                     f"{event.action} {reason}",
                 ]
             )
@@ -147,8 +147,8 @@ def _history(data: ReportData) -> list[Any]:
     return [Paragraph("Alert history", STYLES["Heading2"]), _table(rows, widths)]
 
 
-def render_pdf(data: ReportData) -> bytes:
-    """The report as PDF bytes."""
+def render_pdf(data: ReportData, *, staff: bool = True) -> bytes:
+    """The report as PDF bytes; for a tenant (`staff` False) the history names no staff."""
     buffer = io.BytesIO()
     home = data.home
     document = SimpleDocTemplate(
@@ -192,6 +192,6 @@ def render_pdf(data: ReportData) -> bytes:
         story.append(Paragraph("Temperature, humidity and dew point", STYLES["Heading2"]))
         story += [_image(charts.climate_chart(room)) for room in data.rooms]
     story += _flags(data)
-    story += _history(data)
+    story += _history(data, staff)
     document.build(story)
     return buffer.getvalue()

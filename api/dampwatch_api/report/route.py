@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
-from dampwatch_api.deps import ContextDep, HomeRead, SessionDep
+from dampwatch_api.deps import ContextDep, HomeRead, SessionDep, SignedIn
+from dampwatch_api.policy import sees_other_people
 from dampwatch_api.registry.models import Home
 from dampwatch_api.report.data import gather
 from dampwatch_api.report.document import render_pdf
@@ -50,11 +51,17 @@ def period(
 
 
 def report_pdf(
-    session: Session, influx: InfluxQL, home: Home, start: date | None, end: date | None
+    session: Session,
+    influx: InfluxQL,
+    home: Home,
+    start: date | None,
+    end: date | None,
+    *,
+    staff: bool = True,
 ) -> bytes:
-    """The PDF of `home` for the period, or `PeriodError`."""
+    """The PDF of `home` for the period (a tenant's names no staff), or `PeriodError`."""
     start_at, end_at = period(start, end)
-    return render_pdf(gather(session, influx, home, start_at, end_at))
+    return render_pdf(gather(session, influx, home, start_at, end_at), staff=staff)
 
 
 def pdf_response(content: bytes, home_id: str) -> Response:
@@ -72,7 +79,9 @@ def pdf_response(content: bytes, home_id: str) -> Response:
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def condition_report(
+    *,
     home: HomeRead,
+    principal: SignedIn,
     session: SessionDep,
     context: ContextDep,
     start: Annotated[date | None, Query(alias="from", description="first day (UTC)")] = None,
@@ -80,7 +89,8 @@ def condition_report(
 ) -> Response:
     """Conditions per room with charts, the flags and their evidence, and the alert history."""
     try:
-        content = report_pdf(session, context.influx, home, start, end)
+        staff = sees_other_people(principal)
+        content = report_pdf(session, context.influx, home, start, end, staff=staff)
     except PeriodError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     return pdf_response(content, home.home_id)

@@ -1,0 +1,380 @@
+"""The attack suite: every operation and every page of a real `dampwatch api` process, attacked.
+
+The API runs as deployed (two worker processes) on SQLite and on PostgreSQL, with a real
+InfluxDB. Callers: anonymous, forged tokens (alg none, wrong key, expired, unknown user, a user's
+name with another's id, ...), the south home's tenant and officer aimed at the north home's ids,
+and both trying what only admins may do. Any answer that carries the victim's data to someone
+else, any change to it, and any server error fails. The walk reads the API's own OpenAPI
+document and route table, so routes added later are attacked as soon as they exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+import schemathesis
+from fastapi.routing import APIRoute
+from hypothesis import HealthCheck, given, settings
+from pypdf import PdfReader
+
+from dampwatch_api.app import create_app
+from dampwatch_api.auth.tokens import ALGORITHM, ISSUER
+from dampwatch_api.pages.session import SESSION_COOKIE
+from dampwatch_api.policy import CALLER_ONLY_PATHS
+from dampwatch_api.settings import ApiAppSettings
+from dampwatch_stack.servers import InfluxServer
+from tests.api.pages.support import csrf_of
+from tests.e2e.attack_target import NORTH, PERSONAL, Target, run_api, seed
+from tests.e2e.attack_walk import (
+    Answer,
+    fill,
+    operations,
+    problems,
+    request_of,
+    send,
+    snapshot,
+)
+from tests.support import InfluxDatabase
+
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
+INTRUDERS = ("tenant-south", "officer-south")
+FUZZ_EXAMPLES = 3
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _postgres_database() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg", reason="psycopg (extra 'postgres') is not installed")
+    try:
+        admin = psycopg.connect(f"{PG_SERVER}/test", autocommit=True, connect_timeout=2)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
+    name = f"dampwatch_attack_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def target(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    influx_server: InfluxServer,
+) -> Iterator[Target]:
+    """The seeded API process on one SQL database, reading its own InfluxDB database."""
+    work = tmp_path_factory.mktemp(f"attack-{request.param}")
+    database = f"attack_{uuid.uuid4().hex[:10]}"
+    influx_server.create_database(database)
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{work / 'api.db'}"])
+    else:
+        urls = _postgres_database()
+    for url in urls:
+        for running in run_api(url, work, influx_server, database):
+            seed(running, InfluxDatabase(influx_server, database))
+            yield running
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def forged_tokens(target: Target) -> dict[str, str]:
+    """Tokens an attacker makes from a tenant's genuine one, and guesses."""
+    genuine = target.tokens["tenant-south"]
+    header, _, signature = genuine.split(".")
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    as_admin = claims | {"sub": "admin", "uid": target.user_ids.get("admin", 1)}
+    now = datetime.now(UTC)
+    base = {"iss": ISSUER, "iat": now, "exp": now + timedelta(minutes=5), "ver": 0}
+    key = target.secret_key
+    north_id = jwt.decode(target.tokens["tenant-north"], options={"verify_signature": False})["uid"]
+    return {
+        "payload changed, signature kept": f"{header}.{_b64(as_admin)}.{signature}",
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(as_admin)}.",
+        "wrong key": jwt.encode(base | {"sub": "admin", "uid": 1}, "not-the-key-" * 4, ALGORITHM),
+        "right key, HS512": jwt.encode(base | {"sub": "admin", "uid": 1}, key, "HS512"),
+        "expired": jwt.encode(
+            base | {"sub": "admin", "uid": 1, "exp": now - timedelta(seconds=5)}, key, ALGORITHM
+        ),
+        "unknown user": jwt.encode(base | {"sub": "nobody-here", "uid": 999}, key, ALGORITHM),
+        "a name with another's id": jwt.encode(
+            base | {"sub": "tenant-south", "uid": north_id}, key, ALGORITHM
+        ),
+        "an older version": jwt.encode(
+            claims | {"ver": -1, "exp": now + timedelta(minutes=5)}, key, ALGORITHM
+        ),
+        "garbage": "not.a.token",
+    }
+
+
+def test_every_operation_refuses_strangers(target: Target) -> None:
+    document = target.call("GET", "/openapi.json", None).json()
+    callers = {"anonymous": {}} | {
+        name: {"Authorization": f"Bearer {token}"} for name, token in forged_tokens(target).items()
+    }
+    found: list[str] = []
+    walked = 0
+    for caller, headers in callers.items():
+        with target.client(headers=headers) as client:
+            for operation in operations(document):
+                kwargs = request_of(operation, document, target.victim)
+                answer = send(
+                    client,
+                    caller,
+                    operation.method,
+                    fill(operation.template, target.victim),
+                    **kwargs,
+                )
+                found += problems(
+                    answer, intruder=False, aimed=operation.aimed(), public=operation.public
+                )
+                walked += 1
+    assert found == [], "\n".join(found)
+    assert walked >= 10 * 35
+
+
+def _walk(target: Target, intruder: str, document: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    with target.client(intruder) as client:
+        for operation in operations(document):
+            kwargs = request_of(operation, document, target.victim)
+            answer = send(
+                client,
+                intruder,
+                operation.method,
+                fill(operation.template, target.victim),
+                **kwargs,
+            )
+            found += problems(
+                answer, intruder=True, aimed=operation.aimed(), public=operation.public
+            )
+    return found
+
+
+@pytest.mark.parametrize("intruder", INTRUDERS)
+def test_no_operation_gives_or_changes_anothers_data(target: Target, intruder: str) -> None:
+    document = target.call("GET", "/openapi.json", None).json()
+    before = snapshot(target)
+    found = _walk(target, intruder, document)
+    found += _fuzz(target, intruder, document)
+    after = snapshot(target)
+    changed = [path for path in before if before[path] != after[path]]
+    assert found == [] and changed == [], "\n".join([*found, *(f"changed: {p}" for p in changed)])
+    # The control: aimed at the intruder's own home the same walk is answered.
+    own = dict(target.victim) | {"home_id": "south-1", "room_id": "south-den"}
+    with target.client(intruder) as client:
+        mine = client.get(f"/v1/homes/{own['home_id']}/readings/latest")
+    assert mine.status_code == 200 and "19.8765" in mine.text, mine.text
+
+
+def test_a_co_tenant_sees_the_home_but_no_other_person_in_it(target: Target) -> None:
+    """Every read of the shared home as its second tenant: no tenancy, note or staff name."""
+    document = target.call("GET", "/openapi.json", None).json()
+    found: list[str] = []
+    answered = 0
+    with target.client("tenant-north-2") as client:
+        for operation in operations(document):
+            if operation.method != "get":
+                continue
+            kwargs = request_of(operation, document, target.victim)
+            answer = send(
+                client, "tenant-north-2", "get", fill(operation.template, target.victim), **kwargs
+            )
+            found += problems(answer, intruder=True, aimed=False, public=True, markers=PERSONAL)
+            answered += answer.status == 200
+        for fmt in ("json", "csv"):
+            export = send(client, "tenant-north-2", "get", f"/v1/homes/{NORTH}/export?format={fmt}")
+            found += problems(export, intruder=True, aimed=False, public=True, markers=PERSONAL)
+        report = client.get(f"/v1/homes/{NORTH}/report.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
+    found += [f"in the condition report: {marker}" for marker in PERSONAL if marker in text]
+    page, _ = _page_client(target, target.tokens["tenant-north-2"])
+    try:
+        shown = page.get(f"/homes/{NORTH}").text
+    finally:
+        page.close()
+    found += [f"on the home page: {marker}" for marker in PERSONAL if marker in shown]
+    assert found == [], "\n".join(found)
+    assert answered >= 8, answered  # the control: the home's own reads are answered
+
+
+def _fuzz(target: Target, intruder: str, document: dict[str, Any]) -> list[str]:
+    """schemathesis' generated requests, path parameters aimed at the victim."""
+    schema = schemathesis.openapi.from_dict(document)
+    found: list[str] = []
+    headers = {"Authorization": f"Bearer {target.tokens[intruder]}"}
+    with target.client() as client:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.path in CALLER_ONLY_PATHS:
+                continue
+            aimed = "{" in operation.path
+
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=FUZZ_EXAMPLES,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+            )
+            def attack(case: schemathesis.Case) -> None:
+                for name in list(case.path_parameters or {}):
+                    case.path_parameters[name] = target.victim.get(name, case.path_parameters[name])
+                kwargs = case.as_transport_kwargs(base_url=target.base_url, headers=headers)
+                allowed = ("method", "url", "headers", "params", "json", "content", "data", "files")
+                kwargs = {key: value for key, value in kwargs.items() if key in allowed}
+                if isinstance(kwargs.get("data"), (bytes, str)):
+                    kwargs["content"] = kwargs.pop("data")
+                method, url = kwargs.pop("method"), kwargs.pop("url")
+                answer = send(client, intruder, method.lower(), url, **kwargs)
+                found.extend(
+                    problems(answer, intruder=True, aimed=aimed, public=False)  # noqa: B023
+                )
+
+            attack()
+    return found
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # an included router (no prefix is added here)
+            yield from _routes(route.original_router.routes)
+
+
+def page_routes() -> list[tuple[str, str, list[tuple[str, Any]]]]:
+    """Every page route of the app: (method, path template, its form fields and their types)."""
+    app = create_app(ApiAppSettings(database_url="sqlite://"), connect_broker=False)
+    found = []
+    for route in _routes(app.routes):
+        if route.include_in_schema:
+            continue
+        fields = [
+            (field.name, field.field_info.annotation) for field in route.dependant.body_params
+        ]
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, route.path, fields))
+    return found
+
+
+def _form(fields: list[tuple[str, Any]], csrf: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, kind in fields:
+        values[name] = "false" if kind is bool else "1" if kind is int else "attack-value-Zz1"
+    values["csrf_token"] = csrf
+    return values
+
+
+def _page_client(target: Target, token: str | None) -> tuple[Any, str]:
+    """A browser with a session cookie holding `token`, and its own valid form token."""
+    client = target.client(follow_redirects=False)
+    if token is not None:
+        client.cookies.set(SESSION_COOKIE, token)
+    csrf = csrf_of(client.get("/login").text)
+    return client, csrf
+
+
+def test_every_page_and_form_holds_against_strangers_and_intruders(target: Target) -> None:
+    routes = page_routes()
+    assert len(routes) >= 8, routes
+    callers: dict[str, str | None] = {"anonymous": None}
+    callers |= {name: token for name, token in forged_tokens(target).items() if name != "garbage"}
+    callers |= {name: target.tokens[name] for name in INTRUDERS}
+    before = snapshot(target)
+    found: list[str] = []
+    for caller, token in callers.items():
+        client, csrf = _page_client(target, token)
+        try:
+            for method, template, fields in routes:
+                if template == "/logout":
+                    continue  # the caller's own session: tested on its own
+                path = fill(template.replace("{fmt}", "json"), target.victim)
+                kwargs = {"data": _form(fields, csrf)} if method == "POST" else {}
+                answer = send(client, caller, method.lower(), path, **kwargs)
+                found += _page_problems(answer, caller in INTRUDERS)
+        finally:
+            client.close()
+    after = snapshot(target)
+    changed = [path for path in before if before[path] != after[path]]
+    assert found == [] and changed == [], "\n".join([*found, *(f"changed: {p}" for p in changed)])
+
+
+def _page_problems(answer: Answer, intruder: bool) -> list[str]:
+    found = list(problems(answer, intruder=intruder, aimed=NORTH in answer.url, public=True))
+    went_through = answer.status in (302, 303) and not answer.location.startswith("/login")
+    if answer.method == "post" and went_through and answer.url != "/login":
+        found.append(f"a form went through: {answer}")
+    if not intruder and answer.status == 200 and answer.url != "/login":
+        found.append(f"a page was shown to a stranger: {answer}")
+    return found
+
+
+def _raw_post(base_url: str, path: str, declared: int, sent: int) -> bytes:
+    """Declare a body of `declared` bytes, send `sent` of them, and read what comes back."""
+    host, port = base_url.removeprefix("http://").split(":")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head + b"[" * sent)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def test_a_huge_anonymous_post_is_refused_before_it_is_read(target: Target) -> None:
+    # 100 MB declared, 64 KiB sent: the answer comes while the rest is still unsent.
+    answer = _raw_post(target.base_url, "/v1/homes", 100 * 1024 * 1024, 64 * 1024)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    for path in ("/v1/auth/token", "/login", f"/v1/homes/{NORTH}/rooms"):
+        assert _raw_post(target.base_url, path, 5 * 1024 * 1024, 1024).startswith(b"HTTP/1.1 413")
+    # A body sent in chunks, with no length declared, is cut off at the limit too.
+    with target.client("admin") as client:
+        chunks = (b"x" * 65536 for _ in range(40))
+        streamed = client.post(
+            "/v1/homes", content=chunks, headers={"Content-Type": "application/json"}
+        )
+    assert streamed.status_code == 413, streamed.text
+    assert target.call("GET", "/openapi.json", None).status_code == 200
+
+
+def test_forwarded_addresses_do_not_escape_the_sign_in_limits(target: Target) -> None:
+    """No proxy is trusted here: X-Forwarded-For cannot make a guesser look like many clients."""
+    for number in range(5):
+        forwarded = {"X-Forwarded-For": f"203.0.113.{number}"}
+        answer = target.call(
+            "POST",
+            "/v1/auth/token",
+            None,
+            headers=forwarded,
+            data={"username": "officer-south", "password": f"guess-{number}"},
+        )
+        assert answer.status_code == 401, answer.text
+    refused = target.call(
+        "POST",
+        "/v1/auth/token",
+        None,
+        headers={"X-Forwarded-For": "198.51.100.9"},
+        data={"username": "officer-south", "password": "guess-5"},
+    )
+    assert refused.status_code == 429, refused.text
