@@ -109,9 +109,9 @@ def main() -> int:
                 ("100 MB chunked, anonymous", ATTACK_BYTES, True),
             ):
                 before = peak_rss_mb(process.pid) or 0.0
-                status, seconds, sent = _post(port, total, chunked=chunked)
+                status, seconds, sent_bytes = _post(port, total, chunked=chunked)
                 after = peak_rss_mb(process.pid) or 0.0
-                rows.append((name, status, seconds, sent / MB, after - before, after))
+                rows.append((name, status, seconds, sent_bytes / MB, after - before, after))
         finally:
             process.terminate()
             process.wait(20)
