@@ -363,3 +363,50 @@ def test_forwarded_addresses_do_not_escape_the_sign_in_limits(target: Target) ->
         data={"username": "officer-south", "password": "guess-5"},
     )
     assert refused.status_code == 429, refused.text
+
+
+def _with_each_string(body: Any, value: str) -> Iterator[Any]:
+    """The body again and again, each time with one of its strings replaced by `value`."""
+    if isinstance(body, dict):
+        for key, inner in body.items():
+            for changed in _with_each_string(inner, value):
+                yield body | {key: changed}
+    elif isinstance(body, list):
+        for index, inner in enumerate(body):
+            for changed in _with_each_string(inner, value):
+                yield [*body[:index], changed, *body[index + 1 :]]
+    elif isinstance(body, str):
+        yield value
+
+
+def test_nul_bytes_and_huge_strings_never_reach_a_server_error(target: Target) -> None:
+    """As admin, whom every route lets through to validation and the database: runs last."""
+    document = target.call("GET", "/openapi.json", None).json()
+    bad_values = ("nul \x00 inside", "x" * 20_000)
+    found: list[str] = []
+    sent = 0
+    with target.client("admin") as client:
+        for operation in operations(document):
+            if operation.method == "delete" or operation.template == "/v1/auth/token":
+                continue
+            kwargs = request_of(operation, document, target.victim)
+            path = fill(operation.template, target.victim)
+            body_key = "json" if "json" in kwargs else "data" if "data" in kwargs else None
+            variants = [
+                kwargs | {"params": kwargs["params"] | {name: value}}
+                for name in kwargs["params"]
+                for value in bad_values
+            ]
+            if body_key is not None:
+                variants += [
+                    kwargs | {body_key: changed}
+                    for value in bad_values
+                    for changed in _with_each_string(kwargs[body_key], value)
+                ]
+            for variant in variants:
+                answer = send(client, "admin", operation.method, path, **variant)
+                sent += 1
+                if answer.status >= 500:
+                    found.append(f"server error: {answer}")
+    assert found == [], "\n".join(found)
+    assert sent >= 50, sent
