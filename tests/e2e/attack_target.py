@@ -153,7 +153,7 @@ def _running(env: dict[str, str], data_dir: Path) -> Iterator[Target]:
 
 
 def _wait_until_up(target: Target, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # two workers importing numpy and matplotlib on a busy box
     while True:
         assert process.poll() is None, target.log.read_text()[-3000:] if target.log else ""
         assert time.monotonic() < deadline, "the API did not start"
