@@ -176,7 +176,6 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         version="1",
         summary="Homes that need help before people get ill: damp and mould, cold, overheating.",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.context = context
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
