@@ -10,30 +10,28 @@ document and route table, so routes added later are attacked as soon as they exi
 
 from __future__ import annotations
 
-import base64
 import io
-import json
-import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 import pytest
 import schemathesis
-from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 
-from dampwatch_api.app import create_app
-from dampwatch_api.auth.tokens import ALGORITHM, ISSUER
-from dampwatch_api.pages.session import SESSION_COOKIE
 from dampwatch_api.policy import CALLER_ONLY_PATHS
-from dampwatch_api.settings import ApiAppSettings
 from dampwatch_stack.servers import InfluxServer
-from tests.api.pages.support import csrf_of
 from tests.e2e.attack_target import NORTH, PERSONAL, Target, run_api, seed
+from tests.e2e.attack_tools import (
+    forged_tokens,
+    form,
+    page_client,
+    page_routes,
+    postgres_database,
+    raw_post,
+    with_each_string,
+)
 from tests.e2e.attack_walk import (
     Answer,
     fill,
@@ -48,22 +46,6 @@ from tests.support import InfluxDatabase
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 INTRUDERS = ("tenant-south", "officer-south")
 FUZZ_EXAMPLES = 3
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-def _postgres_database() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg", reason="psycopg (extra 'postgres') is not installed")
-    try:
-        admin = psycopg.connect(f"{PG_SERVER}/test", autocommit=True, connect_timeout=2)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
-    name = f"dampwatch_attack_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -79,45 +61,11 @@ def target(
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{work / 'api.db'}"])
     else:
-        urls = _postgres_database()
+        urls = postgres_database()
     for url in urls:
         for running in run_api(url, work, influx_server, database):
             seed(running, InfluxDatabase(influx_server, database))
             yield running
-
-
-def _b64(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def forged_tokens(target: Target) -> dict[str, str]:
-    """Tokens an attacker makes from a tenant's genuine one, and guesses."""
-    genuine = target.tokens["tenant-south"]
-    header, _, signature = genuine.split(".")
-    claims = jwt.decode(genuine, options={"verify_signature": False})
-    as_admin = claims | {"sub": "admin", "uid": target.user_ids.get("admin", 1)}
-    now = datetime.now(UTC)
-    base = {"iss": ISSUER, "iat": now, "exp": now + timedelta(minutes=5), "ver": 0}
-    key = target.secret_key
-    north_id = jwt.decode(target.tokens["tenant-north"], options={"verify_signature": False})["uid"]
-    return {
-        "payload changed, signature kept": f"{header}.{_b64(as_admin)}.{signature}",
-        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(as_admin)}.",
-        "wrong key": jwt.encode(base | {"sub": "admin", "uid": 1}, "not-the-key-" * 4, ALGORITHM),
-        "right key, HS512": jwt.encode(base | {"sub": "admin", "uid": 1}, key, "HS512"),
-        "expired": jwt.encode(
-            base | {"sub": "admin", "uid": 1, "exp": now - timedelta(seconds=5)}, key, ALGORITHM
-        ),
-        "unknown user": jwt.encode(base | {"sub": "nobody-here", "uid": 999}, key, ALGORITHM),
-        "a name with another's id": jwt.encode(
-            base | {"sub": "tenant-south", "uid": north_id}, key, ALGORITHM
-        ),
-        "an older version": jwt.encode(
-            claims | {"ver": -1, "exp": now + timedelta(minutes=5)}, key, ALGORITHM
-        ),
-        "garbage": "not.a.token",
-    }
 
 
 def _walk(
@@ -186,7 +134,7 @@ def test_a_co_tenant_sees_the_home_but_no_other_person_in_it(target: Target) -> 
         report = client.get(f"/v1/homes/{NORTH}/report.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.content)).pages)
     found += [f"in the condition report: {marker}" for marker in PERSONAL if marker in text]
-    page, _ = _page_client(target, target.tokens["tenant-north-2"])
+    page, _ = page_client(target, target.tokens["tenant-north-2"])
     try:
         shown = page.get(f"/homes/{NORTH}").text
     finally:
@@ -234,46 +182,6 @@ def _fuzz(target: Target, intruder: str, document: dict[str, Any]) -> list[str]:
     return found
 
 
-def _routes(routes: list[Any]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):  # an included router (no prefix is added here)
-            yield from _routes(route.original_router.routes)
-
-
-def page_routes() -> list[tuple[str, str, list[tuple[str, Any]]]]:
-    """Every page route of the app: (method, path template, its form fields and their types)."""
-    app = create_app(ApiAppSettings(database_url="sqlite://"), connect_broker=False)
-    found = []
-    for route in _routes(app.routes):
-        if route.include_in_schema:
-            continue
-        fields = [
-            (field.name, field.field_info.annotation) for field in route.dependant.body_params
-        ]
-        for method in sorted(route.methods - {"HEAD"}):
-            found.append((method, route.path, fields))
-    return found
-
-
-def _form(fields: list[tuple[str, Any]], csrf: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, kind in fields:
-        values[name] = "false" if kind is bool else "1" if kind is int else "attack-value-Zz1"
-    values["csrf_token"] = csrf
-    return values
-
-
-def _page_client(target: Target, token: str | None) -> tuple[Any, str]:
-    """A browser with a session cookie holding `token`, and its own valid form token."""
-    client = target.client(follow_redirects=False)
-    if token is not None:
-        client.cookies.set(SESSION_COOKIE, token)
-    csrf = csrf_of(client.get("/login").text)
-    return client, csrf
-
-
 def test_every_page_and_form_holds_against_strangers_and_intruders(target: Target) -> None:
     routes = page_routes()
     assert len(routes) >= 8, routes
@@ -283,13 +191,13 @@ def test_every_page_and_form_holds_against_strangers_and_intruders(target: Targe
     before = snapshot(target)
     found: list[str] = []
     for caller, token in callers.items():
-        client, csrf = _page_client(target, token)
+        client, csrf = page_client(target, token)
         try:
             for method, template, fields in routes:
                 if template == "/logout":
                     continue  # the caller's own session: tested on its own
                 path = fill(template.replace("{fmt}", "json"), target.victim)
-                kwargs = {"data": _form(fields, csrf)} if method == "POST" else {}
+                kwargs = {"data": form(fields, csrf)} if method == "POST" else {}
                 answer = send(client, caller, method.lower(), path, **kwargs)
                 found += _page_problems(answer, caller in INTRUDERS)
         finally:
@@ -309,30 +217,12 @@ def _page_problems(answer: Answer, intruder: bool) -> list[str]:
     return found
 
 
-def _raw_post(base_url: str, path: str, declared: int, sent: int) -> bytes:
-    """Declare a body of `declared` bytes, send `sent` of them, and read what comes back."""
-    host, port = base_url.removeprefix("http://").split(":")
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {declared}\r\n\r\n"
-    ).encode()
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(head + b"[" * sent)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-        return received
-
-
 def test_a_huge_anonymous_post_is_refused_before_it_is_read(target: Target) -> None:
     # 100 MB declared, 64 KiB sent: the answer comes while the rest is still unsent.
-    answer = _raw_post(target.base_url, "/v1/homes", 100 * 1024 * 1024, 64 * 1024)
+    answer = raw_post(target.base_url, "/v1/homes", 100 * 1024 * 1024, 64 * 1024)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     for path in ("/v1/auth/token", "/login", f"/v1/homes/{NORTH}/rooms"):
-        assert _raw_post(target.base_url, path, 5 * 1024 * 1024, 1024).startswith(b"HTTP/1.1 413")
+        assert raw_post(target.base_url, path, 5 * 1024 * 1024, 1024).startswith(b"HTTP/1.1 413")
     # A body sent in chunks, with no length declared, is cut off at the limit too.
     with target.client("admin") as client:
         chunks = (b"x" * 65536 for _ in range(40))
@@ -365,20 +255,6 @@ def test_forwarded_addresses_do_not_escape_the_sign_in_limits(target: Target) ->
     assert refused.status_code == 429, refused.text
 
 
-def _with_each_string(body: Any, value: str) -> Iterator[Any]:
-    """The body again and again, each time with one of its strings replaced by `value`."""
-    if isinstance(body, dict):
-        for key, inner in body.items():
-            for changed in _with_each_string(inner, value):
-                yield body | {key: changed}
-    elif isinstance(body, list):
-        for index, inner in enumerate(body):
-            for changed in _with_each_string(inner, value):
-                yield [*body[:index], changed, *body[index + 1 :]]
-    elif isinstance(body, str):
-        yield value
-
-
 def test_nul_bytes_and_huge_strings_never_reach_a_server_error(target: Target) -> None:
     """As admin, whom every route lets through to validation and the database: runs last."""
     document = target.call("GET", "/openapi.json", None).json()
@@ -401,7 +277,7 @@ def test_nul_bytes_and_huge_strings_never_reach_a_server_error(target: Target) -
                 variants += [
                     kwargs | {body_key: changed}
                     for value in bad_values
-                    for changed in _with_each_string(kwargs[body_key], value)
+                    for changed in with_each_string(kwargs[body_key], value)
                 ]
             for variant in variants:
                 answer = send(client, "admin", operation.method, path, **variant)
