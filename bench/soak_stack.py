@@ -21,7 +21,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.procs import Child, clean_env, fetch_metrics
-from bench.soak_broker import API_USER, INGEST_USER, DeployedBroker
+from bench.soak_broker import API_USER, INGEST_USER, DeployedBroker, home_wide_acl
 from bench.soak_fleet import Route
 from bench.soak_link import Link
 from dampwatch.topics import registry_topic
@@ -180,7 +180,11 @@ class Stack:
         self.passwords = {home: secrets.token_urlsafe(12) for home in homes}
         self.passwords |= {INGEST_USER: secrets.token_urlsafe(12), API_USER: "api-" + "x" * 8}
         self.broker = DeployedBroker(
-            self.work_dir / "mosquitto", self.passwords, build=self.broker_build
+            self.work_dir / "mosquitto",
+            self.passwords,
+            acl_extra=home_wide_acl(homes),
+            local_devices=True,
+            build=self.broker_build,
         )
         self.broker.start()
         if self.influx is None:

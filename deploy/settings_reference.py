@@ -52,6 +52,7 @@ SPECIAL_DEFAULTS: Mapping[str, str] = {
     "secret_key": "a development key",
     "case_feed_dir": "`DATA_DIR/feed`",
     "webhook_allow_http": "on in development, off in production",
+    "trusted_proxies": "none",
 }
 MEANINGS: Mapping[str, str] = {
     "env": "`production` refuses unsafe settings: anonymous MQTT, plain MQTT to a remote host, "
@@ -68,7 +69,8 @@ MEANINGS: Mapping[str, str] = {
     "mqtt_tls_ca": "CA certificate file; setting it turns TLS on",
     "mqtt_topic_prefix": "topic prefix of contract v1",
     "mqtt_keepalive_s": "MQTT keep-alive interval",
-    "mqtt_client_id": "the API's MQTT client id (registry messages, device provisioning)",
+    "mqtt_client_id": "start of the API's MQTT client ids (registry messages, device "
+    "provisioning); each worker process adds `-{pid}`",
     "influx_url": "InfluxDB's base URL",
     "influx_api": "`v2`: writes through influxdb-client (InfluxDB 1.8+, 2.x, 3.x, Cloud); `v1`: "
     "`/write` (InfluxDB 1.x, such as Debian's 1.6)",
@@ -90,11 +92,19 @@ MEANINGS: Mapping[str, str] = {
     "session between two requests (a page session renews itself while in use)",
     "session_max_s": "a page session renews while in use for at most this long after the "
     "password was given; then the person signs in again",
-    "login_max_failures": "failed sign-ins per user and address before the API answers 429",
-    "login_window_s": "the window those failures are counted in",
+    "login_max_failures": "failed sign-ins of one account from one client address before that "
+    "client gets 429 for it; beyond it, every attempt on the account waits a little longer",
+    "login_window_s": "the window failed sign-ins are counted in (shared by every API worker)",
+    "login_client_max_failures": "failed sign-ins from one client address, over all accounts, "
+    "before it gets 429",
+    "login_max_delay_s": "the longest wait before answering a sign-in to an account under attack "
+    "(the right password still signs in)",
+    "trusted_proxies": "comma-separated addresses or networks of reverse proxies whose "
+    "`X-Forwarded-For` names the client; none by default",
+    "max_body_bytes": "largest request body: larger ones get 413 before they are read",
     "admin_username": "the first administrator, created on the first start",
-    "admin_password": "that administrator's password (development: `admin`; required in "
-    "production)",
+    "admin_password": "that administrator's password (development: `admin`; in production "
+    "required, 12 characters or more and hard to guess)",
     "dynsec_enabled": "give each device its own broker client through Mosquitto's dynamic "
     "security plugin (the API's MQTT user needs the `$CONTROL` rights)",
     "dynsec_timeout_s": "timeout of one dynamic security command",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from dampwatch.settings import DatabaseSettings, UnsafeSettingsError, settings_error_text
+from dampwatch.settings import DatabaseSettings, UnsafeSettingsError, describe_settings_error
 from dampwatch_api.registry.models import Role
 
 
@@ -59,11 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         key = run(DatabaseSettings(), args)
-    except ValidationError as error:
-        print(f"dampwatch apikey: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return 2
-    except (ApiKeyError, UnsafeSettingsError) as error:
-        print(f"dampwatch apikey: {error}", file=sys.stderr)
+    except (ApiKeyError, UnsafeSettingsError, ValidationError) as error:
+        print(f"dampwatch apikey: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
         print(f"dampwatch apikey: database error: {error.__class__.__name__}", file=sys.stderr)

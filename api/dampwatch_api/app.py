@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from dampwatch.influx import InfluxQL
 from dampwatch_api.auth.passwords import hash_password
-from dampwatch_api.auth.ratelimit import LoginRateLimiter
+from dampwatch_api.auth.ratelimit import LoginRateLimiter, SignInLimits
 from dampwatch_api.boardcache import BoardCache
 from dampwatch_api.broker.dynsec import DynamicSecurity
-from dampwatch_api.broker.link import BrokerLink
+from dampwatch_api.broker.link import BrokerLink, process_client_id
 from dampwatch_api.cases import export_routes as case_exports
 from dampwatch_api.cases import routes as cases
 from dampwatch_api.context import ApiContext
@@ -25,6 +25,7 @@ from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.docs import install_docs
 from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.freshness import InvalidateOnChangeMiddleware
+from dampwatch_api.limits import BodyLimitMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
 from dampwatch_api.pages import install_pages
 from dampwatch_api.registry.models import Role, User
@@ -111,7 +112,9 @@ def build_context(settings: ApiAppSettings, *, connect_broker: bool = True) -> A
     """Engine, sessions, broker link and InfluxDB reader for `settings` (nothing started yet)."""
     engine = create_db_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
-    link = BrokerLink(settings, settings.mqtt_client_id) if connect_broker else None
+    link = (
+        BrokerLink(settings, process_client_id(settings.mqtt_client_id)) if connect_broker else None
+    )
     dynsec = (
         DynamicSecurity(link, settings.mqtt_topic_prefix, settings.dynsec_timeout_s)
         if link is not None and settings.dynsec_enabled
@@ -128,7 +131,15 @@ def build_context(settings: ApiAppSettings, *, connect_broker: bool = True) -> A
         dynsec=dynsec,
         registry=registry,
         influx=InfluxQL(settings),
-        login_limiter=LoginRateLimiter(settings.login_max_failures, settings.login_window_s),
+        login_limiter=LoginRateLimiter(
+            SignInLimits(
+                per_account_client=settings.login_max_failures,
+                per_client=settings.login_client_max_failures,
+                window_s=settings.login_window_s,
+                max_delay_s=settings.login_max_delay_s,
+            ),
+            sessions,
+        ),
         board=BoardCache(),
         metrics=ApiMetrics(),
     )
@@ -189,6 +200,7 @@ def create_app(settings: ApiAppSettings, *, connect_broker: bool = True) -> Fast
         InvalidateOnChangeMiddleware,
         forget=[context.board.invalidate, context.principals.clear],
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -7,6 +7,7 @@ the home named in the path and asks the policy; `PlatformGuard` asks it without 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from dampwatch.const import ID_PATTERN
 from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
-from dampwatch_api.auth.tokens import TokenError, username_from_token
+from dampwatch_api.auth.tokens import TokenClaims, TokenError, token_claims
 from dampwatch_api.context import ApiContext
 from dampwatch_api.policy import Action, allowed, may, works_on_cases
 from dampwatch_api.registry.models import Home, Role, User
@@ -67,6 +68,7 @@ def _principal_of_user(context: ApiContext, username: str) -> Principal | None:
             portfolios=frozenset(user.portfolios or []),
             home_id=user.home.home_id if user.home is not None else None,
             user_pk=user.id,
+            token_version=user.token_version,
         )
 
 
@@ -89,43 +91,74 @@ def _principal_of_key(context: ApiContext, key: str) -> Principal | None:
         return principal
 
 
-def _lookup(context: ApiContext, token: str | None) -> tuple[str, Callable[[], Principal | None]]:
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    """What a bearer token says about its caller, and how to load the caller from SQL."""
+
+    cache_key: str
+    load: Callable[[], Principal | None]
+    claims: TokenClaims | None = None  # None for API keys
+
+    def accepts(self, principal: Principal) -> bool:
+        """A person's token names this very user and is not older than the user's version."""
+        if self.claims is None:
+            return True
+        return (
+            principal.user_pk == self.claims.user_id
+            and principal.token_version == self.claims.version
+        )
+
+    def newer_than(self, principal: Principal) -> bool:
+        """The token was issued after the remembered principal was read (reload it)."""
+        return self.claims is not None and self.claims.version > principal.token_version
+
+
+def _credential(context: ApiContext, token: str | None) -> _Credential:
     """The cache key of a token's caller and how to load it from SQL; 401 for a bad token."""
     if not token:
         raise UNAUTHENTICATED
     if split_key(token) is not None:
-        return f"key:{hash_key(token)}", partial(_principal_of_key, context, token)
+        return _Credential(f"key:{hash_key(token)}", partial(_principal_of_key, context, token))
     try:
-        username = username_from_token(token, context.settings.secret_key.get_secret_value())
+        claims = token_claims(token, context.settings.secret_key.get_secret_value())
     except TokenError as error:
         raise UNAUTHENTICATED from error
-    return f"user:{username}", partial(_principal_of_user, context, username)
+    load = partial(_principal_of_user, context, claims.username)
+    return _Credential(f"user:{claims.username}", load, claims)
+
+
+def _accepted(
+    context: ApiContext, credential: _Credential, principal: Principal | None
+) -> Principal:
+    """The principal once the credential holds for it (remembered for a while), else 401."""
+    if principal is None or not credential.accepts(principal):
+        raise UNAUTHENTICATED
+    context.principals.put(credential.cache_key, principal)
+    return principal
+
+
+def _remembered(context: ApiContext, credential: _Credential) -> Principal | None:
+    """The remembered principal, unless the token is newer than what was remembered."""
+    principal = context.principals.get(credential.cache_key)
+    if principal is None or credential.newer_than(principal):
+        return None
+    return principal
 
 
 def resolve_principal(context: ApiContext, token: str | None) -> Principal:
     """The caller named by a token, for code already off the event loop (the pages)."""
-    cache_key, load = _lookup(context, token)
-    principal = context.principals.get(cache_key)
-    if principal is None:
-        principal = load()
-        if principal is None:
-            raise UNAUTHENTICATED
-        context.principals.put(cache_key, principal)
-    return principal
+    credential = _credential(context, token)
+    principal = _remembered(context, credential) or credential.load()
+    return _accepted(context, credential, principal)
 
 
 async def current_principal(
     context: ContextDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """The caller named by a JWT or an API key, or 401; SQL only when not remembered."""
-    cache_key, load = _lookup(context, token)
-    principal = context.principals.get(cache_key)
-    if principal is None:
-        principal = await run_in_threadpool(load)
-        if principal is None:
-            raise UNAUTHENTICATED
-        context.principals.put(cache_key, principal)
-    return principal
+    credential = _credential(context, token)
+    principal = _remembered(context, credential) or await run_in_threadpool(credential.load)
+    return _accepted(context, credential, principal)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -150,3 +150,42 @@ def record_erasure(
     session.add(record)
     session.commit()
     return ErasureOutcome(record.id, tenancies, users, notes, influx)
+
+
+def delete_alerts(session: Session, home_id: str) -> int:
+    """Delete the alerts of a home id, their events and notes (no commit); how many alerts."""
+    return _deleted(session, delete(Alert).where(Alert.home_id == home_id))
+
+
+def forget_home(
+    session: Session, influx: InfluxQL, settings: InfluxSettings, home: Home, erased_by: str
+) -> ErasureOutcome:
+    """Erase a home before its row is deleted: its series, alerts and personal data go too.
+
+    Alerts and series are keyed by the home id, not the row: left behind, they would belong
+    to the next home registered under the same id. Nothing is committed until the series are
+    gone (InfluxDB down: the deletion fails and can be repeated).
+    """
+    home_id = home.home_id
+    counts = erase_sql(session, home)
+    delete_alerts(session, home_id)
+    influx_done = drop_series(influx, settings, home_id)
+    session.delete(home)
+    return record_erasure(session, home_id, erased_by, counts, influx_done)
+
+
+def clear_leftovers(
+    session: Session, influx: InfluxQL, settings: InfluxSettings, home_id: str
+) -> None:
+    """Before a home id is registered again: drop what arrived for it since it was erased.
+
+    A gateway's backlog or an assessment cycle may still have written under the old id after
+    its erasure; a home id never registered before keeps what its devices sent (no commit).
+    """
+    erased = select(ErasureRecord.id).where(ErasureRecord.home_id == home_id).limit(1)
+    if session.scalar(erased) is None:
+        return
+    drop_series(influx, settings, home_id)
+    delete_alerts(session, home_id)
+    session.execute(delete(RoomAssessmentState).where(RoomAssessmentState.home_id == home_id))
+    session.execute(delete(DeviceAssessmentState).where(DeviceAssessmentState.home_id == home_id))

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from dampwatch.influx import InfluxBadData, InfluxUnavailable
 from dampwatch_api.alerts.service import AlertNotFound, AlertTransitionError
@@ -34,6 +34,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
         return _json(status.HTTP_409_CONFLICT, "conflicts with existing data")
+
+    @app.exception_handler(DataError)
+    def _unstorable(request: Request, error: DataError) -> JSONResponse:
+        # The database refused a value the request carried (NUL in text, too long, too large):
+        # the request's fault, whichever route let it through.
+        return _json(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a value is too long, too large or holds characters that cannot be stored",
+        )
 
     @app.exception_handler(ValueError)
     def _invalid(request: Request, error: ValueError) -> JSONResponse:

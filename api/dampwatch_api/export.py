@@ -23,10 +23,12 @@ from dampwatch.const import (
 )
 from dampwatch.influx import InfluxQL
 from dampwatch_api.alerts import service
-from dampwatch_api.alerts.models import Alert, AlertNote
+from dampwatch_api.alerts.models import Alert, AlertEvent, AlertNote
+from dampwatch_api.auth.principal import Principal
 from dampwatch_api.cases.summary import case_records
 from dampwatch_api.home_series import quote
-from dampwatch_api.registry.models import Home
+from dampwatch_api.policy import sees_other_people
+from dampwatch_api.registry.models import Home, Tenant
 from dampwatch_api.retention import MEASUREMENT_READING_HOURLY
 
 HOME_MEASUREMENTS: Final = (
@@ -38,6 +40,7 @@ HOME_MEASUREMENTS: Final = (
     MEASUREMENT_DEVICE_HEALTH,
 )
 CHUNK: Final = timedelta(days=7)
+STAFF: Final = "housing team"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -69,14 +72,78 @@ def series_rows(influx: InfluxQL, measurement: str, home_id: str) -> Iterator[di
             yield {name: value for name, value in row.items() if value is not None}
 
 
-def registry_record(session: Session, home: Home) -> dict[str, Any]:
-    """The home's registry facts, tenancies with their consent history, alerts and notes."""
-    session.refresh(home)
-    alerts = list(session.scalars(select(Alert).where(Alert.home_id == home.home_id)))
-    notes = {
-        alert.id: list(session.scalars(select(AlertNote).where(AlertNote.alert_id == alert.id)))
-        for alert in alerts
+def _tenancy(tenant: Tenant, principal: Principal, staff: bool) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant.id,
+        "name": tenant.name,
+        "email": tenant.email,
+        "consent": tenant.consent,
+        "consent_version": tenant.consent_version,
+        "consent_at": _iso(tenant.consent_at),
+        "consent_history": [
+            {
+                "granted": event.granted,
+                "version": event.version,
+                "recorded_at": _iso(event.recorded_at),
+                # Who recorded it: the tenant, or (to a tenant) just their housing team.
+                "recorded_by": event.recorded_by
+                if staff or event.recorded_by == principal.name
+                else STAFF,
+            }
+            for event in tenant.consent_events
+        ],
     }
+
+
+def _event(event: AlertEvent, staff: bool) -> dict[str, Any]:
+    # Staff see who did what and why; a tenant sees what happened to the case and when.
+    if not staff:
+        return {"at": _iso(event.at), "action": event.action, "status": event.status}
+    return {
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "status": event.status,
+        "detail": dict(event.detail or {}),
+    }
+
+
+def _alert(session: Session, alert: Alert, staff: bool) -> dict[str, Any]:
+    query = select(AlertNote).where(AlertNote.alert_id == alert.id)
+    notes: list[AlertNote] = list(session.scalars(query)) if staff else []
+    return {
+        "id": alert.id,
+        "room": alert.room or None,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "status": alert.status,
+        "opened_at": _iso(alert.opened_at),
+        "due_by": _iso(alert.due_by),
+        "resolved_at": _iso(alert.resolved_at),
+        "resolution": alert.resolution,
+        "evidence": dict(alert.evidence or {}),
+        "events": [_event(event, staff) for event in service.alert_events(session, alert.id)],
+        # Case notes are the housing team's working papers, never part of a tenant's export.
+        "notes": [
+            {"at": _iso(note.at), "author": note.author, "text": note.text} for note in notes
+        ],
+    }
+
+
+def registry_record(session: Session, home: Home, principal: Principal) -> dict[str, Any]:
+    """The home's facts, its tenancies with their consent history, alerts and notes.
+
+    Staff get everything; a tenant gets the home, its conditions and alerts, and their own
+    tenancy: not co-tenants', not former tenants', not the staff's notes (`policy`).
+    """
+    session.refresh(home)
+    staff = sees_other_people(principal)
+    tenants = [
+        tenant
+        for tenant in home.tenants
+        if staff or (principal.user_pk is not None and tenant.user_pk == principal.user_pk)
+    ]
+    alerts = session.scalars(select(Alert).where(Alert.home_id == home.home_id))
     return {
         "home": {
             "home_id": home.home_id,
@@ -101,62 +168,17 @@ def registry_record(session: Session, home: Home) -> dict[str, Any]:
             }
             for device in home.devices
         ],
-        "tenants": [
-            {
-                "tenant_id": tenant.id,
-                "name": tenant.name,
-                "email": tenant.email,
-                "consent": tenant.consent,
-                "consent_version": tenant.consent_version,
-                "consent_at": _iso(tenant.consent_at),
-                "consent_history": [
-                    {
-                        "granted": event.granted,
-                        "version": event.version,
-                        "recorded_at": _iso(event.recorded_at),
-                        "recorded_by": event.recorded_by,
-                    }
-                    for event in tenant.consent_events
-                ],
-            }
-            for tenant in home.tenants
-        ],
-        "alerts": [
-            {
-                "id": alert.id,
-                "room": alert.room or None,
-                "kind": alert.kind,
-                "severity": alert.severity,
-                "status": alert.status,
-                "opened_at": _iso(alert.opened_at),
-                "due_by": _iso(alert.due_by),
-                "resolved_at": _iso(alert.resolved_at),
-                "resolution": alert.resolution,
-                "evidence": dict(alert.evidence or {}),
-                "events": [
-                    {
-                        "at": _iso(event.at),
-                        "actor": event.actor,
-                        "action": event.action,
-                        "status": event.status,
-                        "detail": dict(event.detail or {}),
-                    }
-                    for event in service.alert_events(session, alert.id)
-                ],
-                "notes": [
-                    {"at": _iso(note.at), "author": note.author, "text": note.text}
-                    for note in notes[alert.id]
-                ],
-            }
-            for alert in alerts
-        ],
-        "cases": case_records(session, home.home_id),
+        "tenants": [_tenancy(tenant, principal, staff) for tenant in tenants],
+        "alerts": [_alert(session, alert, staff) for alert in alerts],
+        "cases": case_records(session, home.home_id, staff=staff),
     }
 
 
-def json_chunks(session: Session, influx: InfluxQL, home: Home) -> Iterator[bytes]:
+def json_chunks(
+    session: Session, influx: InfluxQL, home: Home, principal: Principal
+) -> Iterator[bytes]:
     """The export as one JSON document, streamed a row at a time."""
-    record = registry_record(session, home)
+    record = registry_record(session, home, principal)
     record["exported_at"] = datetime.now(UTC).isoformat()
     head = json.dumps(record, indent=1)[:-2]  # without the closing "\n}"
     yield head.encode() + b',\n "series": {'
@@ -185,9 +207,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def csv_zip(session: Session, influx: InfluxQL, home: Home) -> bytes:
+def csv_zip(session: Session, influx: InfluxQL, home: Home, principal: Principal) -> bytes:
     """The export as a ZIP of CSV files: registry tables, consent history, alerts, each series."""
-    record = registry_record(session, home)
+    record = registry_record(session, home, principal)
     consent = [
         {"tenant_id": tenant["tenant_id"], **event}
         for tenant in record["tenants"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
-from dampwatch.settings import UnsafeSettingsError, settings_error_text
+from dampwatch.settings import UnsafeSettingsError, describe_settings_error
 from dampwatch_api.settings import ApiAppSettings
 
 
@@ -32,25 +33,30 @@ def run(settings: ApiAppSettings, *, migrate_first: bool = True) -> None:
     # the board itself. uvicorn picks uvloop and httptools when they are installed.
     if migrate_first:
         migrate(settings.sqlalchemy_url)
+    options = server_options(settings)
     if settings.api_workers > 1:
         # Each worker process builds its own app from the same environment.
         uvicorn.run(
             "dampwatch_api.main:app_from_environment",
             factory=True,
-            host=settings.api_host,
-            port=settings.api_port,
             workers=settings.api_workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,
+            **options,
         )
         return
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    uvicorn.run(create_app(settings), **options)
+
+
+def server_options(settings: ApiAppSettings) -> dict[str, Any]:
+    """uvicorn's options; X-Forwarded-For counts only from DAMPWATCH_TRUSTED_PROXIES."""
+    return {
+        "host": settings.api_host,
+        "port": settings.api_port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        "server_header": False,
+    }
 
 
 def app_from_environment() -> object:
@@ -74,11 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         settings = ApiAppSettings(**overrides)
-    except ValidationError as error:
-        print(f"dampwatch api: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return 2
-    except UnsafeSettingsError as error:
-        print(f"dampwatch api: {error}", file=sys.stderr)
+    except (UnsafeSettingsError, ValidationError) as error:
+        print(f"dampwatch api: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     run(settings, migrate_first=not args.no_migrate)
     return 0

@@ -155,5 +155,6 @@ def reset_password(session: Session, token: str, password: str) -> User:
     if user is None or not user.active:
         raise LinkRefused("the account of this link is not active")
     user.password_hash = hash_password(password)
+    user.token_version += 1  # a new password ends the sessions signed in with the old one
     link.used_at = datetime.now(UTC)
     return user

@@ -26,6 +26,8 @@ PUBLIC_PATHS: Final = frozenset(
         "/v1/password-resets/{token}",
     }
 )
+# Routes that act on the caller alone, whoever it is (signing out ends the caller's tokens).
+CALLER_ONLY_PATHS: Final = frozenset({"/v1/auth/logout"})
 
 
 class Action(StrEnum):
@@ -75,6 +77,11 @@ def works_on_cases(principal: Principal) -> bool:
     """Officers (in their portfolios) and admins work on cases; tenants read only the written
     summaries of their own home (`Action.READ` on it)."""
     return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
+def sees_other_people(principal: Principal) -> bool:
+    """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
+    return principal.role is not Role.TENANT
 
 
 def aggregated_only(principal: Principal) -> bool:

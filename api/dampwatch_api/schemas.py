@@ -5,16 +5,48 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from dampwatch.const import ID_PATTERN
+from dampwatch_api.auth.strength import weakness
 from dampwatch_api.registry.models import Role, RoomKind
 
+
+def _storable(value: str) -> str:
+    # PostgreSQL cannot store NUL in text (SQLite can): refuse it the same way on both.
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    return value
+
+
+Storable = AfterValidator(_storable)
 PublicId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=16)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
+]
+# Columns of 50 characters: a device's type, a consent wording's version.
+ShortLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Storable
+]
+Postcode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=16), Storable
+]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Storable
+]
+Password = Annotated[str, StringConstraints(min_length=12, max_length=200)]
 
 
 VULNERABILITIES = (
@@ -40,7 +72,7 @@ class HomeIn(BaseModel):
     """A new home."""
 
     home_id: PublicId
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    address: Address
     postcode: Postcode
     landlord_ref: Label | None = None
     portfolio: Label
@@ -51,10 +83,7 @@ class HomeIn(BaseModel):
 class HomePatch(BaseModel):
     """Changes to a home; omitted fields stay."""
 
-    address: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-        | None
-    ) = None
+    address: Address | None = None
     postcode: Postcode | None = None
     landlord_ref: Label | None = None
     portfolio: Label | None = None
@@ -103,6 +132,9 @@ class MqttCredentials(BaseModel):
 
     username: str
     password: str
+    client_id: str = Field(
+        description="the only client id the broker accepts these credentials with"
+    )
     topic_prefix: str
 
 
@@ -110,7 +142,7 @@ class DeviceIn(BaseModel):
     """A new device."""
 
     device_id: PublicId
-    device_type: Label
+    device_type: ShortLabel
     room_id: Slug | None = None
     expected_interval_s: int = Field(default=300, ge=10, le=86_400)
     battery_powered: bool = True
@@ -119,7 +151,7 @@ class DeviceIn(BaseModel):
 class DevicePatch(BaseModel):
     """Changes to a device (moving it to another room, or out of any with `null`)."""
 
-    device_type: Label | None = None
+    device_type: ShortLabel | None = None
     room_id: Slug | None = None
     expected_interval_s: int | None = Field(default=None, ge=10, le=86_400)
     battery_powered: bool | None = None
@@ -148,7 +180,7 @@ class GatewayIn(BaseModel):
     """A new gateway."""
 
     gateway_id: PublicId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), Storable] = ""
 
 
 class GatewayOut(Out):
@@ -176,7 +208,7 @@ class TenantIn(BaseModel):
     ) = None
     username: Label | None = None
     consent: bool = False
-    consent_version: Label = "1"
+    consent_version: ShortLabel = "1"
 
 
 class TenantOut(Out):
@@ -194,7 +226,7 @@ class ConsentIn(BaseModel):
     """Give or withdraw consent (`tenant_id` needed when staff record it for a tenant)."""
 
     granted: bool
-    version: Label = "1"
+    version: ShortLabel = "1"
     tenant_id: int | None = None
 
 
@@ -228,18 +260,31 @@ class UserIn(BaseModel):
     """A new user: officers carry portfolios, tenants a home."""
 
     username: Label
-    password: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+    password: Password
     role: Role
     portfolios: list[Label] = Field(default_factory=list, max_length=50)
     home_id: PublicId | None = None
+
+    @model_validator(mode="after")
+    def _strong_password(self) -> UserIn:
+        if reason := weakness(self.password, [self.username]):
+            raise ValueError(f"the password is too weak: {reason}")
+        return self
 
 
 class UserPatch(BaseModel):
     """Changes to a user."""
 
-    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+    password: Password | None = None
     portfolios: list[Label] | None = Field(default=None, max_length=50)
     active: bool | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, password: str | None) -> str | None:
+        if password is not None and (reason := weakness(password)):
+            raise ValueError(f"the password is too weak: {reason}")
+        return password
 
 
 class UserOut(BaseModel):

@@ -29,24 +29,24 @@ def is_placeholder(secret: str) -> bool:
 SECRET_ENDINGS = ("PASSWORD", "SECRET_KEY", "_TOKEN")
 
 
-def settings_error_text(error: ValidationError, prefix: str = "DAMPWATCH_") -> str:
-    """What is wrong with the settings, naming each environment variable, never a field."""
-    parts = []
-    for item in error.errors():
-        location = item.get("loc") or ()
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        if not location:  # a check of the whole settings, such as the production refusals
-            parts.append(message)
-            continue
-        variable = f"{prefix}{str(location[0]).upper()}"
-        value = item.get("input")
-        shown = isinstance(value, str | int | float) and not variable.endswith(SECRET_ENDINGS)
-        parts.append(f"{variable}: {message}" + (f" (got {value!r})" if shown else ""))
-    return "; ".join(parts)
-
-
 class UnsafeSettingsError(ValueError):
     """A setting that is acceptable in development refuses to start in production."""
+
+
+def describe_settings_error(error: Exception, prefix: str = "DAMPWATCH_") -> str:
+    """What is wrong with the settings, never the values given: they may be secrets.
+
+    pydantic's own message repeats the input (for a check over several settings, all of them,
+    cut short in the middle), so each error is told by its setting's name and message only.
+    """
+    if not isinstance(error, ValidationError):
+        return str(error)
+    parts = []
+    for item in error.errors(include_url=False, include_context=False, include_input=False):
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{prefix}{name}: {message}" if name else message)
+    return "; ".join(parts)
 
 
 class BaseAppSettings(BaseSettings):

@@ -30,39 +30,38 @@ def _acl(kind: str, topic: str, *, allow: bool = True) -> dict[str, Any]:
     return {"acltype": kind, "topic": topic, "allow": allow, "priority": 0}
 
 
-def _read(topic: str) -> list[dict[str, Any]]:
-    # Subscribing and receiving are separate rights; the shared form covers `$share/G/...`.
-    return [
-        _acl("subscribePattern", topic),
-        _acl("subscribePattern", f"$share/+/{topic}"),
-        _acl("publishClientReceive", topic),
-    ]
+def _read(topic: str, *, shared: bool = False) -> list[dict[str, Any]]:
+    # Subscribing and receiving are separate rights, both denied unless granted; the shared
+    # form covers `$share/G/...`.
+    entries = [_acl("subscribePattern", topic), _acl("publishClientReceive", topic)]
+    if shared:
+        entries.append(_acl("subscribePattern", f"$share/+/{topic}"))
+    return entries
 
 
 def roles(prefix: str) -> dict[str, list[dict[str, Any]]]:
     """Each platform role and its ACLs, for topics under `prefix`."""
     control = "$CONTROL/dynamic-security/#"
+    registry = f"{prefix}/_registry/+"
     return {
         "admin": [
             _acl("publishClientSend", control),
-            _acl("publishClientReceive", control),
-            _acl("subscribePattern", control),
+            *_read(control),
             *_read("$SYS/#"),
             *_read("#"),
             _acl("unsubscribePattern", "#"),
         ],
         "dampwatch-ingest": [
-            *_read(f"{prefix}/+/+/reading"),
-            *_read(f"{prefix}/_registry/#"),
+            *_read(f"{prefix}/+/+/reading", shared=True),
+            *_read(registry),
         ],
         # The API owns the registry branch, reads device status and provisions device clients.
         "dampwatch-api": [
-            _acl("publishClientSend", f"{prefix}/_registry/#"),
-            *_read(f"{prefix}/_registry/#"),
+            _acl("publishClientSend", registry),
+            *_read(registry),
             *_read(f"{prefix}/+/+/status"),
             _acl("publishClientSend", control),
-            _acl("publishClientReceive", control),
-            _acl("subscribePattern", control),
+            *_read(control),
         ],
         # Simulated homes publish as any home; only the `simulator` profile uses this client.
         "dampwatch-sim": [
@@ -80,6 +79,20 @@ CLIENTS: Mapping[str, tuple[str, str]] = {
     "dampwatch-api": ("MQTT_API_PASSWORD", "dampwatch-api"),
     "dampwatch-sim": ("MQTT_SIM_PASSWORD", "dampwatch-sim"),
     "dampwatch-healthcheck": ("MQTT_HEALTHCHECK_PASSWORD", "dampwatch-healthcheck"),
+}
+# Clients that connect once, under one name, are bound to it: nobody else can use the client
+# id, and these credentials work with no other. Ingest workers and API worker processes each
+# need an id of their own (see README, "Security model"), so they are not bound.
+BOUND_CLIENT_IDS: Mapping[str, str] = {
+    "dampwatch-sim": "dampwatch-sim",
+    "dampwatch-healthcheck": "dampwatch-healthcheck",
+}
+# Nothing is allowed unless a role grants it; receiving too, so subscribing is not enough.
+DEFAULT_ACL_ACCESS: Mapping[str, bool] = {
+    "publishClientSend": False,
+    "publishClientReceive": False,
+    "subscribe": False,
+    "unsubscribe": True,
 }
 
 
@@ -109,13 +122,7 @@ def bootstrap(
     document.setdefault("clients", [])
     document.setdefault("groups", [])
     document.setdefault("roles", [])
-    # Anything not granted is denied, except receiving what a client may subscribe to.
-    document["defaultACLAccess"] = {
-        "publishClientSend": False,
-        "publishClientReceive": True,
-        "subscribe": False,
-        "unsubscribe": True,
-    }
+    document["defaultACLAccess"] = dict(DEFAULT_ACL_ACCESS)
     for rolename, acls in roles(prefix).items():
         _upsert(document["roles"], "rolename", {"rolename": rolename, "acls": acls})
     for username, (variable, rolename) in CLIENTS.items():
@@ -125,6 +132,8 @@ def bootstrap(
             **hash_password(passwords[variable]),
             "roles": [{"rolename": rolename, "priority": 0}],
         }
+        if username in BOUND_CLIENT_IDS:
+            client["clientid"] = BOUND_CLIENT_IDS[username]
         _upsert(document["clients"], "username", client)
     return document
 

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from pydantic import SecretStr, ValidationError
 
 from dampwatch.const import MAX_READINGS_PER_MESSAGE
-from dampwatch.settings import MqttSettings, settings_error_text
+from dampwatch.settings import MqttSettings, describe_settings_error
 from dampwatch_sim.names import DEFAULT_INTERVAL_S
 from dampwatch_sim.usage import UsageError
 
@@ -158,5 +158,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except ValidationError as error:
-        print(f"{PROG}: error: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        print(f"{PROG}: error: invalid settings: {describe_settings_error(error)}", file=sys.stderr)
         return 2

@@ -222,8 +222,12 @@ class GatewayConfig(_Section):
         return self
 
     def client_id(self, broker: BrokerConfig, role: str) -> str:
-        """The configured MQTT client id, or a stable one made from the home and gateway."""
-        return broker.client_id or f"dampwatch-gw-{self.home_id}-{self.gateway_id}-{role}"[:64]
+        """The configured client id, else the username (brokers bind credentials to it)."""
+        if broker.client_id:
+            return broker.client_id
+        if broker.username:
+            return broker.username
+        return f"dampwatch-gw-{self.home_id}-{self.gateway_id}-{role}"[:64]
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

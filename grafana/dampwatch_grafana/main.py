@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dampwatch.settings import InfluxSettings, settings_error_text
+from dampwatch.settings import InfluxSettings, describe_settings_error
 from dampwatch_grafana.schema import DEFAULT_FOLDER
 
 GRAFANA_DIR = Path(__file__).resolve().parents[1]
@@ -62,7 +62,10 @@ def run_publish(url: str, token: str, folder: str, influx_url: str | None) -> in
     try:
         settings = InfluxSettings()
     except ValidationError as error:
-        print(f"dampwatch grafana: invalid settings: {settings_error_text(error)}", file=sys.stderr)
+        print(
+            f"dampwatch grafana: invalid settings: {describe_settings_error(error)}",
+            file=sys.stderr,
+        )
         return 2
     payload = datasource_payload(connection_from_settings(settings, influx_url))
     try:

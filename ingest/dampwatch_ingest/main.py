@@ -12,7 +12,7 @@ from types import FrameType
 from pydantic import ValidationError
 
 from dampwatch.logs import configure_logging
-from dampwatch.settings import settings_error_text
+from dampwatch.settings import describe_settings_error
 from dampwatch_ingest.settings import IngestSettings
 
 _LOGGER = logging.getLogger("dampwatch.ingest")
@@ -83,11 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         settings = IngestSettings(**overrides)
-    except ValidationError as error:
-        print(f"dampwatch ingest: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"dampwatch ingest: invalid settings: {error}", file=sys.stderr)
+    except (ValidationError, ValueError) as error:
+        print(
+            f"dampwatch ingest: invalid settings: {describe_settings_error(error)}", file=sys.stderr
+        )
         return 2
     configure_logging(settings.log_level)
     from dampwatch_ingest.store_client import StoreStartError  # noqa: PLC0415

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from dampwatch.settings import LOOPBACK, MqttSettings, settings_error_text
+from dampwatch.settings import LOOPBACK, MqttSettings, describe_settings_error
 from dampwatch_stack.demo_api import ApiError, DemoApi, DemoHome
 from dampwatch_stack.demo_casework import run_casework
 from dampwatch_stack.demo_feed import (
@@ -367,11 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(error))
     try:
         settings = UpSettings()
-    except ValidationError as error:
-        print(f"dampwatch demo: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as error:
-        print(f"dampwatch demo: invalid settings: {error}", file=sys.stderr)
+    except (ValidationError, ValueError) as error:
+        print(
+            f"dampwatch demo: invalid settings: {describe_settings_error(error)}", file=sys.stderr
+        )
         return EXIT_USAGE
     serve = args.serve if args.serve is not None else sys.stdout.isatty() and not args.json
     options = DemoOptions(

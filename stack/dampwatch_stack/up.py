@@ -17,7 +17,7 @@ from typing import Self, TextIO
 from pydantic import ValidationError
 
 from dampwatch.cli import COMMANDS
-from dampwatch.settings import LOOPBACK, settings_error_text
+from dampwatch.settings import LOOPBACK, describe_settings_error
 from dampwatch_stack.servers import InfluxServer, MosquittoServer, ServerStartError, find_binary
 from dampwatch_stack.supervisor import (
     SUPERVISOR_PREFIX,
@@ -308,11 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown components {unknown}; choose from {', '.join(DEFAULT_COMPONENTS)}")
     try:
         settings = UpSettings()
-    except ValidationError as error:
-        print(f"dampwatch up: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"dampwatch up: invalid settings: {error}", file=sys.stderr)
+    except (ValidationError, ValueError) as error:
+        print(f"dampwatch up: invalid settings: {describe_settings_error(error)}", file=sys.stderr)
         return 2
     stop = threading.Event()
 

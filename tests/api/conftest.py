@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from dampwatch_api.app import create_app
 from dampwatch_api.auth.passwords import hash_password
@@ -105,8 +106,13 @@ def start_api(settings: ApiAppSettings, *, connect_broker: bool = False) -> Iter
         assert response.status_code == 200, response.text
         api.tokens["admin"] = response.json()["access_token"]
         secret = settings.secret_key.get_secret_value()
+        context = app.state.context
+        with context.sessions() as session:
+            ids = {user.username: user.id for user in session.scalars(select(User))}
         for name in ("officer-north", "officer-south", "tenant-north", "tenant-south"):
-            api.tokens[name] = create_access_token(name, secret, settings.token_lifetime_s)
+            api.tokens[name] = create_access_token(
+                name, secret, settings.token_lifetime_s, user_id=ids[name]
+            )
         yield api
 
 

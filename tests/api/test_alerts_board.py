@@ -62,9 +62,14 @@ def test_officer_works_an_alert_with_an_audit_trail(api: Api) -> None:
     assert resolved.json()["status"] == "resolved"
     again = api.call("POST", f"{base}/resolve", "officer-north", json={"reason": "twice"})
     assert again.status_code == 409 and "resolved" in again.json()["detail"]
-    trail = api.call("GET", f"{base}/events", "tenant-north").json()
+    trail = api.call("GET", f"{base}/events", "officer-north").json()
     assert [event["action"] for event in trail] == ["acknowledged", "assigned", "note", "resolved"]
     assert {event["actor"] for event in trail} == {"officer-north"}
+    # The tenant sees what happened and when; the staff are their housing team, notes stay out.
+    seen = api.call("GET", f"{base}/events", "tenant-north").json()
+    assert [event["action"] for event in seen] == ["acknowledged", "assigned", "note", "resolved"]
+    assert {event["actor"] for event in seen} == {"housing team"}
+    assert all(event["detail"] == {} for event in seen)
     listed = api.call("GET", "/v1/alerts?status=resolved", "officer-north")
     assert [a["id"] for a in listed.json()] == [alert_id] and listed.headers["X-Total-Count"] == "1"
     assert api.call("GET", "/v1/alerts?status=resolved", "officer-south").json() == []

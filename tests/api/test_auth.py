@@ -12,7 +12,7 @@ from dampwatch_api.settings import ApiAppSettings
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
 
 
-def test_wrong_password_is_rate_limited_per_username_and_client(api: Api) -> None:
+def test_wrong_password_is_refused_to_that_client_after_the_limit(api: Api) -> None:
     for _ in range(3):
         wrong = api.client.post(
             "/v1/auth/token", data={"username": "tenant-north", "password": "x"}
@@ -88,7 +88,7 @@ def test_production_refuses_unsafe_defaults(tmp_path: Path) -> None:
         mqtt_password="p",
         influx_token="t",
         secret_key="s" * 40,
-        admin_password="a-strong-admin-password",
+        admin_password="a-strong-board-passphrase",
     )
     assert safe.production
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from dampwatch.settings import MqttSettings
-from dampwatch_api.broker.dynsec import INGEST_ROLE, DynamicSecurity
+from dampwatch_api.broker.dynsec import DynamicSecurity
 from dampwatch_api.broker.link import BrokerLink
+from dampwatch_api.broker.roles import INGEST_ROLE
 from dampwatch_stack.servers import MosquittoServer
 from tests.api.mqtt_support import connect, publish_reason, start_dynsec_broker
 
@@ -58,11 +59,16 @@ def test_device_publishes_to_its_own_home_only(
     ingest.subscribe(f"$share/ingest/{PREFIX}/+/+/reading", qos=1)
     time.sleep(0.3)
 
-    username, password = dynsec.provision("home-a", "dev-1")
-    device, device_rc = connect(server, username, password, "dev-1")
+    made = dynsec.provision("home-a", "dev-1")
+    username, password = made.username, made.password
+    other_id, other_rc = connect(server, username, password, "dev-1")
+    assert other_rc is not None and other_rc.is_failure, "accepted with another client id"
+    other_id.loop_stop()
+    device, device_rc = connect(server, username, password, made.client_id)
     assert device_rc is not None and not device_rc.is_failure
     own = f"{PREFIX}/home-a/dev-1/reading"
     assert publish_reason(device, own) == 0
+    assert publish_reason(device, f"{PREFIX}/home-a/dev-2/reading") == NOT_AUTHORISED
     assert publish_reason(device, f"{PREFIX}/home-b/dev-1/reading") == NOT_AUTHORISED
     assert publish_reason(device, f"{PREFIX}/_registry/home-a", b'{"consent": true}') == (
         NOT_AUTHORISED
@@ -79,15 +85,16 @@ def test_revoked_device_is_disconnected_and_refused(
     provisioning: tuple[MosquittoServer, DynamicSecurity],
 ) -> None:
     server, dynsec = provisioning
-    username, password = dynsec.provision("home-a", "dev-2")
-    device, rc = connect(server, username, password, "dev-2")
+    made = dynsec.provision("home-a", "dev-2")
+    username, password = made.username, made.password
+    device, rc = connect(server, username, password, made.client_id)
     assert rc is not None and not rc.is_failure
     dropped = threading.Event()
     device.on_disconnect = lambda *args: dropped.set()
     dynsec.revoke(username)
     assert dropped.wait(5), "the broker kept the revoked device connected"
     device.loop_stop()
-    again, rc_again = connect(server, username, password, "dev-2b")
+    again, rc_again = connect(server, username, password, made.client_id)
     assert rc_again is not None and rc_again.is_failure
     again.loop_stop()
 
@@ -96,12 +103,13 @@ def test_reprovisioning_replaces_the_old_password(
     provisioning: tuple[MosquittoServer, DynamicSecurity],
 ) -> None:
     server, dynsec = provisioning
-    username, first = dynsec.provision("home-c", "dev-3")
-    _, second = dynsec.provision("home-c", "dev-3")
-    old, rc_old = connect(server, username, first, "dev-3-old")
+    first = dynsec.provision("home-c", "dev-3")
+    second = dynsec.provision("home-c", "dev-3")
+    username = first.username
+    old, rc_old = connect(server, username, first.password, first.client_id)
     assert rc_old is not None and rc_old.is_failure
     old.loop_stop()
-    new, rc_new = connect(server, username, second, "dev-3-new")
+    new, rc_new = connect(server, username, second.password, second.client_id)
     assert rc_new is not None and not rc_new.is_failure
     new.loop_stop()
     new.disconnect()

@@ -10,6 +10,7 @@ import pytest
 
 from dampwatch_api.db import migrate
 from tests.api.conftest import HOME_NORTH, Api, api_settings, seed, start_api
+from tests.support import InfluxDatabase
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg (extra 'postgres') is not installed")
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -35,12 +36,17 @@ def pg_url() -> Iterator[str]:
         admin.close()  # type: ignore[attr-defined]
 
 
-def test_migrations_and_crud_on_postgres(pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.servers
+def test_migrations_and_crud_on_postgres(
+    pg_url: str, tmp_path: Path, influx_db: InfluxDatabase
+) -> None:
     migrate(pg_url)
     migrate(pg_url)  # a second upgrade finds nothing to do
     seed(pg_url)
     api: Api
-    for api in start_api(api_settings(pg_url, tmp_path)):
+    # Deleting a home drops its series, so InfluxDB must answer.
+    influx = {"influx_url": influx_db.url, "influx_database": influx_db.database}
+    for api in start_api(api_settings(pg_url, tmp_path, **influx)):
         room = {"room_id": "bedroom-1", "name": "Bedroom", "kind": "bedroom"}
         assert (
             api.call("POST", f"/v1/homes/{HOME_NORTH}/rooms", "admin", json=room).status_code == 201

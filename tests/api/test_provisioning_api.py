@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from dampwatch.topics import reading_topic, registry_topic, status_topic
-from dampwatch_api.broker.dynsec import INGEST_ROLE
+from dampwatch_api.broker.roles import INGEST_ROLE
 from dampwatch_api.db import migrate
 from dampwatch_stack.servers import MosquittoServer
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api, api_settings, seed, start_api
@@ -113,12 +113,13 @@ def test_device_credentials_work_on_their_home_only_until_removed(platform: Plat
     mqtt_credentials = created.json()["mqtt"]
     assert mqtt_credentials["topic_prefix"] == PREFIX
     username, password = mqtt_credentials["username"], mqtt_credentials["password"]
+    client_id = mqtt_credentials["client_id"]
     shown_later = api.call("GET", f"/v1/homes/{HOME_NORTH}/devices/th-1", "officer-north")
     assert shown_later.json()["mqtt_username"] == username
     assert password not in shown_later.text
 
     listener = Listener(broker)
-    device, reason = connect(broker, username, password, "th-1")
+    device, reason = connect(broker, username, password, client_id)
     assert reason is not None and not reason.is_failure
     own = reading_topic(HOME_NORTH, "th-1", PREFIX)
     assert publish_reason(device, own) == 0
@@ -133,7 +134,7 @@ def test_device_credentials_work_on_their_home_only_until_removed(platform: Plat
     assert removed.status_code == 200 and removed.json()["removed_at"] is not None
     assert dropped.wait(5), "the broker kept the removed device connected"
     device.loop_stop()
-    again, reason_again = connect(broker, username, password, "th-1-again")
+    again, reason_again = connect(broker, username, password, client_id)
     assert reason_again is not None and reason_again.is_failure
     again.loop_stop()
     listener.close()
@@ -145,14 +146,25 @@ def test_gateway_credentials_work_on_their_home_only_until_removed(platform: Pla
         "POST", f"/v1/homes/{HOME_SOUTH}/gateways", "admin", json={"gateway_id": "gw-1"}
     )
     assert created.status_code == 201, created.text
-    username, password = created.json()["mqtt"]["username"], created.json()["mqtt"]["password"]
+    credentials = created.json()["mqtt"]
+    username, password = credentials["username"], credentials["password"]
     assert api.call("GET", f"/v1/homes/{HOME_SOUTH}/gateways/gw-1", "admin").status_code == 200
 
-    gateway, reason = connect(broker, username, password, "gw-1")
+    gateway, reason = connect(broker, username, password, credentials["client_id"])
     assert reason is not None and not reason.is_failure
-    # A gateway forwards the readings of its home's sensors and its own status.
+    # A gateway forwards the readings of its home's registered sensors and its own status.
+    assert publish_reason(gateway, reading_topic(HOME_SOUTH, "ble-7", PREFIX)) == NOT_AUTHORISED
+    sensor = {"device_id": "ble-7", "device_type": "pvvx"}
+    assert (
+        api.call("POST", f"/v1/homes/{HOME_SOUTH}/devices", "admin", json=sensor).status_code == 201
+    )
+    # The gateway's rights changed: the broker dropped it, and it comes back with them.
+    gateway.loop_stop()
+    gateway, reason = connect(broker, username, password, credentials["client_id"])
+    assert reason is not None and not reason.is_failure
     assert publish_reason(gateway, reading_topic(HOME_SOUTH, "ble-7", PREFIX)) in ACCEPTED
     assert publish_reason(gateway, status_topic(HOME_SOUTH, "gw-1", PREFIX)) in ACCEPTED
+    assert publish_reason(gateway, status_topic(HOME_SOUTH, "ble-7", PREFIX)) == NOT_AUTHORISED
     assert publish_reason(gateway, reading_topic(HOME_NORTH, "ble-7", PREFIX)) == NOT_AUTHORISED
     # Officers of another portfolio can neither install nor remove it.
     assert (
@@ -165,7 +177,7 @@ def test_gateway_credentials_work_on_their_home_only_until_removed(platform: Pla
     assert api.call("DELETE", f"/v1/homes/{HOME_SOUTH}/gateways/gw-1", "admin").status_code == 200
     assert dropped.wait(5), "the broker kept the removed gateway connected"
     gateway.loop_stop()
-    again, reason_again = connect(broker, username, password, "gw-1-again")
+    again, reason_again = connect(broker, username, password, credentials["client_id"])
     assert reason_again is not None and reason_again.is_failure
     again.loop_stop()
 

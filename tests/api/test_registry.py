@@ -29,8 +29,10 @@ def test_admin_creates_a_home_with_rooms_devices_and_gateways(api: Api) -> None:
     assert api.call("GET", "/v1/homes/h-new/devices", "admin").json() == []
     listed = api.call("GET", "/v1/homes/h-new/devices?include_removed=true", "admin").json()
     assert [d["device_id"] for d in listed] == ["dev-1"]
-    assert api.call("DELETE", "/v1/homes/h-new", "admin").status_code == 204
-    assert api.call("GET", "/v1/homes/h-new", "admin").status_code == 404
+    # A home goes only with its readings: this API's InfluxDB is down, so it stays for now
+    # (tests/api/pages/test_hardening.py deletes one with InfluxDB up).
+    assert api.call("DELETE", "/v1/homes/h-new", "admin").status_code == 503
+    assert api.call("GET", "/v1/homes/h-new", "admin").status_code == 200
 
 
 def test_bad_input_gets_a_clear_error(api: Api) -> None:

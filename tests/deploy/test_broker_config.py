@@ -99,7 +99,8 @@ def compose_broker(tmp_path: Path) -> Iterator[dict[str, object]]:
 
 
 def _client(broker: dict[str, object], username: str, password: str) -> mqtt.Client:
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{username}")
+    client_id = dynsec_bootstrap.BOUND_CLIENT_IDS.get(username, f"test-{username}")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
     client.username_pw_set(username, password)
     client.tls_set(ca_certs=str(broker["ca"]), tls_version=ssl.PROTOCOL_TLS_CLIENT)
     return client

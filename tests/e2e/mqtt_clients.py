@@ -12,6 +12,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 QUIET_S = 1.5  # how long a subscriber listens to prove that nothing arrives
@@ -26,6 +28,7 @@ class BrokerAccess:
     plain_port: int
     ca: Path
     passwords: dict[str, str]
+    services_tls: bool = True  # services log in on the TLS listener (else the loopback one)
 
 
 @dataclass(slots=True)
@@ -37,7 +40,20 @@ class Session:
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     pubacks: dict[int, ReasonCode] = field(default_factory=dict)
     subacks: list[list[ReasonCode]] = field(default_factory=list)
+    dropped: threading.Event = field(default_factory=threading.Event)
+    session_present: bool = False
     _event: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def up(self) -> bool:
+        """Connected and never dropped since."""
+        return (
+            self.connack is not None and not self.connack.is_failure and not self.dropped.is_set()
+        )
+
+    def topics(self) -> list[str]:
+        """The topics of the messages received so far."""
+        return [topic for topic, _ in self.messages]
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> ReasonCode:
         """Publish with QoS 1 and return the PUBACK's reason code."""
@@ -63,6 +79,15 @@ class Session:
         self.client.loop_stop()
 
 
+@dataclass(frozen=True, slots=True)
+class Will:
+    """A last will: published by the broker when the connection drops."""
+
+    topic: str
+    payload: bytes
+    retain: bool = True
+
+
 def connect(
     access: BrokerAccess,
     username: str | None,
@@ -72,21 +97,38 @@ def connect(
     protocol: int = mqtt.MQTTv5,
     ca: Path | None = None,
     port: int | None = None,
+    client_id: str | None = None,
+    clean_start: bool = True,
+    will: Will | None = None,
 ) -> Session:
-    """Connect and wait for the CONNACK (or the connection's failure)."""
+    """Connect and wait for the CONNACK (or the connection's failure).
+
+    clean_start False asks for the session the client id had (kept a day once disconnected).
+    """
+    if client_id is None:
+        client_id = f"attack-{username or 'anonymous'}-{time.monotonic_ns()}"[:60]
+    v5 = protocol == mqtt.MQTTv5
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
-        client_id=f"attack-{username or 'anonymous'}-{time.monotonic_ns()}"[:60],
+        client_id=client_id,
         protocol=protocol,
+        clean_session=None if v5 else clean_start,
     )
     session = Session(client)
     if username is not None:
         client.username_pw_set(username, password or access.passwords.get(username))
     if tls:
         client.tls_set(ca_certs=str(ca or access.ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    if will is not None:
+        client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
 
-    def on_connect(_c: Any, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
+    def on_connect(_c: Any, _u: Any, flags: Any, reason: ReasonCode, _p: Any) -> None:
         session.connack = reason
+        session.session_present = bool(getattr(flags, "session_present", False))
+        session._event.set()
+
+    def on_disconnect(*_args: Any) -> None:
+        session.dropped.set()
         session._event.set()
 
     def on_publish(_c: Any, _u: Any, mid: int, reason: ReasonCode, _p: Any) -> None:
@@ -103,10 +145,21 @@ def connect(
     client.on_subscribe = on_subscribe
     client.on_message = on_message
     client.on_connect_fail = lambda _c, _u: session._event.set()
-    client.on_disconnect = lambda *_args: session._event.set()
+    client.on_disconnect = on_disconnect
+    client.reconnect_delay_set(min_delay=60, max_delay=60)  # an attacker's session never returns
     default_port = access.tls_port if tls else access.plain_port
+    properties = None
+    if v5:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 0 if clean_start else 86_400
     try:
-        client.connect("localhost" if tls else "127.0.0.1", port or default_port, keepalive=10)
+        client.connect(
+            "localhost" if tls else "127.0.0.1",
+            port or default_port,
+            keepalive=10,
+            clean_start=clean_start if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,
+            properties=properties,
+        )
     except (OSError, ssl.SSLError):
         return session
     client.loop_start()
@@ -114,6 +167,11 @@ def connect(
     if session.connack is None or session.connack.is_failure:
         client.loop_stop()
     return session
+
+
+def service(access: BrokerAccess, username: str, **kwargs: Any) -> Session:
+    """A platform service's connection, on the listener services use."""
+    return connect(access, username, tls=access.services_tls, **kwargs)
 
 
 def _varint(length: int) -> bytes:
@@ -142,10 +200,14 @@ def publish_packet(topic: bytes, payload: bytes) -> bytes:
     return bytes([0x30]) + _varint(len(body)) + body
 
 
-def send_raw(port: int, *chunks: bytes, read_s: float = 1.0) -> bytes:
-    """Send bytes to the plain listener and return what came back before the broker hung up."""
+def send_raw(port: int, *chunks: bytes, read_s: float = 1.0, ca: Path | None = None) -> bytes:
+    """Send bytes and return what came back before the broker hung up (TLS when `ca`)."""
     received = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if ca is not None:
+        context = ssl.create_default_context(cafile=str(ca))
+        raw = context.wrap_socket(raw, server_hostname="localhost")
+    with raw as sock:
         for chunk in chunks:
             try:
                 sock.sendall(chunk)

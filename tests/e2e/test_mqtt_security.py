@@ -1,318 +1,335 @@
-"""Attacks on the broker as deployed: deploy/mosquitto/mosquitto.conf with its password file and
-ACL, and the compose configuration with dynamic security, both with TLS certificates made here.
+"""Attacks on the broker as deployed, by a device or gateway whose credentials leaked.
 
-Devices connect over TLS as in a deployment. A refused publish in MQTT 3.1.1 is silently
-dropped by the broker, so non-delivery is proven with a privileged subscriber (the ingest's
-credentials) that does receive a legitimate message sent right after; in MQTT 5 the PUBACK
-carries reason code 0x87 (not authorized).
+Each attack runs against the file-ACL configuration and the dynamic-security configuration
+(tests/e2e/mqtt_targets.py), each on Mosquitto 2.0 and 2.1. The attacker holds `home-a`'s
+credentials and goes for `home-b`, the platform's services and the broker itself: every other
+client id it can learn or guess, every other home's and device's topic, `$CONTROL`, `$SYS`, `#`,
+the registry branch, shared subscriptions and last wills. A refused publish in MQTT 3.1.1 is
+silently dropped, so non-delivery is proven by watchers with the services' own credentials that
+do receive the legitimate messages sent alongside; in MQTT 5 a PUBACK says 0x87.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from bench.procs import Child
-from bench.soak_broker import DEPLOY_DIR, DeployedBroker, make_certificates
-from bench.soak_checker import rejected_counts
-from bench.soak_stack import IngestWorker, ingest_env
+from bench.soak_broker import API_USER, INGEST_USER, make_certificates
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 
-from dampwatch_stack.servers import InfluxServer, MosquittoServer, free_port
-from tests.e2e.mqtt_clients import (
-    QUIET_S,
-    BrokerAccess,
-    connect,
-    connect_packet,
-    publish_packet,
-    send_raw,
+from dampwatch_api.broker.link import process_client_id
+from dampwatch_stack.servers import MosquittoServer
+from tests.e2e.mqtt_clients import QUIET_S, BrokerAccess, Session, Will, connect, service
+from tests.e2e.mqtt_targets import (
+    ATTACKER,
+    ATTACKER_GATEWAY,
+    PREFIX,
+    Target,
+    dynsec_target,
+    file_acl_target,
+    started,
 )
-from tests.support.compose_broker import compose_config, require_mosquitto_21
+from tests.support.compose_broker import require_mosquitto_21
 
+pytestmark = [pytest.mark.servers]
 NOT_AUTHORIZED = 0x87
-HOMES = ("home-a", "home-b")
-READING = b'{"ts": %d, "seq": 1, "temperature_c": 19.5, "humidity_pct": 55}'
-
-
-def _passwords() -> dict[str, str]:
-    return {name: f"pw-{name}-{uuid.uuid4().hex[:8]}" for name in (*HOMES, "dampwatch-ingest")}
-
-
-@pytest.fixture(scope="module")
-def file_acl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedBroker]:
-    """deploy/mosquitto/mosquitto.conf with its ACL, a password file and a TLS listener."""
-    broker = DeployedBroker(tmp_path_factory.mktemp("file-acl"), _passwords(), tls=True)
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-def _control(admin: BrokerAccess, commands: list[dict[str, object]]) -> None:
-    session = connect(admin, "admin")
-    assert session.connack is not None and not session.connack.is_failure
-    session.subscribe("$CONTROL/dynamic-security/v1/response")
-    session.publish("$CONTROL/dynamic-security/v1", json.dumps({"commands": commands}).encode())
-    deadline = time.monotonic() + 5
-    while not session.messages and time.monotonic() < deadline:
-        time.sleep(0.05)
-    session.close()
-    responses = json.loads(session.messages[0][1])["responses"]
-    assert all("error" not in item for item in responses), responses
+ACCEPTED = (0x00, 0x10)  # success, or success with no subscriber
+INGEST_ID = f"dampwatch-ingest-{socket.gethostname()}"
+READING = b'{"ts": %d, "seq": %d, "temperature_c": 19.5, "humidity_pct": 55}'
+SETUPS = ("file-acl 2.0", "file-acl 2.1", "dynsec 2.0", "dynsec 2.1")
 
 
 @pytest.fixture(scope="module")
-def dynsec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAccess]:
-    """The compose configuration on Mosquitto 2.1; homes provisioned over $CONTROL."""
-    build = require_mosquitto_21()
-    work = tmp_path_factory.mktemp("dynsec")
-    certs = make_certificates(work / "certs")
-    service = {
-        var: f"pw-{var.lower()}"
-        for var in (
-            "MQTT_ADMIN_PASSWORD",
-            "MQTT_INGEST_PASSWORD",
-            "MQTT_API_PASSWORD",
-            "MQTT_SIM_PASSWORD",
-            "MQTT_HEALTHCHECK_PASSWORD",
-        )
-    }
-    bootstrap = DEPLOY_DIR / "dynsec_bootstrap.py"
-    subprocess.run(
-        [sys.executable, str(bootstrap), str(work / "dynamic-security.json")],
-        env=os.environ | service,
-        check=True,
-        capture_output=True,
-    )
-    tls_port, plain_port = free_port(), free_port()
-    config = compose_config(
-        build, data_dir=work, certs_dir=certs, tls_port=tls_port, plain_port=plain_port
-    )
-    (work / "mosquitto.conf").write_text(config)
-    broker = Child("mosquitto", [str(build.binary), "-c", str(work / "mosquitto.conf")], {}, work)
-    broker.env = dict(os.environ)
-    broker.start()
-    log = work / "mosquitto.log"
-    deadline = time.monotonic() + 10
-    while not (log.exists() and b" running\n" in log.read_bytes()):
-        assert broker.alive() and time.monotonic() < deadline, broker.log_tail()
-        time.sleep(0.05)
-    passwords = {
-        "admin": service["MQTT_ADMIN_PASSWORD"],
-        "dampwatch-ingest": service["MQTT_INGEST_PASSWORD"],
-    } | {home: f"pw-{home}" for home in HOMES}
-    access = BrokerAccess("dynsec", tls_port, plain_port, certs / "ca.crt", passwords)
-    commands: list[dict[str, object]] = []
-    for home in HOMES:  # what the API's provisioning does for each home
-        acls = [
-            {
-                "acltype": "publishClientSend",
-                "topic": f"dampwatch/v1/{home}/+/reading",
-                "allow": True,
-            },
-            {
-                "acltype": "publishClientSend",
-                "topic": f"dampwatch/v1/{home}/+/status",
-                "allow": True,
-            },
-            {
-                "acltype": "subscribePattern",
-                "topic": f"dampwatch/v1/{home}/+/status",
-                "allow": True,
-            },
-        ]
-        commands += [
-            {"command": "createRole", "rolename": f"home-{home}", "acls": acls},
-            {
-                "command": "createClient",
-                "username": home,
-                "password": passwords[home],
-                "roles": [{"rolename": f"home-{home}"}],
-            },
-        ]
-    try:
-        _control(access, commands)
-        yield access
-    finally:
-        broker.stop()  # also when the set-up above fails: never leave a broker behind
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One CA and server certificate for every broker of the module (made once: RSA is slow)."""
+    return make_certificates(tmp_path_factory.mktemp("certs"))
 
 
-def _file_access(broker: DeployedBroker) -> BrokerAccess:
-    assert broker.tls_port is not None
-    return BrokerAccess("file-acl", broker.tls_port, broker.port, broker.ca_path, broker.passwords)
+@pytest.fixture(scope="module")
+def strange_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA certificate of somebody else's, which must not vouch for the broker."""
+    return make_certificates(tmp_path_factory.mktemp("strange")) / "ca.crt"
 
 
-@pytest.fixture(params=["file-acl", "dynsec"])
-def access(request: pytest.FixtureRequest) -> BrokerAccess:
-    """Each deployed broker configuration in turn."""
-    if request.param == "file-acl":
-        return _file_access(request.getfixturevalue("file_acl"))
-    return request.getfixturevalue("dynsec")  # type: ignore[no-any-return]
+@pytest.fixture(scope="module", params=SETUPS)
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, certificates: Path
+) -> Iterator[Target]:
+    """Each deployed broker configuration on each Mosquitto version in turn."""
+    kind, version = str(request.param).split()
+    build = require_mosquitto_21() if version == "2.1" else None
+    make = file_acl_target if kind == "file-acl" else dynsec_target
+    yield from started(make(tmp_path_factory.mktemp(kind), build, certificates))
 
 
-def _reading(home: str, device: str = "th-1") -> tuple[str, bytes]:
-    return f"dampwatch/v1/{home}/{device}/reading", READING % int(time.time())
+def reading(home: str, device: str, seq: int = 1) -> tuple[str, bytes]:
+    """A valid reading message of a device."""
+    return f"{PREFIX}/{home}/{device}/reading", READING % (int(time.time()), seq)
 
 
-def _wait_for(messages: list[tuple[str, bytes]], topic: str, timeout: float = 5) -> None:
+def device(target: Target, username: str, **kwargs: object) -> Session:
+    """A device or gateway connected as it should: with its own client id."""
+    session = connect(target.access, username, client_id=username, **kwargs)  # type: ignore[arg-type]
+    assert session.up, (target.name, username, session.connack)
+    return session
+
+
+def wait_for(session: Session, count: int, timeout: float = 5) -> None:
+    """Until the session holds `count` messages, then the quiet period for any extra."""
     deadline = time.monotonic() + timeout
-    while not any(t == topic for t, _ in messages) and time.monotonic() < deadline:
+    while len(session.messages) < count and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert any(t == topic for t, _ in messages), f"nothing arrived on {topic}"
+    time.sleep(QUIET_S)
 
 
-@pytest.mark.servers
+def close(*sessions: Session) -> None:
+    """Disconnect every session."""
+    for session in sessions:
+        session.close()
+
+
+def guessed_client_ids(target: Target) -> list[str]:
+    """Every client id an attacker can learn (documented defaults) or guess."""
+    own = {ATTACKER, ATTACKER_GATEWAY}
+    devices = [name for name in target.access.passwords if "/" in name and name not in own]
+    return [
+        INGEST_ID,
+        "dampwatch-ingest",
+        "dampwatch-ingest-1",
+        process_client_id("dampwatch-api"),
+        "dampwatch-api",
+        "dampwatch-sim",
+        "dampwatch-healthcheck",
+        "admin",
+        *devices,
+        "th-1",
+        "dampwatch-gw-home-b-gw-1-up",
+    ]
+
+
+def test_no_credential_takes_another_client_id_or_session(target: Target) -> None:
+    access = target.access
+    # The ingest with its persistent session, offline while four readings of home-b arrive.
+    ingest = service(access, INGEST_USER, client_id=INGEST_ID, clean_start=False)
+    assert ingest.up, ingest.connack
+    ingest.subscribe(target.ingest_filter)
+    ingest.close()
+    # The API: the provisioning link where the broker has one, else a session under its id.
+    link = target.extra.get("link")
+    api = None if link else service(access, API_USER, client_id=process_client_id("dampwatch-api"))
+    victims = [
+        device(target, "home-b/th-1"),
+        device(target, "home-b/gw-1"),
+        *([api] if api else []),
+    ]
+    for seq in range(1, 5):
+        victims[0].publish(*reading("home-b", "th-1", seq))
+    tries = []
+    for attacker in (ATTACKER, ATTACKER_GATEWAY):
+        for client_id in guessed_client_ids(target):
+            ways = [(mqtt.MQTTv5, False), (mqtt.MQTTv311, True)]
+            if client_id == INGEST_ID:  # resume its session, or throw it away with a clean start
+                ways += [(mqtt.MQTTv5, True), (mqtt.MQTTv311, False)]
+            tries += [(attacker, client_id, protocol, clean) for protocol, clean in ways]
+    with ThreadPoolExecutor(8) as pool:
+        attempts = list(
+            pool.map(
+                lambda t: connect(access, t[0], client_id=t[1], protocol=t[2], clean_start=t[3]),
+                tries,
+            )
+        )
+    time.sleep(QUIET_S)
+    taken = [a for a in attempts if a.connack is not None and not a.connack.is_failure]
+    assert not [a.messages for a in taken if a.messages], "an attacker received a session's queue"
+    if target.name.startswith("dynsec"):  # bound to one client id: every other one is refused
+        assert taken == [], "a device's credentials worked with another client id"
+    dropped = [victim.client._client_id for victim in victims if not victim.up]
+    assert dropped == [], f"victims disconnected by an attacker: {dropped}"
+    assert link is None or link.connected, "the API was disconnected by an attacker"
+    close(*attempts)
+    # The ingest comes back to its own session and finds every reading waiting there.
+    back = service(access, INGEST_USER, client_id=INGEST_ID, clean_start=False)
+    wait_for(back, 4)
+    assert back.session_present and len(back.messages) == 4, (back.session_present, back.messages)
+    close(back, *victims)
+    # A clean start ends the session, so it takes no share of later tests' readings.
+    close(service(access, INGEST_USER, client_id=INGEST_ID, clean_start=True))
+
+
+def _own_and_forbidden(username: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """Topics the client may write, and (topic, retained) pairs it must not."""
+    home, name = username.split("/")
+    other = "th-2" if name != "th-2" else "th-1"
+    own = [f"{PREFIX}/{home}/{name}/status"]
+    forbidden = [
+        (f"{PREFIX}/home-b/th-1/reading", False),
+        (f"{PREFIX}/home-b/th-2/reading", False),
+        (f"{PREFIX}/home-b/th-1/status", True),
+        (f"{PREFIX}/home-b/gw-1/status", True),
+        (f"{PREFIX}/{home}/{other}/status", True),
+        (f"{PREFIX}/{home}/th-999/reading", False),  # a device nobody registered
+        (f"{PREFIX}/_registry/{home}", True),
+        (f"{PREFIX}/_registry/home-b", True),
+        ("$SYS/broker/uptime", False),
+    ]
+    if name == "gw-1":
+        own.append(f"{PREFIX}/{home}/th-3/reading")  # a registered sensor it forwards
+        forbidden.append((f"{PREFIX}/{home}/th-1/status", True))
+    else:
+        own.append(f"{PREFIX}/{home}/{name}/reading")
+        forbidden.append((f"{PREFIX}/{home}/{other}/reading", False))
+    return own, forbidden
+
+
+def _control_command() -> bytes:
+    """A dynamic-security command making an admin client, as an attacker would send it."""
+    commands = [
+        {"command": "createClient", "username": "evil", "password": "evil-pw"},
+        {"command": "addClientRole", "username": "evil", "rolename": "admin"},
+        {"command": "setDefaultACLAccess", "acls": [{"acltype": "subscribe", "allow": True}]},
+    ]
+    return json.dumps({"commands": commands}).encode()
+
+
+@pytest.mark.parametrize("attacker", [ATTACKER, ATTACKER_GATEWAY])
+def test_a_device_writes_its_own_topics_only(target: Target, attacker: str) -> None:
+    access = target.access
+    readings = service(access, target.reading_watcher)
+    readings.subscribe(f"{PREFIX}/+/+/reading")
+    status = service(access, target.status_watcher)
+    status.subscribe(f"{PREFIX}/+/+/status")
+    status.subscribe(f"{PREFIX}/_registry/+")
+    own, forbidden = _own_and_forbidden(attacker)
+    payload = READING % (int(time.time()), 1)
+    # MQTT 3.1.1 first: refused publishes are acknowledged and dropped (one client id: in turn).
+    v3 = device(target, attacker, protocol=mqtt.MQTTv311)
+    for topic, retain in forbidden:
+        v3.publish(topic, payload, retain=retain)
+    v3.publish("$CONTROL/dynamic-security/v1", _control_command())
+    v3.close()
+    v5 = device(target, attacker)
+    for topic, retain in forbidden:
+        assert v5.publish(topic, payload, retain=retain).value == NOT_AUTHORIZED, topic
+    assert v5.publish("$CONTROL/dynamic-security/v1", _control_command()).value == NOT_AUTHORIZED
+    for topic in own:
+        assert v5.publish(topic, READING % (int(time.time()), 2)).value in ACCEPTED, topic
+    wait_for(readings, 1)
+    arrived = readings.topics() + status.topics()
+    assert sorted(arrived) == sorted(own), (target.name, arrived)
+    evil = connect(access, "evil", password="evil-pw", client_id="evil")
+    assert evil.connack is None or evil.connack.is_failure, "a device made itself a client"
+    close(v5, readings, status, evil)
+
+
+SNOOPING = (
+    "#",
+    "$SYS/#",
+    "$CONTROL/#",
+    "$CONTROL/dynamic-security/v1/response",
+    f"$share/ingest/{PREFIX}/+/+/reading",
+    f"$share/snoop/{PREFIX}/+/+/reading",
+    f"{PREFIX}/+/+/reading",
+    f"{PREFIX}/+/+/status",
+    f"{PREFIX}/_registry/+",
+    f"{PREFIX}/home-b/#",
+    f"{PREFIX}/home-a/#",
+    "+/+/+/+/+",
+)
+
+
+def test_a_device_receives_nothing_not_even_a_share_of_the_ingest(target: Target) -> None:
+    access = target.access
+    ingest = service(access, INGEST_USER, client_id=f"{INGEST_ID}-live")
+    ingest.subscribe(target.ingest_filter)
+    snoops = [device(target, ATTACKER), device(target, ATTACKER_GATEWAY)]
+    for snoop in snoops:
+        for topic_filter in SNOOPING:
+            snoop.subscribe(topic_filter)
+    victim = device(target, "home-b/th-1")
+    api = service(access, API_USER, client_id="dampwatch-api-registry")
+    sent = 12
+    for seq in range(1, sent + 1):
+        victim.publish(*reading("home-b", "th-1", seq))
+    victim.publish(f"{PREFIX}/home-b/th-1/status", b'{"online": true}', retain=True)
+    api.publish(f"{PREFIX}/_registry/home-b", b'{"consent": true, "rooms": {}}', retain=True)
+    wait_for(ingest, sent)
+    assert len(ingest.messages) == sent, "the ingest lost readings to someone else's subscription"
+    assert [s.messages for s in snoops] == [[], []], (target.name, [s.topics() for s in snoops])
+    close(ingest, victim, api, *snoops)
+
+
+def test_a_last_will_cannot_speak_for_another_device(target: Target) -> None:
+    access = target.access
+    status = service(access, target.status_watcher)
+    status.subscribe(f"{PREFIX}/home-b/+/status")
+    forged = Will(f"{PREFIX}/home-b/th-1/status", b'{"online": false, "forged": true}')
+    attacker = connect(access, ATTACKER, client_id=ATTACKER, will=forged)
+    if attacker.connack is not None and not attacker.connack.is_failure:
+        will_now = ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
+        attacker.client.disconnect(reasoncode=will_now)
+        attacker.client.loop_stop()
+    time.sleep(QUIET_S)
+    assert not [m for m in status.messages if b"forged" in m[1]], status.messages
+    close(status)
+    retained = service(access, target.status_watcher)
+    retained.subscribe(f"{PREFIX}/home-b/+/status")
+    time.sleep(0.5)
+    assert not [m for m in retained.messages if b"forged" in m[1]], "a forged will was kept"
+    close(retained)
+
+
 @pytest.mark.parametrize("protocol", [mqtt.MQTTv311, mqtt.MQTTv5])
-def test_anonymous_and_wrong_passwords_are_refused(access: BrokerAccess, protocol: int) -> None:
-    for username, password in ((None, None), ("home-a", "wrong"), ("nobody", "x")):
+def test_anonymous_and_wrong_passwords_are_refused(target: Target, protocol: int) -> None:
+    access = target.access
+    for username, password in ((None, None), (ATTACKER, "wrong"), ("nobody", "x")):
         session = connect(access, username, password=password, protocol=protocol)
         assert session.connack is not None and session.connack.is_failure, (username, session)
     plain = connect(access, None, tls=False)
     assert plain.connack is not None and plain.connack.is_failure
+    if not access.services_tls:  # a device's credentials are refused on the services' listener
+        inside = connect(access, ATTACKER, tls=False, client_id=INGEST_ID)
+        assert inside.connack is not None and inside.connack.is_failure
 
 
-@pytest.mark.servers
-def test_a_device_cannot_publish_as_another_home(access: BrokerAccess) -> None:
-    watcher = connect(access, "dampwatch-ingest")
-    watcher.subscribe("dampwatch/v1/+/+/reading")
-    intruder_v3 = connect(access, "home-a", protocol=mqtt.MQTTv311)
-    intruder_v5 = connect(access, "home-a")
-    try:
-        forged_topic, forged = _reading("home-b", "forged")
-        intruder_v3.publish(forged_topic, forged)  # 3.1.1: acknowledged, silently dropped
-        assert intruder_v5.publish(forged_topic, forged).value == NOT_AUTHORIZED
-        registry = intruder_v5.publish("dampwatch/v1/_registry/home-a", b'{"consent": true}')
-        assert registry.value == NOT_AUTHORIZED
-        own_topic, own = _reading("home-a")
-        assert not intruder_v3.publish(own_topic, own).is_failure
-        _wait_for(watcher.messages, own_topic)
-        time.sleep(0.3)
-        assert [topic for topic, _ in watcher.messages] == [own_topic]
-    finally:
-        for session in (watcher, intruder_v3, intruder_v5):
-            session.close()
-
-
-@pytest.mark.servers
-def test_a_device_cannot_read_other_homes_or_the_broker(access: BrokerAccess) -> None:
-    victim = connect(access, "home-b")
-    victim.publish("dampwatch/v1/home-b/th-1/status", b'{"online": true}', retain=True)
-    victim.publish(*_reading("home-b"))
-    snoop = connect(access, "home-a")
-    try:
-        for topic_filter in ("#", "$SYS/#", "dampwatch/v1/+/+/status", "dampwatch/v1/home-b/#"):
-            snoop.subscribe(topic_filter)
-        victim.publish("dampwatch/v1/home-b/th-1/status", b'{"online": false}', retain=True)
-        victim.publish(*_reading("home-b"))
-        time.sleep(QUIET_S)
-        assert not [topic for topic, _ in snoop.messages if "home-a" not in topic], snoop.messages
-    finally:
-        victim.close()
-        snoop.close()
-
-
-@pytest.mark.servers
-def test_the_same_snooping_sees_everything_on_an_open_broker(
-    mosquitto_factory: Callable[..., MosquittoServer],
-) -> None:
-    """Control for the test above: its subscriptions do receive what an ACL does not forbid."""
-    broker = mosquitto_factory()
-    access = BrokerAccess("open", broker.port, broker.port, Path(), {})
-    snoop = connect(access, None, tls=False)
-    other = connect(access, None, tls=False)
-    try:
-        snoop.subscribe("$SYS/#")
-        snoop.subscribe("dampwatch/v1/+/+/status")
-        other.publish("dampwatch/v1/home-b/th-1/status", b'{"online": true}', retain=True)
-        time.sleep(QUIET_S)
-        topics = {topic for topic, _ in snoop.messages}
-        assert "dampwatch/v1/home-b/th-1/status" in topics
-        assert any(topic.startswith("$SYS/") for topic in topics)
-    finally:
-        snoop.close()
-        other.close()
-
-
-@pytest.mark.servers
 def test_tls_works_and_the_tls_port_refuses_plain_mqtt_and_strange_cas(
-    access: BrokerAccess, tmp_path: Path
+    target: Target, strange_ca: Path
 ) -> None:
-    good = connect(access, "home-a")
-    assert good.connack is not None and not good.connack.is_failure
+    access = target.access
+    good = device(target, ATTACKER)
     good.close()
-    plain = connect(access, "home-a", tls=False, port=access.tls_port)
+    plain = connect(access, ATTACKER, tls=False, port=access.tls_port)
     assert plain.connack is None, "plain MQTT got an answer on the TLS port"
-    other_ca = make_certificates(tmp_path / "other") / "ca.crt"
-    stranger = connect(access, "home-a", ca=other_ca)
+    stranger = connect(access, ATTACKER, ca=strange_ca, client_id=ATTACKER)
     assert stranger.connack is None, "a server certificate from another CA was accepted"
 
 
-@pytest.fixture
-def ingest(file_acl: DeployedBroker, influx_server: InfluxServer, tmp_path: Path) -> Iterator[str]:
-    """One `dampwatch ingest` on the file-ACL broker; yields its database."""
-    database = f"attack_{uuid.uuid4().hex[:10]}"
-    influx_server.create_database(database)
-    env = ingest_env(
-        file_acl.port, file_acl.passwords["dampwatch-ingest"], influx_server.url, database
-    )
-    worker = IngestWorker(1, env, tmp_path / "ingest").start()
-    worker.wait_connected()
-    yield database
-    worker.stop()
-    assert worker.exit_code == 0, worker.log_tail()
-
-
-def _stored(influx: InfluxServer, database: str) -> int:
-    result = influx.query("SELECT count(temperature_c) FROM reading", db=database)
-    series = result["results"][0].get("series")
-    return int(series[0]["values"][0][1]) if series else 0
-
-
-@pytest.mark.servers
-@pytest.mark.slow
-def test_oversized_and_malformed_packets_stop_neither_broker_nor_ingest(
-    file_acl: DeployedBroker, ingest: str, influx_server: InfluxServer
+def test_the_same_snooping_sees_everything_on_an_open_broker(
+    mosquitto_factory: Callable[..., MosquittoServer],
 ) -> None:
-    access = _file_access(file_acl)
-    password = file_acl.passwords["home-a"]
-    login = connect_packet("attack-raw", "home-a", password)
-    topic = b"dampwatch/v1/home-a/th-raw/reading"
-    attacks = {
-        "garbage": [bytes(range(256)) * 16],
-        "bad remaining length": [b"\x10\xff\xff\xff\xff\xff"],
-        "publish before connect": [publish_packet(topic, b"{}")],
-        "invalid UTF-8 topic": [
-            login,
-            publish_packet(b"dampwatch/v1/home-a/\xff\xfe/reading", b"{}"),
-        ],
-        "over max_packet_size": [login, publish_packet(topic, b"x" * (1024 * 1024 + 10))],
-        "truncated packet": [login, publish_packet(topic, b"{}")[:-1]],
-    }
-    device = connect(access, "home-a")
+    """Control for the tests above: the attacks do reach what an ACL does not forbid."""
+    broker = mosquitto_factory()
+    access = BrokerAccess("open", broker.port, broker.port, Path(), {})
+    snoop = connect(access, None, tls=False)
+    hijack_victim = connect(access, None, tls=False, client_id=INGEST_ID)
     try:
-        for number, (name, chunks) in enumerate(attacks.items(), start=1):
-            send_raw(file_acl.port, *chunks)
-            assert file_acl.running, f"the broker died of {name}"
-            reading_topic = f"dampwatch/v1/home-a/after-{number}/reading"
-            assert not device.publish(reading_topic, READING % int(time.time())).is_failure
-            deadline = time.monotonic() + 10
-            while _stored(influx_server, ingest) < number and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert _stored(influx_server, ingest) == number, f"the ingest stopped after {name}"
-        # over the contract's 256 KiB but within the broker's limit: recorded, not stored
-        too_large = b'{"ts": 1, "pad": "' + b"x" * (300 * 1024) + b'"}'
-        assert not device.publish("dampwatch/v1/home-a/big/reading", too_large).is_failure
-        deadline = time.monotonic() + 10
-        while not rejected_counts(influx_server, ingest) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert rejected_counts(influx_server, ingest) == {"too_large": 1}
+        for topic_filter in SNOOPING:
+            snoop.subscribe(topic_filter)
+        other = connect(access, None, tls=False)
+        other.publish(f"{PREFIX}/home-b/th-1/status", b'{"online": true}', retain=True)
+        other.publish(f"{PREFIX}/_registry/home-b", b"{}", retain=True)
+        hijack = connect(access, None, tls=False, client_id=INGEST_ID)
+        time.sleep(QUIET_S)
+        topics = set(snoop.topics())
+        assert {f"{PREFIX}/home-b/th-1/status", f"{PREFIX}/_registry/home-b"} <= topics
+        assert any(topic.startswith("$SYS/") for topic in topics)
+        assert hijack.up and not hijack_victim.up, "taking a client id drops its owner"
+        close(other, hijack)
     finally:
-        device.close()
-    log = file_acl.log_text()
-    assert "home-a" in log and file_acl.running
+        close(snoop, hijack_victim)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bench.soak_broker import DeployedBroker
+from bench.soak_broker import DeployedBroker, home_wide_acl
 from bench.soak_fleet import RETENTION_S
 from bench.soak_stack import IngestWorker, ingest_env
 from hypothesis import HealthCheck, given, settings
@@ -83,7 +83,7 @@ def pipeline(
     """The deployed broker, one ingest worker and a device session of home `fuzz`."""
     work = tmp_path_factory.mktemp("payloads")
     passwords = {HOME: "pw-fuzz", "dampwatch-ingest": "pw-ingest"}
-    broker = DeployedBroker(work / "broker", passwords, tls=True)
+    broker = DeployedBroker(work / "broker", passwords, tls=True, acl_extra=home_wide_acl([HOME]))
     broker.start()
     database = f"fuzz_{uuid.uuid4().hex[:10]}"
     influx_server.create_database(database)

@@ -40,6 +40,10 @@ def test_defaults() -> None:
     assert config.interval_s == 60 and config.aggregate == "mean"
     assert config.uplink.batch_size == 1000
     assert config.client_id(config.uplink, "up") == "dampwatch-gw-home-1-gateway-up"
+    provisioned = parse_config(
+        _base(uplink={"host": "b", "username": "home-1/gw", "password": "p"})
+    )
+    assert provisioned.client_id(provisioned.uplink, "up") == "home-1/gw"  # bound by the broker
     assert config.queue.budget_bytes == 64 * 1024 * 1024
 
 

@@ -12,7 +12,7 @@ from types import FrameType
 from pydantic import ValidationError
 
 from dampwatch.influx import InfluxError, InfluxQL, make_writer
-from dampwatch.settings import UnsafeSettingsError, settings_error_text
+from dampwatch.settings import UnsafeSettingsError, describe_settings_error
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.window import HourlyCache
@@ -77,11 +77,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         settings = AssessSettings()
-    except ValidationError as error:
-        print(f"dampwatch assess: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return EXIT_USAGE
-    except UnsafeSettingsError as error:
-        print(f"dampwatch assess: {error}", file=sys.stderr)
+    except (ValidationError, UnsafeSettingsError) as error:
+        print(f"dampwatch assess: bad settings: {describe_settings_error(error)}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()

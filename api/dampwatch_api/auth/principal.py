@@ -17,3 +17,4 @@ class Principal:
     home_id: str | None = None
     user_pk: int | None = None
     via_api_key: bool = False
+    token_version: int = 0  # a person's tokens older than this version are revoked

@@ -1,8 +1,9 @@
-"""Provisioning through Mosquitto's dynamic-security plugin: one client per device, a role per home.
+"""Provisioning through Mosquitto's dynamic-security plugin: one client per device or gateway.
 
-A home's role allows publishing only under `{prefix}/{home}/#`; a home id can never be
-`_registry` (ids start with a letter or digit), so no device can write the registry branch.
-Deleting a client makes the broker disconnect every session using it at once.
+Each client is bound to its own client id (its username, `home/device`) and has a role of its
+own that lets it publish its own readings and status only; a gateway also holds its home's
+gateways role, which lists the readings of the devices registered there. Roles are in
+`broker/roles.py`. Deleting a client makes the broker disconnect every session using it at once.
 """
 
 from __future__ import annotations
@@ -11,17 +12,26 @@ import json
 import secrets
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from dampwatch.const import DEFAULT_TOPIC_PREFIX, READING_LEAF, REGISTRY_BRANCH, STATUS_LEAF
+from dampwatch.const import DEFAULT_TOPIC_PREFIX
 from dampwatch_api.broker.link import BrokerLink
+from dampwatch_api.broker.roles import (
+    API_ROLE,
+    DEFAULT_ACL_ACCESS,
+    LEGACY_HOME_ROLE_PREFIX,
+    client_role,
+    client_username,
+    device_readings,
+    gateways_role,
+    own_topics,
+    platform_roles,
+)
 
-HOME_ROLE_PREFIX: Final = "dampwatch-home-"
-INGEST_ROLE: Final = "dampwatch-ingest"
-API_ROLE: Final = "dampwatch-api"
 PASSWORD_BYTES: Final = 24
-# The plugin's own words for commands that found the object already in place.
+# The plugin's own words for commands that found the object already in place, or not at all.
 _ALREADY_EXISTS = ("already exists", "already has")
 _NOT_FOUND = ("not found",)
 
@@ -30,39 +40,18 @@ class ProvisioningError(RuntimeError):
     """The dynamic-security plugin refused a command."""
 
 
-def home_role(home_id: str) -> str:
-    """The role that lets a home's devices publish under its topics."""
-    return f"{HOME_ROLE_PREFIX}{home_id}"
+@dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    """What a device or gateway connects with; the password exists only here."""
 
-
-def client_username(home_id: str, client_id: str) -> str:
-    """The MQTT username of a device or gateway, unique across homes."""
-    return f"{home_id}/{client_id}"
+    username: str
+    password: str
+    client_id: str
 
 
 def new_password() -> str:
     """A random MQTT password, shown once."""
     return secrets.token_urlsafe(PASSWORD_BYTES)
-
-
-def _acl(acltype: str, topic: str, allow: bool = True) -> dict[str, Any]:
-    return {"acltype": acltype, "topic": topic, "allow": allow, "priority": 0}
-
-
-def platform_roles(prefix: str) -> dict[str, list[dict[str, Any]]]:
-    """The ingest's role (read every home's readings) and the API's (write the registry)."""
-    return {
-        INGEST_ROLE: [
-            _acl("subscribePattern", f"{prefix}/+/+/{READING_LEAF}"),
-            _acl("subscribePattern", f"$share/+/{prefix}/+/+/{READING_LEAF}"),
-            _acl("subscribePattern", f"{prefix}/+/+/{STATUS_LEAF}"),
-            _acl("subscribePattern", f"{prefix}/{REGISTRY_BRANCH}/+"),
-        ],
-        API_ROLE: [
-            _acl("publishClientSend", f"{prefix}/{REGISTRY_BRANCH}/+"),
-            _acl("subscribePattern", f"{prefix}/{REGISTRY_BRANCH}/+"),
-        ],
-    }
 
 
 class DynamicSecurity:
@@ -79,8 +68,19 @@ class DynamicSecurity:
             if error and not any(text in str(error).lower() for text in tolerate):
                 raise ProvisioningError(f"{response.get('command')}: {error}")
 
+    def _set_role(self, rolename: str, acls: list[dict[str, Any]]) -> None:
+        """Create the role, or replace its ACLs (which disconnects the clients holding it)."""
+        self._run([{"command": "createRole", "rolename": rolename}], tolerate=_ALREADY_EXISTS)
+        self._run([{"command": "modifyRole", "rolename": rolename, "acls": acls}])
+
     def ensure_platform_roles(self) -> None:
-        """Create the platform roles if an older configuration file lacks them (idempotent)."""
+        """Deny by default, and create the platform roles an older configuration lacks.
+
+        Existing roles are left as they are: changing a role disconnects every client holding
+        it, the API's own workers and the ingest's among them. `dynsec_bootstrap.py` sets them
+        before the broker starts.
+        """
+        self._run([{"command": "setDefaultACLAccess", "acls": list(DEFAULT_ACL_ACCESS)}])
         self._run(
             [
                 {"command": "createRole", "rolename": name, "acls": acls}
@@ -103,20 +103,20 @@ class DynamicSecurity:
             tolerate=_ALREADY_EXISTS,
         )
 
-    def provision(self, home_id: str, client_id: str) -> tuple[str, str]:
-        """Create the client of a device or gateway; returns (username, password)."""
+    def provision(
+        self, home_id: str, client_id: str, *, gateway: bool = False
+    ) -> ClientCredentials:
+        """Create the client of a device or gateway, bound to its client id and its own topics."""
         username, password = client_username(home_id, client_id), new_password()
-        role = home_role(home_id)
-        self._run(
-            [
-                {
-                    "command": "createRole",
-                    "rolename": role,
-                    "acls": [_acl("publishClientSend", f"{self._prefix}/{home_id}/#")],
-                }
-            ],
-            tolerate=_ALREADY_EXISTS,
-        )
+        own = client_role(username)
+        self._set_role(own, own_topics(self._prefix, home_id, client_id))
+        roles = [{"rolename": own, "priority": 0}]
+        if gateway:
+            self._run(
+                [{"command": "createRole", "rolename": gateways_role(home_id)}],
+                tolerate=_ALREADY_EXISTS,
+            )
+            roles.append({"rolename": gateways_role(home_id), "priority": 0})
         # A client left over from an earlier installation of the same id is replaced.
         self._run([{"command": "deleteClient", "username": username}], tolerate=_NOT_FOUND)
         self._run(
@@ -125,20 +125,38 @@ class DynamicSecurity:
                     "command": "createClient",
                     "username": username,
                     "password": password,
+                    "clientid": username,
                     "textname": f"{client_id} in {home_id}",
-                    "roles": [{"rolename": role, "priority": 0}],
+                    "roles": roles,
                 }
             ]
         )
-        return username, password
+        return ClientCredentials(username, password, username)
+
+    def set_home_devices(self, home_id: str, device_ids: list[str]) -> None:
+        """Let the home's gateways publish the readings of exactly these devices.
+
+        The plugin disconnects the home's gateways when their role changes; they reconnect
+        with the new rights and lose nothing (their readings wait on disk).
+        """
+        self._set_role(gateways_role(home_id), device_readings(self._prefix, home_id, device_ids))
 
     def revoke(self, username: str) -> None:
-        """Delete the client: its sessions are disconnected and it can no longer log in."""
+        """Delete the client and its role: its sessions end and it can no longer log in."""
         self._run([{"command": "deleteClient", "username": username}], tolerate=_NOT_FOUND)
+        self._run(
+            [{"command": "deleteRole", "rolename": client_role(username)}], tolerate=_NOT_FOUND
+        )
 
     def remove_home(self, home_id: str) -> None:
-        """Delete a home's role once its clients are gone."""
-        self._run([{"command": "deleteRole", "rolename": home_role(home_id)}], tolerate=_NOT_FOUND)
+        """Delete a home's roles once its clients are gone."""
+        self._run(
+            [
+                {"command": "deleteRole", "rolename": gateways_role(home_id)},
+                {"command": "deleteRole", "rolename": f"{LEGACY_HOME_ROLE_PREFIX}{home_id}"},
+            ],
+            tolerate=_NOT_FOUND,
+        )
 
 
 PLUGIN_PATHS: Final = (
@@ -174,6 +192,9 @@ def write_initial_config(
     if result.returncode != 0:
         raise ProvisioningError(f"mosquitto_ctrl dynsec init failed: {result.stderr.strip()}")
     document = json.loads(path.read_text())
+    document["defaultACLAccess"] = {
+        entry["acltype"]: entry["allow"] for entry in DEFAULT_ACL_ACCESS
+    }
     document["roles"].extend(
         {"rolename": name, "acls": acls} for name, acls in platform_roles(prefix).items()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import ssl
 import threading
 import uuid
@@ -20,6 +21,15 @@ from dampwatch.settings import MqttSettings
 _LOGGER = logging.getLogger(__name__)
 DYNSEC_TOPIC = "$CONTROL/dynamic-security/v1"
 DYNSEC_RESPONSE_TOPIC = f"{DYNSEC_TOPIC}/response"
+
+
+def process_client_id(base: str) -> str:
+    """This process's client id: API workers share credentials, never a session.
+
+    Two connections with one client id take the session from each other, so each worker
+    process connects with its own; the link keeps no session to resume (clean start, no expiry).
+    """
+    return f"{base}-{os.getpid()}"
 
 
 class BrokerUnavailable(RuntimeError):

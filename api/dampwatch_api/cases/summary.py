@@ -114,7 +114,23 @@ def issued_letter(session: Session, home_id: str, case_id: int) -> Letter | None
     return None
 
 
-def case_records(session: Session, home_id: str) -> list[dict[str, Any]]:
+def _step_record(step: CaseStep, staff: bool) -> dict[str, Any]:
+    # Staff see who did what, their notes and evidence; a household sees what was done and
+    # when, and the written summaries it was sent (its own letters), never the working papers.
+    record: dict[str, Any] = {"kind": step.kind, "at": step.at.isoformat()}
+    if staff:
+        record |= {
+            "actor": step.actor,
+            "text": step.text,
+            "evidence": list(step.evidence or []),
+            "detail": dict(step.detail or {}),
+        }
+    elif step.kind == "summary_sent" and step.detail.get("letter"):
+        record["letter"] = step.detail["letter"]
+    return record
+
+
+def case_records(session: Session, home_id: str, *, staff: bool) -> list[dict[str, Any]]:
     """The home's cases with their record of steps, for the household's data export."""
     cases = session.scalars(select(Case).where(Case.home_id == home_id).order_by(Case.id))
     return [
@@ -124,14 +140,7 @@ def case_records(session: Session, home_id: str) -> list[dict[str, Any]]:
             "level": case.level,
             "aware_at": case.aware_at.isoformat() if case.aware_at else None,
             "steps": [
-                {
-                    "kind": step.kind,
-                    "at": step.at.isoformat(),
-                    "actor": step.actor,
-                    "text": step.text,
-                    "evidence": list(step.evidence or []),
-                    "detail": dict(step.detail or {}),
-                }
+                _step_record(step, staff)
                 for step in session.scalars(
                     select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq)
                 )

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "dampwatch_api.erasure",
     "dampwatch_api.cases.models",
     "dampwatch_api.webhooks.models",
+    "dampwatch_api.auth.ratelimit",
 )
 
 

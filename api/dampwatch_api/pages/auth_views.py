@@ -6,12 +6,13 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 
-from dampwatch_api.deps import ContextDep, SessionDep
+from dampwatch_api.deps import ContextDep
 from dampwatch_api.pages.render import is_page_path, page, redirect
 from dampwatch_api.pages.session import (
+    NEW_SESSION,
     SESSION_COOKIE,
     SignInRequired,
     check_csrf,
@@ -22,7 +23,7 @@ from dampwatch_api.pages.session import (
     set_session,
 )
 from dampwatch_api.registry.models import Role
-from dampwatch_api.routes.auth import issue_token
+from dampwatch_api.routes.auth import client_of, revoke_tokens, sign_in
 
 router = APIRouter(include_in_schema=False)
 # Fields a kept form shows for checking before it is sent again; the others travel hidden.
@@ -103,23 +104,21 @@ def _resumed(
 
 
 @router.post("/login")
-def login(
+async def login(
     *,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
     next: Annotated[str | None, Form(max_length=2000)] = None,
     resume: Annotated[str | None, Form(max_length=64_000)] = None,
     resume_sig: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
-    """Check the password with the API's token endpoint and keep the token in a cookie."""
+    """Check the password as the API's token endpoint does and keep the token in a cookie."""
     check_csrf(request, context, csrf_token)
-    form = OAuth2PasswordRequestForm(username=username, password=password)
     try:
-        token = issue_token(form, request, session, context)
+        token = await sign_in(context, username, password, client_of(request))
     except HTTPException as error:
         message = (
             "Too many failed attempts. Wait a few minutes and try again."
@@ -135,17 +134,27 @@ def login(
             "resume_sig": resume_sig,
         }
         return page(request, context, "login.html", values, status_code=error.status_code)
+    setattr(request.state, NEW_SESSION, token.access_token)
     response = _resumed(request, context, resume, resume_sig) or redirect(_safe_next(request, next))
     set_session(response, context, token.access_token)
     return response
 
 
 @router.post("/logout")
-def logout(
-    *, request: Request, context: ContextDep, csrf_token: Annotated[str | None, Form()] = None
+async def logout(
+    *,
+    request: Request,
+    context: ContextDep,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    """Forget the session."""
+    """Sign out: the session's token is revoked on the server, the cookie forgotten."""
     check_csrf(request, context, csrf_token)
+    try:
+        principal = await run_in_threadpool(page_principal, request, context)
+    except SignInRequired:
+        principal = None  # already signed out or expired: only the cookie is left to forget
+    if principal is not None:
+        await run_in_threadpool(revoke_tokens, context, principal)
     response = redirect("/login")
     clear_session(response)
     return response

@@ -12,7 +12,7 @@ from dampwatch_api.cases.summary_pdf import letter_response
 from dampwatch_api.deps import ContextDep, HomeIdPath, SessionDep
 from dampwatch_api.pages.access import home_for
 from dampwatch_api.pages.render import PageError
-from dampwatch_api.policy import Action
+from dampwatch_api.policy import Action, sees_other_people
 from dampwatch_api.report.route import OptionalDay, PeriodError, pdf_response, report_pdf
 from dampwatch_api.routes.data_rights import export_response
 
@@ -29,8 +29,8 @@ def export_download(
     context: ContextDep,
 ) -> Response:
     """Everything held about the home (the tenant's right of access)."""
-    _, home = home_for(request, session, context, home_id, Action.CONSENT)
-    return export_response(session, context.influx, home, fmt)
+    principal, home = home_for(request, session, context, home_id, Action.CONSENT)
+    return export_response(session, context.influx, home, fmt, principal)
 
 
 @router.get("/report.pdf")
@@ -44,9 +44,10 @@ def report_download(
     end: Annotated[OptionalDay, Query(alias="to")] = None,
 ) -> Response:
     """The condition report of the chosen period."""
-    _, home = home_for(request, session, context, home_id, Action.READ)
+    principal, home = home_for(request, session, context, home_id, Action.READ)
     try:
-        content = report_pdf(session, context.influx, home, start, end)
+        staff = sees_other_people(principal)
+        content = report_pdf(session, context.influx, home, start, end, staff=staff)
     except PeriodError as error:
         raise PageError(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Check the dates", str(error)

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.deps import ContextDep, SessionDep
 from dampwatch_api.pages.admin_common import Refused, through_api
 from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import check_csrf, set_session
+from dampwatch_api.registry.models import User
 from dampwatch_api.routes import links
 
 router = APIRouter(include_in_schema=False)
@@ -68,8 +70,14 @@ def invitation_accept(
         values = {"invitation": found, "token": token, "error": str(error), "username": username}
         return page(request, context, "invite.html", values, status_code=422)
     settings = context.settings
+    row = session.scalar(select(User).where(User.username == user.username))
+    assert row is not None  # just created by the invitation
     access = create_access_token(
-        user.username, settings.secret_key.get_secret_value(), settings.token_lifetime_s
+        user.username,
+        settings.secret_key.get_secret_value(),
+        settings.token_lifetime_s,
+        user_id=row.id,
+        version=row.token_version,
     )
     response = redirect(f"/homes/{user.home_id}")
     set_session(response, context, access)

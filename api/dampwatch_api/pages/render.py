@@ -71,7 +71,7 @@ def page(
         name,
         {"now": datetime.now(UTC), "session_lifetime": context.settings.token_lifetime_s}
         | values
-        | {"principal": principal, "csrf_token": csrf_token(context, value)},
+        | {"principal": principal, "csrf_token": csrf_token(context, request, value)},
         status_code=status_code,
     )
     if new:

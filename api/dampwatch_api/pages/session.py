@@ -5,6 +5,9 @@ found through the same token lookup the JSON API uses, so pages have no authenti
 of their own. A page request past half the token's life gets a renewed token (same sign-in id,
 `sid`), up to `DAMPWATCH_SESSION_MAX_S` after the password was given: a session lasts while it
 is used. A form posted after the session ended is kept and offered again after signing in.
+A form's CSRF token signs the browser's CSRF cookie together with the session's sign-in id: a
+cookie-and-token pair taken from one session is worth nothing in another, and a renewal (same
+sign-in) keeps the page's open forms valid.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dampwatch_api.auth.principal import Principal
-from dampwatch_api.auth.tokens import TokenError, create_access_token, token_claims
+from dampwatch_api.auth.tokens import (
+    TokenError,
+    create_access_token,
+    session_id_of,
+    token_claims,
+)
 from dampwatch_api.context import ApiContext
 from dampwatch_api.deps import resolve_principal
 
@@ -113,6 +121,8 @@ def renew_if_due(request: Request, context: ApiContext, token: str) -> None:
         claims.username,
         secret,
         lifetime,
+        user_id=claims.user_id,
+        version=claims.version,
         session_id=claims.session_id,
         signed_in_at=claims.signed_in_at,
     )
@@ -168,9 +178,29 @@ def open_resume(
     return str(path), [(str(name), str(value)) for name, value in fields]
 
 
-def _sign(context: ApiContext, value: str) -> str:
+NEW_SESSION: Final = "new_session"
+
+
+def _sign(context: ApiContext, message: str) -> str:
     key = context.settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, b"csrf:" + value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def _sign_in_id(context: ApiContext, request: Request) -> str:
+    """The session cookie's sign-in id (`sid`), its signature checked but not its expiry: an
+    expired session's form still carries a valid token, so it can be kept through signing in."""
+    # A response that signs someone in renders its forms for the session it is starting.
+    token = getattr(request.state, NEW_SESSION, None) or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return ""
+    try:
+        return session_id_of(token, context.settings.secret_key.get_secret_value())
+    except TokenError:
+        return ""
+
+
+def _csrf_signature(context: ApiContext, request: Request, value: str) -> str:
+    return _sign(context, f"csrf:{_sign_in_id(context, request)}:{value}")
 
 
 def csrf_cookie_value(request: Request) -> tuple[str, bool]:
@@ -181,9 +211,9 @@ def csrf_cookie_value(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(CSRF_BYTES), True
 
 
-def csrf_token(context: ApiContext, value: str) -> str:
-    """The token forms carry for the browser's CSRF value."""
-    return _sign(context, value)
+def csrf_token(context: ApiContext, request: Request, value: str) -> str:
+    """The token forms carry for the browser's CSRF value in this session."""
+    return _csrf_signature(context, request, value)
 
 
 def set_csrf_cookie(response: Response, context: ApiContext, value: str) -> None:
@@ -196,5 +226,7 @@ def set_csrf_cookie(response: Response, context: ApiContext, value: str) -> None
 def check_csrf(request: Request, context: ApiContext, submitted: str | None) -> None:
     """Refuse a form POST whose token does not match the browser's CSRF cookie."""
     value = request.cookies.get(CSRF_COOKIE)
-    if not value or not submitted or not hmac.compare_digest(_sign(context, value), submitted):
+    expected = _csrf_signature(context, request, value) if value else ""
+    # As bytes: compare_digest refuses a str with characters beyond ASCII.
+    if not value or not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
         raise CsrfRejected

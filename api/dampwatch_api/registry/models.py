@@ -169,6 +169,8 @@ class User(Base):
     home_pk: Mapped[int | None] = mapped_column(ForeignKey("homes.id", ondelete="CASCADE"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Raised by signing out and by a new password: tokens issued before stop working.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     home: Mapped[Home | None] = relationship()
 

@@ -6,9 +6,12 @@ date label per day or per week in UK time, units on every axis, humidity on 0–
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Final
+from collections.abc import Callable
+from typing import Final, ParamSpec, TypeVar
 
+import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 
@@ -25,6 +28,19 @@ WIDTH_IN: Final = 170 / 25.4  # the text width of an A4 page with 20 mm margins
 SIZE: Final = (WIDTH_IN, 2.5)
 FONT: Final = 8
 DAYS_FOR_DAILY_LABELS: Final = 10
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw with every label as plain text: a room named `$x^$` is no mathtext to parse."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 def _png(figure: Figure) -> bytes:
@@ -57,6 +73,7 @@ def _span_days(room: RoomFigures) -> float:
     return (times[-1] - times[0]).total_seconds() / 86_400 if len(times) > 1 else 1.0
 
 
+@plain_text
 def climate_chart(room: RoomFigures) -> bytes:
     """Temperature and dew point (left, °C) and relative humidity (right, %) of one room."""
     figure = _figure()
@@ -88,6 +105,7 @@ def climate_chart(room: RoomFigures) -> bytes:
     return _png(figure)
 
 
+@plain_text
 def mould_chart(rooms: list[RoomFigures]) -> bytes | None:
     """The mould index (0–6) of every room, hourly; None when no room was assessed."""
     assessed = [room for room in rooms if room.mould]
@@ -108,6 +126,7 @@ def mould_chart(rooms: list[RoomFigures]) -> bytes | None:
     return _png(figure)
 
 
+@plain_text
 def hours_chart(rooms: list[RoomFigures]) -> bytes | None:
     """Hours above the damp and condensation thresholds in the last 30 days, per room."""
     measured = [room for room in rooms if room.risk]

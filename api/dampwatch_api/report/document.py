@@ -153,14 +153,16 @@ def _flags(data: ReportData) -> list[Any]:
     return story
 
 
-def _history(data: ReportData) -> list[Any]:
+def _history(data: ReportData, staff: bool) -> list[Any]:
+    """Every change to the period's cases; a tenant's copy names no staff and holds no notes."""
     rows = [["When (UK time)", "Case", "Who", "What"]]
     for alert in data.alerts:
         case = f"{kind_title(alert.kind)}{_where(alert, data)} (#{alert.id})"
         for event in data.events.get(alert.id, []):
-            detail = event.detail or {}
+            detail = (event.detail or {}) if staff else {}
             extra = detail.get("reason") or detail.get("text") or detail.get("to") or ""
-            actor = "the assessment" if event.actor == "dampwatch-assess" else event.actor
+            person = event.actor if staff else "housing team"
+            actor = "the assessment" if event.actor == "dampwatch-assess" else person
             what = event.action.replace("_", " ") + (f": {extra}" if extra else "")
             rows.append([uk_time(event.at), escape(case), escape(actor), escape(what)])
     if len(rows) == 1:
@@ -193,8 +195,8 @@ def _footer(home: str) -> Any:
     return draw
 
 
-def render_pdf(data: ReportData) -> bytes:
-    """The report as PDF bytes."""
+def render_pdf(data: ReportData, *, staff: bool = True) -> bytes:
+    """The report as PDF bytes; for a tenant (`staff` False) the history names no staff."""
     buffer = io.BytesIO()
     home = data.home
     document = SimpleDocTemplate(
@@ -234,7 +236,7 @@ def render_pdf(data: ReportData) -> bytes:
     story += _flags(data)
     if data.consent:
         story += _charts(data)
-    story += _history(data)
+    story += _history(data, staff)
     footer = _footer(f"{home.address}, {home.postcode}")
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from dampwatch.influx import InfluxError, InfluxQL
-from dampwatch.settings import settings_error_text
+from dampwatch.settings import describe_settings_error
 from dampwatch_api.db.check import NotPlatformDatabase, open_platform_database
 from dampwatch_api.db.session import make_session_factory
 from dampwatch_api.registry.models import Home
@@ -92,11 +92,10 @@ def main(argv: list[str]) -> int:
     try:
         settings = ApiAppSettings(_env_file=args.env_file or ".env")
         size = run(settings, args.home, args.start, args.end, output)
-    except ValidationError as error:
-        print(f"dampwatch report: invalid settings: {settings_error_text(error)}", file=sys.stderr)
-        return 2
-    except (ReportFailed, ValueError) as error:
-        print(f"dampwatch report: {error}".splitlines()[0], file=sys.stderr)
+    except (ReportFailed, ValidationError, ValueError) as error:
+        print(
+            f"dampwatch report: {describe_settings_error(error)}".splitlines()[0], file=sys.stderr
+        )
         return 2
     print(f"wrote {output} ({size} bytes)")
     return 0

@@ -11,7 +11,8 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
-from dampwatch_api.deps import ContextDep, HomeRead, SessionDep
+from dampwatch_api.deps import ContextDep, HomeRead, SessionDep, SignedIn
+from dampwatch_api.policy import sees_other_people
 from dampwatch_api.registry.models import Home
 from dampwatch_api.report.data import gather
 from dampwatch_api.report.document import render_pdf
@@ -19,6 +20,9 @@ from dampwatch_api.report.document import render_pdf
 router = APIRouter(prefix="/v1/homes/{home_id}", tags=["reports"])
 DEFAULT_PERIOD: Final = timedelta(days=30)
 MAX_PERIOD: Final = timedelta(days=400)
+# Readings are stamped by clocks of this century; InfluxDB refuses times far outside it.
+EARLIEST_DAY: Final = date(1970, 1, 1)
+LATEST_DAY: Final = date(2199, 12, 31)
 
 
 def _blank_is_none(value: object) -> object:
@@ -37,6 +41,9 @@ def period(
     start: date | None, end: date | None, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """The report's UTC period: whole days from `start` to the end of `end` (default 30 days)."""
+    for day in (start, end):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise PeriodError(f"days must lie between {EARLIEST_DAY} and {LATEST_DAY}")
     end_at = (
         datetime.combine(end + timedelta(days=1), time(), UTC)
         if end is not None
@@ -53,11 +60,17 @@ def period(
 
 
 def report_pdf(
-    session: Session, influx: InfluxQL, home: Home, start: date | None, end: date | None
+    session: Session,
+    influx: InfluxQL,
+    home: Home,
+    start: date | None,
+    end: date | None,
+    *,
+    staff: bool = True,
 ) -> bytes:
-    """The PDF of `home` for the period, or `PeriodError`."""
+    """The PDF of `home` for the period (a tenant's names no staff), or `PeriodError`."""
     start_at, end_at = period(start, end)
-    return render_pdf(gather(session, influx, home, start_at, end_at))
+    return render_pdf(gather(session, influx, home, start_at, end_at), staff=staff)
 
 
 def pdf_response(content: bytes, home_id: str) -> Response:
@@ -75,7 +88,9 @@ def pdf_response(content: bytes, home_id: str) -> Response:
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def condition_report(
+    *,
     home: HomeRead,
+    principal: SignedIn,
     session: SessionDep,
     context: ContextDep,
     start: Annotated[
@@ -87,7 +102,8 @@ def condition_report(
 ) -> Response:
     """Conditions per room with charts, the flags and their evidence, and the alert history."""
     try:
-        content = report_pdf(session, context.influx, home, start, end)
+        staff = sees_other_people(principal)
+        content = report_pdf(session, context.influx, home, start, end, staff=staff)
     except PeriodError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     return pdf_response(content, home.home_id)

@@ -15,7 +15,7 @@ from dampwatch_api.alerts.assignees import check_assignee
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.deps import CurrentUser, Guard, SessionDep, SignedIn
-from dampwatch_api.policy import Action, may, visible_homes
+from dampwatch_api.policy import Action, may, sees_other_people, visible_homes
 from dampwatch_api.registry.models import Home, Role
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -100,6 +100,16 @@ def alert_out(alert: Alert, now: datetime | None = None) -> AlertOut:
     )
 
 
+STAFF = "housing team"
+
+
+def for_caller(out: AlertOut, principal: Principal) -> AlertOut:
+    """What the caller may see of an alert: to a tenant, staff are their housing team."""
+    if sees_other_people(principal):
+        return out
+    return out.model_copy(update={"acknowledged_by": None, "assigned_to": None})
+
+
 class AlertGuard(Guard):
     """Loads `{alert_id}` and requires `action` on its home (404 when the home is not visible)."""
 
@@ -158,30 +168,33 @@ def list_alerts(
         kind=kind,
         severity=severity,
         room=room,
-        assigned_to=assigned_to,
+        # A tenant may not ask who has the case any more than see it.
+        assigned_to=assigned_to if sees_other_people(principal) else None,
         overdue=overdue,
     )
     page = service.list_alerts(session, filters, service.Page(offset=offset, limit=limit))
     response.headers["X-Total-Count"] = str(page.total)
-    return [alert_out(alert) for alert in page.items]
+    return [for_caller(alert_out(alert), principal) for alert in page.items]
 
 
 @router.get("/{alert_id}", response_model=AlertOut)
-def get_alert(alert: AlertRead) -> AlertOut:
+def get_alert(alert: AlertRead, principal: SignedIn) -> AlertOut:
     """One alert."""
-    return alert_out(alert)
+    return for_caller(alert_out(alert), principal)
 
 
 @router.get("/{alert_id}/events", response_model=list[AlertEventOut])
-def alert_events(alert: AlertRead, session: SessionDep) -> list[AlertEventOut]:
-    """The audit trail: every change, who made it and when."""
+def alert_events(alert: AlertRead, principal: SignedIn, session: SessionDep) -> list[AlertEventOut]:
+    """The audit trail: every change, who made it and when (to a tenant: what and when)."""
+    staff = sees_other_people(principal)
     return [
         AlertEventOut(
             at=event.at,
-            actor=event.actor,
+            actor=event.actor if staff or event.actor == principal.name else STAFF,
             action=event.action,
             status=event.status,
-            detail=dict(event.detail or {}),
+            # Notes and reasons are the housing team's working papers.
+            detail=dict(event.detail or {}) if staff else {},
         )
         for event in service.alert_events(session, alert.id)
     ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
 from dampwatch_api import erasure, export
+from dampwatch_api.auth.principal import Principal
 from dampwatch_api.deps import ContextDep, HomeAdminister, HomeConsent, SessionDep, SignedIn
 from dampwatch_api.registry.models import Home
 from dampwatch_api.registry.publish import home_consents
@@ -40,18 +41,22 @@ def require_consent(home: Home) -> None:
 
 
 def export_response(
-    session: Session, influx: InfluxQL, home: Home, fmt: Literal["json", "csv"]
+    session: Session,
+    influx: InfluxQL,
+    home: Home,
+    fmt: Literal["json", "csv"],
+    principal: Principal,
 ) -> Response:
-    """The export as a download: streamed JSON, or a ZIP of CSV files."""
+    """The export as a download, as much as `principal` may see: JSON, or a ZIP of CSV files."""
     stem = f"dampwatch-{home.home_id}"
     if fmt == "csv":
         return Response(
-            export.csv_zip(session, influx, home),
+            export.csv_zip(session, influx, home, principal),
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="{stem}-csv.zip"'},
         )
     return StreamingResponse(
-        export.json_chunks(session, influx, home),
+        export.json_chunks(session, influx, home, principal),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{stem}.json"'},
     )
@@ -64,12 +69,13 @@ def export_response(
 )
 def export_home(
     home: HomeConsent,
+    principal: SignedIn,
     session: SessionDep,
     context: ContextDep,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """Everything held about the home: registry, tenancies and consent, alerts, every reading."""
-    return export_response(session, context.influx, home, format)
+    return export_response(session, context.influx, home, format, principal)
 
 
 @router.delete("/data", response_model=ErasureOut)

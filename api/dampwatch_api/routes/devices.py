@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dampwatch.const import ID_PATTERN
 from dampwatch_api.deps import ContextDep, HomeManage, HomeRead, SessionDep
 from dampwatch_api.registry.models import Device, Home, Room
-from dampwatch_api.routes._devices_common import provision, revoke
+from dampwatch_api.routes._devices_common import allow_gateways, provision, revoke
 from dampwatch_api.schemas import DeviceCreated, DeviceIn, DeviceOut, DevicePatch
 
 router = APIRouter(prefix="/v1/homes/{home_id}/devices", tags=["devices"])
@@ -79,6 +79,7 @@ def create_device(
     credentials = provision(context, home.home_id, body.device_id)
     device.mqtt_username = credentials.username if credentials else None
     session.add(device)
+    allow_gateways(context, session, home)
     session.commit()
     context.registry.publish_home(home.home_id)
     return DeviceCreated(**device_out(device).model_dump(), mqtt=credentials)
@@ -121,6 +122,7 @@ def remove_device(
     revoke(context, device.mqtt_username)
     if device.removed_at is None:
         device.removed_at = datetime.now(UTC)
+    allow_gateways(context, session, home)
     session.commit()
     context.registry.publish_home(home.home_id)
     return device_out(device)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dampwatch.const import ID_PATTERN
 from dampwatch_api.deps import ContextDep, HomeManage, HomeRead, SessionDep
 from dampwatch_api.registry.models import Gateway, Home
-from dampwatch_api.routes._devices_common import provision, revoke
+from dampwatch_api.routes._devices_common import allow_gateways, provision, revoke
 from dampwatch_api.schemas import GatewayCreated, GatewayIn, GatewayOut
 
 router = APIRouter(prefix="/v1/homes/{home_id}/gateways", tags=["gateways"])
@@ -46,9 +46,10 @@ def create_gateway(
     gateway = existing or Gateway(home_pk=home.id, gateway_id=body.gateway_id)
     gateway.name = body.name
     gateway.installed_at, gateway.removed_at = datetime.now(UTC), None
-    credentials = provision(context, home.home_id, body.gateway_id)
+    credentials = provision(context, home.home_id, body.gateway_id, gateway=True)
     gateway.mqtt_username = credentials.username if credentials else None
     session.add(gateway)
+    allow_gateways(context, session, home)
     session.commit()
     return GatewayCreated(**GatewayOut.model_validate(gateway).model_dump(), mqtt=credentials)
 

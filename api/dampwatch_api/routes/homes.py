@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 
+from dampwatch_api import erasure
 from dampwatch_api.deps import (
     Administrator,
     ContextDep,
@@ -49,6 +50,7 @@ def create_home(
     """Register a home."""
     if session.scalar(select(Home.id).where(Home.home_id == body.home_id)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"home {body.home_id!r} already exists")
+    erasure.clear_leftovers(session, context.influx, context.settings, body.home_id)
     home = Home(**body.model_dump())
     session.add(home)
     session.commit()
@@ -81,8 +83,14 @@ def update_home(
 
 
 @router.delete("/{home_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_home(home: HomeAdminister, session: SessionDep, context: ContextDep) -> None:
-    """Delete a home with its rooms, devices and tenancies; its devices lose broker access."""
+def delete_home(
+    home: HomeAdminister, principal: SignedIn, session: SessionDep, context: ContextDep
+) -> None:
+    """Delete a home with everything held about it; its devices lose broker access.
+
+    Its readings, alerts and personal data are erased as by `DELETE .../data` (with the same
+    audit record): a home registered later under the same id starts empty.
+    """
     home_id = home.home_id
     usernames = [device.mqtt_username for device in home.devices if device.mqtt_username]
     usernames += [gateway.mqtt_username for gateway in home.gateways if gateway.mqtt_username]
@@ -90,6 +98,5 @@ def delete_home(home: HomeAdminister, session: SessionDep, context: ContextDep) 
         for username in usernames:
             context.dynsec.revoke(username)
         context.dynsec.remove_home(home_id)
-    session.delete(home)
-    session.commit()
+    erasure.forget_home(session, context.influx, context.settings, home, principal.name)
     context.registry.publish_home(home_id)

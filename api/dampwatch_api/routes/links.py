@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 from sqlalchemy import select
 
+from dampwatch_api.auth.strength import weakness
 from dampwatch_api.deps import Administrator, ContextDep, HomeManage, SessionDep, SignedIn
 from dampwatch_api.onetime import (
     IssuedLink,
@@ -60,11 +61,24 @@ class AcceptIn(BaseModel):
     password: Password
     consent: bool
 
+    @model_validator(mode="after")
+    def _strong_password(self) -> AcceptIn:
+        if reason := weakness(self.password, [self.username]):
+            raise ValueError(f"the password is too weak: {reason}")
+        return self
+
 
 class NewPasswordIn(BaseModel):
     """A new password."""
 
     password: Password
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, password: str) -> str:
+        if reason := weakness(password):
+            raise ValueError(f"the password is too weak: {reason}")
+        return password
 
 
 def link_out(issued: IssuedLink) -> LinkOut:

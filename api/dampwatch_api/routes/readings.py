@@ -31,6 +31,10 @@ FIELDS = (
 )
 DURATION_RE = re.compile(r"^([1-9][0-9]{0,5})(s|m|h|d|w)$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+MAX_EVERY_S = 400 * 86_400  # a year and a bit: beyond it one point says nothing more
+# Readings are stamped by clocks of this century; InfluxDB refuses times far outside it.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 TENANT_FINEST_S = 3600
 MAX_POINTS_PER_ROOM = 10_000
 LATEST_WINDOW = "30d"
@@ -79,7 +83,12 @@ def _seconds(every: str) -> int:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "every must look like 5m, 1h or 1d"
         )
-    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+    seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_EVERY_S:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"every may be at most {MAX_EVERY_S // 86_400}d"
+        )
+    return seconds
 
 
 def _point(row: dict[str, Any]) -> ReadingPoint:
@@ -147,6 +156,10 @@ def reading_history(
         )
     if start_at >= end_at:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "start must be before end")
+    if start_at < EARLIEST or end_at > LATEST:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "start and end must lie between 1970 and 2200"
+        )
     if (end_at - start_at).total_seconds() / seconds > MAX_POINTS_PER_ROOM:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

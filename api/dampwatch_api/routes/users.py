@@ -105,6 +105,7 @@ def update_user(
     user = _user(session, username)
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        user.token_version += 1  # a new password ends the sessions signed in with the old one
     if body.portfolios is not None:
         if user.role != Role.OFFICER:
             raise HTTPException(
