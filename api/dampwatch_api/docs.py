@@ -22,6 +22,8 @@ ASSETS_URL: Final = "/docs/assets"
 DOCS_URL: Final = "/docs"
 REDOC_URL: Final = "/redoc"
 OAUTH2_REDIRECT_URL: Final = "/docs/oauth2-redirect"
+# Open to everyone like /openapi.json: they describe the API and hold no one's data.
+PUBLIC_PAGES: Final = frozenset({DOCS_URL, REDOC_URL, OAUTH2_REDIRECT_URL})
 # The generated pages start their viewer with an inline script; ReDoc draws in a web worker.
 DOCS_POLICY: Final = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

@@ -20,6 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 
+from dampwatch_api.docs import PUBLIC_PAGES
 from dampwatch_api.policy import CALLER_ONLY_PATHS
 from dampwatch_stack.servers import InfluxServer
 from tests.e2e.attack_target import NORTH, PERSONAL, Target, run_api, seed
@@ -212,7 +213,7 @@ def _page_problems(answer: Answer, intruder: bool) -> list[str]:
     went_through = answer.status in (302, 303) and not answer.location.startswith("/login")
     if answer.method == "post" and went_through and answer.url != "/login":
         found.append(f"a form went through: {answer}")
-    if not intruder and answer.status == 200 and answer.url != "/login":
+    if not intruder and answer.status == 200 and answer.url not in {"/login", *PUBLIC_PAGES}:
         found.append(f"a page was shown to a stranger: {answer}")
     return found
 

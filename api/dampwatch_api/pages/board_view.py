@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Final
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -18,7 +18,7 @@ from dampwatch_api.auth.principal import Principal
 from dampwatch_api.boardcache import BoardPage, RankedBoard
 from dampwatch_api.deps import ContextDep, SessionDep
 from dampwatch_api.evidence import evidence_text, room_label, room_names
-from dampwatch_api.pages.render import page, redirect, templates
+from dampwatch_api.pages.render import PageError, page, redirect, templates
 from dampwatch_api.pages.session import check_csrf, page_principal
 from dampwatch_api.policy import visible_homes
 from dampwatch_api.registry.models import Home, Role
@@ -276,10 +276,21 @@ def board_bulk(
     """Acknowledge or assign the open cases of the chosen homes, through the alert service."""
     check_csrf(request, context, csrf_token)
     principal = page_principal(request, context)
-    chosen = BulkAction(action) if action in {"acknowledge", "assign"} else None
-    ids = [int(part) for value in cases or [] for part in value.split(",") if part.isdigit()]
+    if principal.role is Role.TENANT:
+        raise PageError(
+            status.HTTP_403_FORBIDDEN, "Not allowed", "You are not allowed to do this here."
+        )
+    parts = [part for value in cases or [] for part in value.split(",") if part]
+    if action not in {"acknowledge", "assign"} or not all(part.isdigit() for part in parts):
+        raise PageError(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "Nothing was changed",
+            "The form did not name an action and cases from the board. Go back and try again.",
+        )
+    chosen = BulkAction(action)
+    ids = [int(part) for part in parts]
     kept = {key: value for key, value in parse_qsl(back) if key in BOARD_CHOICES}
-    if chosen is None or not ids:
+    if not ids:
         return redirect(f"/board?{urlencode(kept)}")
     outcome = apply_bulk(session, principal, ids, chosen, assignee)
     session.commit()

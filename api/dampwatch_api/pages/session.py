@@ -229,4 +229,8 @@ def check_csrf(request: Request, context: ApiContext, submitted: str | None) -> 
     expected = _csrf_signature(context, request, value) if value else ""
     # As bytes: compare_digest refuses a str with characters beyond ASCII.
     if not value or not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
+        if value and submitted and not request.cookies.get(SESSION_COOKIE):
+            # The session cookie is gone (it ended), so the token's sign-in cannot be checked
+            # and the form can do nothing: sign in first, its text kept but never replayed.
+            raise SignInRequired(request.url.path)
         raise CsrfRejected
