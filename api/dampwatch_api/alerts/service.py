@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -111,7 +111,22 @@ def overdue_condition(now: datetime) -> Any:
     )
 
 
-def is_overdue(alert: Alert, now: datetime) -> bool:
+class Deadlines(Protocol):
+    """What the overdue rule reads of an alert (a mapped `Alert` or a board line)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_by(self) -> datetime | None: ...
+    @property
+    def investigated_at(self) -> datetime | None: ...
+    @property
+    def summary_due_by(self) -> datetime | None: ...
+    @property
+    def summary_sent_at(self) -> datetime | None: ...
+
+
+def is_overdue(alert: Deadlines, now: datetime) -> bool:
     """The same rule as `overdue_condition`, for one loaded alert."""
     if alert.status == AlertStatus.RESOLVED.value:
         return False

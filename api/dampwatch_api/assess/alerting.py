@@ -14,7 +14,7 @@ from dampwatch.assessment.devices import DeviceHealth, DeviceStart
 from dampwatch.assessment.frame import DeviceFrame, hour_start
 from dampwatch.assessment.kinds import AlertKind, AlertStatus, Finding
 from dampwatch.assessment.rules import RAISE, VERDICTS, KindVerdicts, hour_end
-from dampwatch_api.alerts.board import BoardRow, home_rows
+from dampwatch_api.alerts.board import BoardRow, home_rows, open_alert_lines
 from dampwatch_api.alerts.raising import AlertKey, apply_verdict, open_alerts
 from dampwatch_api.assess.judge import JudgedRooms
 
@@ -189,5 +189,5 @@ class CycleAlerts:
     def home_rows(self, vulnerabilities: Mapping[str, list[str]]) -> dict[str, BoardRow]:
         """Each home with open alerts after the changes, as the board ranks it."""
         self.session.flush()
-        rows = home_rows(open_alerts(self.session), vulnerabilities, self.now)
+        rows = home_rows(open_alert_lines(self.session), vulnerabilities, self.now)
         return {row.home_id: row for row in rows}
