@@ -1,8 +1,9 @@
 """Erasure of a home's personal data: its InfluxDB series and the tenants' details in SQL.
 
 Consent is withdrawn first, so the ingest stops storing before the series are dropped. What
-remains is the property (address, rooms, devices), the landlord's alert decisions without
-notes, and an `ErasureRecord` that names no tenant.
+remains is the property (address, rooms, devices), the landlord's alert and case decisions
+without their free text (notes, step findings, closing reasons, which may name people), and an
+`ErasureRecord` that names no tenant.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dampwatch_api.alerts.models import (
     DeviceAssessmentState,
     RoomAssessmentState,
 )
+from dampwatch_api.cases.models import Case, CaseStep
 from dampwatch_api.db.base import Base, utc_now
 from dampwatch_api.home_series import quote
 from dampwatch_api.registry.models import ApiKey, ConsentEvent, Home, Role, Tenant, User
@@ -127,11 +129,37 @@ def erase_sql(session: Session, home: Home) -> tuple[int, int, int]:
         .where(AlertEvent.alert_id.in_(alert_ids), AlertEvent.action == "note")
         .values(detail={})
     )
+    session.execute(
+        update(AlertEvent)
+        .where(AlertEvent.alert_id.in_(alert_ids), AlertEvent.action == "resolved")
+        .values(detail={"reason": ERASED})
+    )
+    notes += _scrub_case_text(session, home.home_id)
     session.execute(delete(RoomAssessmentState).where(RoomAssessmentState.home_id == home.home_id))
     session.execute(
         delete(DeviceAssessmentState).where(DeviceAssessmentState.home_id == home.home_id)
     )
     return tenancies, users, notes
+
+
+def _scrub_case_text(session: Session, home_id: str) -> int:
+    """Blank the free text of the home's case steps and closing reasons; how many steps had any.
+
+    The steps themselves stay (what was done and when is the landlord's statutory record).
+    """
+    case_ids = select(Case.id).where(Case.home_id == home_id)
+    with_text = (CaseStep.case_id.in_(case_ids), CaseStep.text != "")
+    scrubbed = len(session.scalars(select(CaseStep.id).where(*with_text)).all())
+    session.execute(update(CaseStep).where(*with_text).values(text=""))
+    for step in session.scalars(select(CaseStep).where(CaseStep.case_id.in_(case_ids))):
+        if "findings" in (step.detail or {}):
+            step.detail = {key: value for key, value in step.detail.items() if key != "findings"}
+    session.execute(
+        update(Case)
+        .where(Case.home_id == home_id, Case.close_reason.is_not(None))
+        .values(close_reason=ERASED)
+    )
+    return scrubbed
 
 
 def record_erasure(
