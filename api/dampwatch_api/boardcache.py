@@ -18,13 +18,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, column, func, select, table
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.kinds import AlertStatus
-from dampwatch_api.alerts.board import BoardRow, board
+from dampwatch_api.alerts.board import BoardRow, board, rank_key
 from dampwatch_api.alerts.models import Alert, AlertEvent
-from dampwatch_api.db.base import UtcDateTime
+from dampwatch_api.board_cases import (
+    CASE_DUTIES,
+    CASES,
+    cleared_case_rows,
+    next_duties,
+    open_case_homes,
+)
 from dampwatch_api.registry.models import Home
 
 # The board's clock (overdue, duration points) moves even when nothing changes.
@@ -33,16 +39,6 @@ MAX_AGE = timedelta(seconds=60)
 CHECK_INTERVAL_S = 0.5
 # Distinct pages (scope, filters, offset, limit) kept per board.
 MAX_PAGES = 1024
-# The casework tables, read by name: the board shows each home's next statutory duty.
-CASES = table("cases", column("id"), column("home_id"), column("status"))
-CASE_DUTIES = table(
-    "case_duties",
-    column("case_id"),
-    column("duty"),
-    column("status"),
-    column("due_by", UtcDateTime()),
-    column("updated_at", UtcDateTime()),
-)
 
 
 @dataclass(frozen=True)
@@ -102,31 +98,14 @@ def change_marker(session: Session) -> tuple[Any, ...]:
     events = session.scalar(select(func.max(AlertEvent.id)))
     homes = session.execute(select(func.count(Home.id), func.max(Home.id))).one()
     duties = session.scalar(select(func.max(CASE_DUTIES.c.updated_at)))
-    return (*alerts, events, *homes, duties)
-
-
-def next_duties(session: Session, home_ids: Select[Any]) -> dict[str, tuple[int, str, datetime]]:
-    """Each home's open duty with the earliest deadline, over its open cases."""
-    rows = session.execute(
-        select(CASES.c.home_id, CASES.c.id, CASE_DUTIES.c.duty, CASE_DUTIES.c.due_by)
-        .join(CASE_DUTIES, CASE_DUTIES.c.case_id == CASES.c.id)
-        .where(
-            CASES.c.status == "open",
-            CASE_DUTIES.c.status.in_(("due", "overdue")),
-            CASE_DUTIES.c.due_by.is_not(None),
-            CASES.c.home_id.in_(home_ids),
-        )
-    ).all()
-    found: dict[str, tuple[int, str, datetime]] = {}
-    for home_id, case_id, duty, due_by in rows:
-        if home_id not in found or due_by < found[home_id][2]:
-            found[home_id] = (case_id, duty, due_by)
-    return found
+    cases = session.execute(select(func.count(CASES.c.id), func.max(CASES.c.updated_at))).one()
+    return (*alerts, events, *homes, duties, *cases)
 
 
 def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoard:
-    """Rank every home with open alerts that is in the registry."""
+    """Rank every registered home with open alerts or an open case."""
     open_homes = select(Alert.home_id).where(Alert.status != AlertStatus.RESOLVED.value)
+    on_board = open_homes.union(open_case_homes())
     homes = session.execute(
         select(
             Home.home_id,
@@ -135,12 +114,14 @@ def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoar
             Home.portfolio,
             Home.patch,
             Home.vulnerabilities,
-        ).where(Home.home_id.in_(open_homes))
+        ).where(Home.home_id.in_(on_board))
     ).all()
-    duties = next_duties(session, open_homes)
+    duties = next_duties(session, on_board)
     facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes}
     vulnerability = {row[0]: list(row[5] or []) for row in homes}
     rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
+    rows += cleared_case_rows(session, {row.home_id for row in rows}, vulnerability, now)
+    rows.sort(key=rank_key)
     # Alerts of homes no longer in the registry have nobody to visit.
     return RankedBoard(
         marker,

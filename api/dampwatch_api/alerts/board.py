@@ -61,12 +61,12 @@ class AlertLine(NamedTuple):
     severity: str
     status: str
     condition_since: datetime
-    due_by: datetime | None
-    summary_due_by: datetime | None
-    summary_sent_at: datetime | None
-    investigated_at: datetime | None
-    assigned_to: str | None
-    reason_text: str | None  # the evidence's plain-words text
+    due_by: datetime | None = None
+    summary_due_by: datetime | None = None
+    summary_sent_at: datetime | None = None
+    investigated_at: datetime | None = None
+    assigned_to: str | None = None
+    reason_text: str | None = None  # the evidence's plain-words text
 
 
 def open_alert_lines(session: Session, home_ids: Collection[str] | None = None) -> list[AlertLine]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dampwatch.casework.scope import case_reference
 from dampwatch_api.db.base import Base, utc_now
 
 ID_LENGTH = 64
@@ -84,7 +85,7 @@ class Case(Base):
     @property
     def reference(self) -> str:
         """The case's reference as officers and tenants quote it."""
-        return f"DW{self.id:06d}"
+        return case_reference(self.id)
 
 
 class CaseAlert(Base):

@@ -94,3 +94,8 @@ def place_flag(
     if severity in CASE_OPENING:
         return Placement.NEW, None
     return Placement.NONE, None
+
+
+def case_reference(case_id: int) -> str:
+    """A case's reference as officers and tenants quote it (DW000123)."""
+    return f"DW{case_id:06d}"
