@@ -105,6 +105,10 @@ def demo_environment(demo_dir: Path) -> dict[str, str]:
         "DAMPWATCH_ENV": "development",
         "DAMPWATCH_DATABASE_URL": f"sqlite:///{demo_dir / 'dampwatch.db'}",
         "DAMPWATCH_INGEST_CLIENT_ID": "dampwatch-demo-ingest",
+        # Whom the demo's tenants are told to call: a number Ofcom keeps for drama, never in use.
+        "DAMPWATCH_CONTACT_NAME": "Demo Homes repairs team",
+        "DAMPWATCH_CONTACT_PHONE": "0117 496 0000",
+        "DAMPWATCH_CONTACT_HOURS": "8am to 8pm every day; out of hours for emergencies",
     }
 
 
