@@ -100,7 +100,8 @@ def test_refresh_places_every_home_and_lists_the_unplaced(
 def test_stock_import_stores_valid_rows_and_names_refused_ones(placed_api: Api) -> None:
     csv = (
         f"{HEADER}\n"
-        f"{HOME_NORTH},D,House,Semi-Detached,England and Wales: 1930-1949,solid brick,gas boiler,80\n"
+        f"{HOME_NORTH},D,House,Semi-Detached,England and Wales: 1930-1949,"
+        "solid brick,gas boiler,80\n"
         f"{HOME_SOUTH},C,flat,,,,,\n"
         "nowhere-1,C,flat,,,,,\n"
         f"{HOME_NORTH}x,Q,flat,,,,,\n"
