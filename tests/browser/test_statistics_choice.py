@@ -45,8 +45,9 @@ def test_tenant_opts_out_of_statistics_and_back_in(
     assert fits_width(page)
     shot(page, artifacts, "tenant-statistics-out")
     assert not _counted(tmp_path)
-    # Readings are a separate choice: they stay on.
+    # Readings are a separate choice: they stay on, and their history lists no statistics choice.
     assert page.locator("#consent-state").inner_text() == "on"
+    assert page.get_by_text("When you said yes or no").count() == 0
 
     page.reload()
     assert page.locator("#statistics-state").inner_text() == "not counted"
