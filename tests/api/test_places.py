@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dampwatch.geography import MALFORMED, NOT_IN_LOOKUP
 from dampwatch_api.db import migrate
-from dampwatch_api.places.main import import_file, refresh
+from dampwatch_api.places.main import import_file, places_main, refresh
 from dampwatch_api.places.models import HomePlace
 from dampwatch_api.registry.models import Home
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api, api_settings, seed, start_api
@@ -150,3 +150,18 @@ def test_stock_import_command(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"1 homes' stock facts stored from {stock}"
     assert out[1].startswith("  row 3, floor_area_m2: floor_area_m2 '-1' is not allowed")
+
+
+def test_refresh_without_a_lookup_says_what_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DAMPWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    monkeypatch.delenv("DAMPWATCH_GEOGRAPHY_LOOKUP", raising=False)
+    assert places_main(["refresh"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "dampwatch places: no postcode lookup: set DAMPWATCH_GEOGRAPHY_LOOKUP"
+    )
+    monkeypatch.setenv("DAMPWATCH_GEOGRAPHY_LOOKUP", str(tmp_path / "missing.csv"))
+    assert places_main(["refresh"]) == 2
+    assert "cannot read" in capsys.readouterr().err
