@@ -18,20 +18,14 @@ from dampwatch_api.policy import Action, may
 
 router = APIRouter(tags=["places"])
 
+# The body is the CSV itself; a form upload (`multipart/form-data`, field `file`) works too.
 CSV_BODY: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
-        "description": "A stock CSV with the columns " + ", ".join(STOCK_COLUMNS),
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-        },
+        "description": "A stock CSV with the columns "
+        + ", ".join(STOCK_COLUMNS)
+        + "; or a form upload with the CSV in the field `file`",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
 
