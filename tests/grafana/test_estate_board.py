@@ -135,6 +135,7 @@ def test_estate_panels_show_the_known_estate(estate: BoardRun) -> None:
     ]
     sql_panels = {
         "Open alerts",
+        "Open alerts by deadline",
         "Not acknowledged",
         "Overdue alerts",
         "Cases past a deadline",

@@ -30,6 +30,7 @@ from dampwatch_grafana.sql import ANY, custom_variable, sql_variable
 
 TITLE = "dampwatch · Estate overview"
 INTERVENTION_TITLE = "Homes ranked by score"
+OPEN_ALERTS_TITLE = "Open alerts by deadline"
 MIN_SCORE_VARIABLE = "min_score"
 MIN_SCORE_CHOICES = ("0", "25", "50", "75")
 HOUR_MS = 3_600_000
@@ -186,7 +187,7 @@ def build(config: AssessmentConfig) -> board.Dashboard:
     estate = estate.with_panel(
         sql_table(
             grid,
-            "Open alerts",
+            OPEN_ALERTS_TITLE,
             q.OPEN_ALERTS,
             height=10,
             description="Live from the alert records: state, who acknowledged, who is assigned.",
