@@ -165,7 +165,8 @@ class BoardRun:
     def variable(self, name: str) -> dict[str, Any]:
         """The board's variable of this name."""
         (variable,) = [v for v in self.board["templating"]["list"] if v["name"] == name]
-        return variable
+        found: dict[str, Any] = variable
+        return found
 
     def variable_options(self, name: str) -> list[str]:
         """A query variable's options: its query run with the variables before it."""

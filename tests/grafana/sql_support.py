@@ -73,7 +73,7 @@ class SqlDatabase:
     def rows(self, sql: str) -> list[dict[str, Any]]:
         """The rows Grafana's datasource gets for `sql`."""
         with self.reader_connection() as connection:
-            return list(connection.execute(sql))  # type: ignore[arg-type]
+            return list(connection.execute(sql))
 
     def sessions(self) -> Iterator[Session]:
         """A session of the API's own models on this database."""
