@@ -102,6 +102,7 @@ def sql_variable(
         .sort(model.VariableSort.DISABLED)  # the query's ORDER BY decides
         .multi(multi)
         .include_all(include_all)
+        .allow_custom_value(False)  # only values the database listed reach the SQL
     )
     if include_all:
         variable = variable.current(model.VariableOption(text="All", value="$__all", selected=True))
@@ -121,6 +122,7 @@ def custom_variable(
         .values(",".join(values))
         .multi(True)
         .include_all(True)
+        .allow_custom_value(False)
         .all_value(ANY)
         .current(model.VariableOption(text="All", value="$__all", selected=True))
     )

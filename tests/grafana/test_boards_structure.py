@@ -247,3 +247,11 @@ def test_boards_parse_as_the_sdk_dashboard_model(uid: str) -> None:
         if "/targets" not in problem and "/target/" not in problem
     ]
     assert not problems, problems
+
+
+def test_variables_in_sql_take_only_listed_values() -> None:
+    for board in BOARDS.values():
+        sql = " ".join(text for _, text in sql_texts(board))
+        for variable in board.get("templating", {}).get("list", []):
+            if is_sql(variable) or f"${variable['name']}" in sql:
+                assert variable["allowCustomValue"] is False, variable["name"]
