@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-grafana eval soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -73,6 +73,11 @@ bench-gateway:
 # `python -m bench.assess_bench --influx-homes 1000` for a quicker run scaled to 10,000 homes).
 bench-assess:
 	$(BIN)/python -m bench.assess_bench
+
+# Every Grafana board's SQL on PostgreSQL at 10,000 homes, as the read-only role, against
+# `SELECT count(*) FROM alerts` in the same run (needs PostgreSQL on 127.0.0.1:5432, trust auth).
+bench-grafana:
+	$(BIN)/python -m bench.grafana_sql_bench
 
 # Precision, recall and time to flag of the assessment rules on a labelled winter cohort.
 eval:

@@ -45,6 +45,7 @@ COMMAND_CLASSES: Mapping[str, str] = {
     "dampwatch_stack.up_settings.UpSettings": "up, demo",
     "dampwatch.settings.MqttSettings": "sim",
     "dampwatch.settings.DatabaseSettings": "apikey",
+    "dampwatch_grafana.settings.GrafanaSettings": "grafana publish",
 }
 SPECIAL_DEFAULTS: Mapping[str, str] = {
     "ingest_client_id": "`dampwatch-ingest-{hostname}`",
@@ -169,6 +170,15 @@ MEANINGS: Mapping[str, str] = {
     "webhook_retention_days": "days delivered webhooks and their events are kept",
     "webhook_allow_http": "allow plain `http://` subscriber URLs",
     "casework_poll_s": "pause between the casework worker's passes",
+    "grafana_db_host": "PostgreSQL's host as Grafana's server reaches it (the boards' alerts, "
+    "cases and registry; `dampwatch grafana publish` and the provisioned datasource)",
+    "grafana_db_port": "its port",
+    "grafana_db_database": "the database Grafana reads",
+    "grafana_db_user": "the read-only role of `deploy/postgres/grafana_reader.sql`",
+    "grafana_db_password": "that role's password",
+    "grafana_db_password_file": "a file holding that password (its first line), instead of "
+    "`GRAFANA_DB_PASSWORD`",
+    "grafana_db_sslmode": "`disable`, `require`, `verify-ca` or `verify-full`",
     "casework_lease_ttl_s": "how long the worker's lease lasts unrenewed; a standby or a "
     "restarted worker takes over after it",
     "geography_lookup": "postcode lookup CSV (ONS NSPL or ONSPD, or a file with a postcode and "

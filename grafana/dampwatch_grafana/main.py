@@ -10,8 +10,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dampwatch.settings import InfluxSettings, describe_settings_error
+from dampwatch.settings import describe_settings_error
 from dampwatch_grafana.schema import DEFAULT_FOLDER
+from dampwatch_grafana.settings import GrafanaSettings
 
 GRAFANA_DIR = Path(__file__).resolve().parents[1]
 TOKEN_ENV = "DAMPWATCH_GRAFANA_TOKEN"  # noqa: S105 (a variable name)
@@ -28,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dampwatch grafana", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     publish = commands.add_parser(
-        "publish", help="create or update the InfluxDB datasource and the boards in a Grafana"
+        "publish",
+        help="create or update the InfluxDB and PostgreSQL datasources and the boards in a Grafana",
     )
     publish.add_argument("--url", required=True, help="Grafana's base URL, e.g. http://host:3000")
     publish.add_argument(
@@ -51,26 +53,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_publish(url: str, token: str, folder: str, influx_url: str | None) -> int:
-    """Publish with the InfluxDB settings from the environment; errors as one line, exit 2."""
+    """Publish with the InfluxDB and PostgreSQL settings from the environment; errors as one
+    line, exit 2."""
     from dampwatch_grafana.datasource import (  # noqa: PLC0415
         connection_from_settings,
         datasource_payload,
+        sql_connection_from_settings,
+        sql_datasource_payload,
     )
     from dampwatch_grafana.generate import dashboards  # noqa: PLC0415
     from dampwatch_grafana.publish import GrafanaSession, PublishError, publish  # noqa: PLC0415
 
     try:
-        settings = InfluxSettings()
-    except ValidationError as error:
+        settings = GrafanaSettings()
+        sql = sql_datasource_payload(sql_connection_from_settings(settings))
+    except (ValidationError, ValueError) as error:
         print(
             f"dampwatch grafana: invalid settings: {describe_settings_error(error)}",
             file=sys.stderr,
         )
         return 2
-    payload = datasource_payload(connection_from_settings(settings, influx_url))
+    influx = datasource_payload(connection_from_settings(settings, influx_url))
     try:
         session = GrafanaSession(url, token)
-        report = publish(session, folder=folder, datasource=payload, dashboards=dashboards())
+        report = publish(session, folder=folder, datasources=[influx, sql], dashboards=dashboards())
     except PublishError as error:
         print(f"dampwatch grafana: {error}", file=sys.stderr)
         return 2

@@ -12,8 +12,19 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 
 from dampwatch_grafana.influxql import Target, datasource_ref
+from dampwatch_grafana.sql import SqlTarget, mixed_datasource_ref, sql_datasource_ref
 
 GRID_WIDTH = 24
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Registry names for an InfluxDB table's tag: SQL listing `key` and `column`, joined on it."""
+
+    sql: str
+    key: str
+    column: str
+    title: str
 
 
 @dataclass
@@ -106,23 +117,50 @@ def table_panel(
     height: int = 8,
     description: str = "",
     time_override: str | None = None,
+    lookup: Lookup | None = None,
 ) -> table.Panel:
-    """A table of one InfluxQL query (table format), sorted by a column, the Time column hidden."""
+    """A table of one InfluxQL query (table format), sorted by a column, the Time column hidden.
+
+    Grafana sorts by a column's display name, so `sort_by` (a column of the query) is looked up
+    in `renames`. With a `lookup`, the rows are joined to the registry (rows the registry does
+    not know are left out) and the registered name comes first, the id after it.
+    """
     panel_id, position = grid.place(width, height)
+    shown = dict(renames)
+    hidden: dict[str, bool] = {"Time": True}
+    organize: dict[str, object] = {"excludeByName": hidden}
     panel = (
         table.Panel()
         .id(panel_id)
         .title(title)
         .description(description)
-        .datasource(datasource_ref())
-        .with_target(Target(query, result_format="table"))
         .grid_pos(position)
-        .sort_by([common_builders.TableSortByFieldState().display_name(sort_by).desc(descending)])
-        .with_transformation(
-            model.DataTransformerConfig(
-                id_val="organize", options={"excludeByName": {"Time": True}}
+        .sort_by(
+            [
+                common_builders.TableSortByFieldState()
+                .display_name(shown.get(sort_by, sort_by))
+                .desc(descending)
+            ]
+        )
+    )
+    influx = Target(query, result_format="table")
+    if lookup is None:
+        panel = panel.datasource(datasource_ref()).with_target(influx)
+    else:
+        panel = (
+            panel.datasource(mixed_datasource_ref())
+            .with_target(influx)
+            .with_target(SqlTarget(lookup.sql, ref_id="B"))
+            .with_transformation(
+                model.DataTransformerConfig(
+                    id_val="joinByField", options={"byField": lookup.key, "mode": "inner"}
+                )
             )
         )
+        organize["indexByName"] = {lookup.column: 0, lookup.key: 1}
+        panel = panel.override_by_name(lookup.column, display_name(lookup.title))
+    panel = panel.with_transformation(
+        model.DataTransformerConfig(id_val="organize", options=organize)
     )
     if time_override is not None:
         panel = panel.time_from(time_override)
@@ -133,6 +171,84 @@ def table_panel(
             column, [model.DynamicConfigValue(id_val="unit", value=unit)]
         )
     return panel
+
+
+def sql_table(
+    grid: Grid,
+    title: str,
+    sql: str,
+    *,
+    width: int = 24,
+    height: int = 8,
+    description: str = "",
+) -> table.Panel:
+    """A table of one SQL query, in the query's own order and with its column names."""
+    panel_id, position = grid.place(width, height)
+    return (
+        table.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(sql_datasource_ref())
+        .with_target(SqlTarget(sql))
+        .grid_pos(position)
+    )
+
+
+def sql_stat(
+    grid: Grid,
+    title: str,
+    sql: str,
+    *,
+    colors: board.ThresholdsConfig,
+    width: int = 6,
+    height: int = 4,
+    description: str = "",
+) -> stat.Panel:
+    """A single number: the one value of one SQL query."""
+    panel_id, position = grid.place(width, height)
+    return (
+        stat.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(sql_datasource_ref())
+        .with_target(SqlTarget(sql))
+        .grid_pos(position)
+        .unit("none")
+        .thresholds(colors)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
+
+
+def sql_bar_gauge(
+    grid: Grid,
+    title: str,
+    sql: str,
+    *,
+    value_column: str,
+    colors: board.ThresholdsConfig,
+    width: int = 12,
+    height: int = 8,
+    description: str = "",
+) -> bargauge.Panel:
+    """One bar per row of one SQL query, named by its text column, showing `value_column`."""
+    panel_id, position = grid.place(width, height)
+    return (
+        bargauge.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(sql_datasource_ref())
+        .with_target(SqlTarget(sql))
+        .grid_pos(position)
+        .unit("none")
+        .thresholds(colors)
+        .orientation(common.VizOrientation.HORIZONTAL)
+        .reduce_options(
+            common_builders.ReduceDataOptions().values(True).calcs([]).fields(f"/^{value_column}$/")
+        )
+    )
 
 
 def stat_panel(

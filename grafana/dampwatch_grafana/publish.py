@@ -1,4 +1,4 @@
-"""Publish the datasource and the boards to a running Grafana through its HTTP API.
+"""Publish the datasources and the boards to a running Grafana through its HTTP API.
 
 Idempotent: the folder is found by title or created, the datasource is created or updated by
 its uid, and each board is saved with `overwrite`, so publishing twice leaves one of each.
@@ -7,12 +7,10 @@ its uid, and each board is saved with `overwrite`, so publishing twice leaves on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
-
-from dampwatch_grafana.schema import DATASOURCE_UID
 
 TIMEOUT_S = 10.0
 # The useful part of urllib3/niquests connection errors, which wrap the socket error twice.
@@ -30,7 +28,7 @@ class PublishReport:
 
     folder_uid: str = ""
     folder_created: bool = False
-    datasource_created: bool = False
+    datasources: list[tuple[str, bool]] = field(default_factory=list)  # (uid, created)
     dashboards_created: list[str] = field(default_factory=list)
     dashboards_updated: list[str] = field(default_factory=list)
 
@@ -38,7 +36,10 @@ class PublishReport:
         """One line per change, for the terminal."""
         lines = [
             f"folder {self.folder_uid}: {'created' if self.folder_created else 'found'}",
-            f"datasource {DATASOURCE_UID}: {'created' if self.datasource_created else 'updated'}",
+        ]
+        lines += [
+            f"datasource {uid}: {'created' if created else 'updated'}"
+            for uid, created in self.datasources
         ]
         lines += [f"dashboard {uid}: created" for uid in self.dashboards_created]
         lines += [f"dashboard {uid}: updated" for uid in self.dashboards_updated]
@@ -166,14 +167,15 @@ def publish(
     session: GrafanaSession,
     *,
     folder: str,
-    datasource: Mapping[str, object],
+    datasources: Sequence[Mapping[str, object]],
     dashboards: Mapping[str, Mapping[str, object]],
 ) -> PublishReport:
-    """Publish the datasource and the boards; the same call again changes nothing more."""
+    """Publish the datasources and the boards; the same call again changes nothing more."""
     session.check()
     report = PublishReport()
     report.folder_uid, report.folder_created = session.ensure_folder(folder)
-    report.datasource_created = session.put_datasource(datasource)
+    for datasource in datasources:
+        report.datasources.append((str(datasource["uid"]), session.put_datasource(datasource)))
     uids = [str(board["uid"]) for board in dashboards.values()]
     existing = session.existing_dashboards(uids)
     for board in dashboards.values():

@@ -1,4 +1,4 @@
-"""Names the boards read: InfluxDB measurements, tags and fields, uids, thresholds, in one place.
+"""Names the boards read: InfluxDB measurements, tags and fields, uids, in one place.
 
 The contract's names come from `dampwatch.const`; the measurements written by the assessment job
 and the ingest's own statistics are listed in the project's schema notes and repeated here once.
@@ -92,16 +92,17 @@ UID_DEVICES: Final = "dampwatch-devices"
 UID_PIPELINE: Final = "dampwatch-pipeline"
 BOARD_TAG: Final = "dampwatch"
 
-# Thresholds drawn on the boards (building physics in the design notes).
-WARM_ENOUGH_C: Final = 18.0  # WHO 2018 minimum indoor temperature
-COLD_RISK_C: Final = 16.0  # below this, respiratory risk rises
-DAMP_RH_PCT: Final = 70.0  # sustained room RH screening threshold
-MOULD_VISIBLE_INDEX: Final = 3.0  # VTT index 3: growth visible to the eye
-MOULD_START_INDEX: Final = 1.0  # VTT index 1: microscopic growth begins
-BATTERY_LOW_PCT: Final = 20.0
-WEAK_SIGNAL_DBM: Final = -90.0
-SILENT_AFTER_H: Final = 6.0  # a device without a reading this long is listed as silent
-INTERVENTION_SCORE: Final = 50.0  # default minimum home score on the estate board
+# Thresholds drawn and used on the boards come from the assessment's configuration
+# (`dampwatch.assessment.config.AssessmentConfig`), passed to each board's `build`.
+# The default minimum home score of the estate board's filter: a choice of the board, not a rule.
+INTERVENTION_SCORE: Final = 50.0
+
+# The PostgreSQL datasource: alert, case and registry state, read live from the SQL database.
+SQL_DATASOURCE_UID: Final = "dampwatch-postgres"
+SQL_DATASOURCE_NAME: Final = "dampwatch PostgreSQL"
+SQL_DATASOURCE_TYPE: Final = "grafana-postgresql-datasource"
+# Grafana's pseudo datasource for panels whose targets read several datasources.
+MIXED_DATASOURCE_UID: Final = "-- Mixed --"
 
 # Sampling: readings every few minutes, assessment hourly, ingest statistics every 10 s.
 READING_MIN_INTERVAL: Final = "1m"

@@ -89,9 +89,10 @@ def test_every_service_has_a_healthcheck(name: str) -> None:
 def test_dependencies_wait_for_health() -> None:
     for name, service in SERVICES.items():
         for dependency, rule in (service.get("depends_on") or {}).items():
+            # One-shot set-up services (`*-init`) are waited for until they finish.
             wanted = (
                 "service_completed_successfully"
-                if dependency == "mosquitto-init"
+                if dependency.endswith("-init")
                 else "service_healthy"
             )
             assert rule == {"condition": wanted}, f"{name} -> {dependency}"
@@ -270,3 +271,21 @@ def test_dockerfile_is_multi_stage_pinned_and_runs_as_a_user() -> None:
     assert user.split(":")[0] not in ("root", "0")
     runtime = lines[max(i for i, line in enumerate(lines) if line.startswith("FROM ")) :]
     assert any(line.startswith("USER ") for line in runtime), "the final stage sets USER"
+
+
+def test_grafana_reads_postgres_as_its_read_only_role() -> None:
+    grafana = SERVICES["grafana"]
+    provisioned = (ROOT / "grafana/provisioning/datasources/dampwatch-postgres.yaml").read_text()
+    wanted = set(re.findall(r"\$\{(DAMPWATCH_GRAFANA_DB_\w+)\}", provisioned))
+    assert wanted and wanted <= set(grafana["environment"])
+    assert grafana["environment"]["DAMPWATCH_GRAFANA_DB_USER"] == "dampwatch_grafana"
+    init = SERVICES["grafana-reader-init"]
+    assert grafana["depends_on"]["grafana-reader-init"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert init["depends_on"] == {"api": {"condition": "service_healthy"}}  # migrated first
+    (mount,) = init["volumes"]
+    assert mount["source"] == "./deploy/postgres/grafana_reader.sql"
+    command = " ".join(init["entrypoint"])
+    assert mount["target"] in command and "reader=dampwatch_grafana" in command
+    assert "ON_ERROR_STOP=1" in command

@@ -13,12 +13,16 @@ from tests.grafana.grafana_emulation import (
     Rendering,
     Variable,
     render,
+    replace_variables,
+    sql_interpolate,
     table_rows,
     time_series,
 )
+from tests.grafana.sql_support import SqlDatabase
 from tests.support import InfluxDatabase
 
 REPO = Path(__file__).resolve().parents[2]
+SQL_DATASOURCE_UID = "dampwatch-postgres"
 DASHBOARDS_DIR = REPO / "grafana" / "dashboards"
 PROVISIONING_DIR = REPO / "grafana" / "provisioning"
 DATASOURCE_MIN_INTERVAL = "1m"  # the datasource's timeInterval
@@ -40,17 +44,39 @@ def panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])
 
 
+def is_sql(node: dict[str, Any]) -> bool:
+    """A target or variable of the PostgreSQL datasource."""
+    return bool(node.get("datasource", {}).get("uid") == SQL_DATASOURCE_UID)
+
+
 def query_texts(board: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(where, query) for every panel target, variable and annotation."""
+    """(where, query) for every InfluxQL panel target, variable and annotation."""
     for panel in panels(board):
         for target in panel.get("targets", []):
-            yield f"panel {panel['title']!r}", target["query"]
+            if not is_sql(target):
+                yield f"panel {panel['title']!r}", target["query"]
     for variable in board.get("templating", {}).get("list", []):
-        if variable.get("type") == "query":
+        if variable.get("type") == "query" and not is_sql(variable):
             yield f"variable {variable['name']!r}", variable["query"]
     for annotation in board.get("annotations", {}).get("list", []):
         if "target" in annotation and "query" in annotation["target"]:
             yield f"annotation {annotation['name']!r}", annotation["target"]["query"]
+
+
+def sql_texts(board: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(where, SQL) for every PostgreSQL panel target and variable."""
+    for panel in panels(board):
+        for target in panel.get("targets", []):
+            if is_sql(target):
+                yield f"panel {panel['title']!r}", target["rawSql"]
+    for variable in board.get("templating", {}).get("list", []):
+        if variable.get("type") == "query" and is_sql(variable):
+            yield f"variable {variable['name']!r}", variable["query"]
+
+
+def render_sql(sql: str, rendering: Rendering) -> str:
+    """The SQL Grafana's PostgreSQL datasource runs: variables quoted as SQL literals."""
+    return replace_variables(sql, rendering.variables, sql_interpolate)
 
 
 @dataclass
@@ -60,6 +86,7 @@ class BoardRun:
     board: dict[str, Any]
     db: InfluxDatabase
     rendering: Rendering
+    sql: SqlDatabase | None = None
     seen: set[str] = field(default_factory=set)
     queries: list[str] = field(default_factory=list)
 
@@ -78,7 +105,7 @@ class BoardRun:
         """The panel and InfluxDB's answer to its (only) target, rendered as Grafana would."""
         panel = self.panel(title)
         self.seen.add(title)
-        (target,) = panel["targets"]
+        (target,) = [target for target in panel["targets"] if not is_sql(target)]
         rendering = self.rendering
         if "timeFrom" in panel:
             rendering = replace(
@@ -115,11 +142,38 @@ class BoardRun:
         """A table panel's rows as shown: sorted, Time hidden when the panel hides it."""
         panel, result = self.raw(title)
         assert panel["targets"][0]["resultFormat"] == "table"
-        return table_rows(result, panel)
+        frames = [
+            self.sql_result(target["rawSql"]) for target in panel["targets"] if is_sql(target)
+        ]
+        return table_rows(result, panel, frames)
+
+    def sql_result(self, sql: str) -> list[dict[str, Any]]:
+        """The rows the PostgreSQL datasource returns for `sql` under this rendering."""
+        assert self.sql is not None, "this run has no SQL database"
+        text = render_sql(sql, self.rendering)
+        self.queries.append(text)
+        return self.sql.rows(text)
+
+    def sql_rows(self, title: str) -> list[dict[str, Any]]:
+        """A SQL panel's rows, in the query's order."""
+        panel = self.panel(title)
+        self.seen.add(title)
+        (target,) = panel["targets"]
+        assert is_sql(target) and target["format"] == "table"
+        return self.sql_result(target["rawSql"])
+
+    def variable(self, name: str) -> dict[str, Any]:
+        """The board's variable of this name."""
+        (variable,) = [v for v in self.board["templating"]["list"] if v["name"] == name]
+        found: dict[str, Any] = variable
+        return found
 
     def variable_options(self, name: str) -> list[str]:
         """A query variable's options: its query run with the variables before it."""
         (variable,) = [v for v in self.board["templating"]["list"] if v["name"] == name]
+        if is_sql(variable):
+            rows = self.sql_result(variable["query"])
+            return [str(row.get("__value", next(iter(row.values())))) for row in rows]
         text = render(variable["query"], self.rendering)
         values = {row[1] for series in self._run(text) for row in series.get("values", [])}
         return sorted(values)

@@ -16,7 +16,7 @@ rendering) and its interval calculator (`intervalv2`, `gtime.RoundInterval`, `Fo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -156,8 +156,27 @@ def interpolate_query_expr(value: str | list[str], variable: Variable, query: st
     return value if isinstance(value, str) else ",".join(value)
 
 
-def replace_variables(query: str, variables: Mapping[str, Variable]) -> str:
-    """templateSrv.replace with the datasource's formatter; unknown names stay as they are."""
+def sql_interpolate(value: str | list[str], variable: Variable, _query: str) -> str:
+    """Grafana's SQL datasources' `interpolateVariable`: quoted literals for a multi-value or
+    include-all variable (several joined by commas), a single value with its quotes doubled."""
+
+    def quoted(item: str) -> str:
+        return "'" + item.replace("'", "''") + "'"
+
+    if isinstance(value, list):
+        return ",".join(quoted(item) for item in value)
+    return quoted(value) if variable.multi else value.replace("'", "''")
+
+
+def replace_variables(
+    query: str,
+    variables: Mapping[str, Variable],
+    formatter: Callable[[str | list[str], Variable, str], str] = interpolate_query_expr,
+) -> str:
+    """templateSrv.replace with the datasource's formatter; unknown names stay as they are.
+
+    A custom all value is inserted as it is, whatever the datasource.
+    """
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
@@ -169,7 +188,7 @@ def replace_variables(query: str, variables: Mapping[str, Variable]) -> str:
             if variable.all_value is not None:
                 return variable.all_value
             value = list(variable.options)
-        return interpolate_query_expr(value, variable, query)
+        return formatter(value, variable, query)
 
     return _VARIABLE.sub(substitute, query)
 
@@ -251,8 +270,33 @@ def time_series(
     return series
 
 
-def table_rows(result: list[dict[str, Any]], panel: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A table-format result as the panel shows it: tags then columns, sorted, Time hidden."""
+def display_names(panel: Mapping[str, Any]) -> dict[str, str]:
+    """Columns renamed by the panel's `displayName` overrides: column → name shown."""
+    names = {}
+    for override in panel.get("fieldConfig", {}).get("overrides", []):
+        if override["matcher"]["id"] == "byName":
+            for prop in override["properties"]:
+                if prop["id"] == "displayName":
+                    names[override["matcher"]["options"]] = prop["value"]
+    return names
+
+
+def join_by_field(
+    frames: Sequence[list[dict[str, Any]]], by: str, mode: str
+) -> list[dict[str, Any]]:
+    """The `joinByField` transformation (inner mode): rows of every frame sharing `by`."""
+    assert mode == "inner", mode
+    joined = frames[0]
+    for frame in frames[1:]:
+        index: dict[Any, list[dict[str, Any]]] = {}
+        for row in frame:
+            index.setdefault(row.get(by), []).append(row)
+        joined = [left | right for left in joined for right in index.get(left.get(by), [])]
+    return joined
+
+
+def influx_rows(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A table-format InfluxDB result as rows: tags then columns, `time` as `Time`."""
     rows = []
     for item in result:
         tags = item.get("tags") or {}
@@ -260,12 +304,35 @@ def table_rows(result: list[dict[str, Any]], panel: Mapping[str, Any]) -> list[d
             row = dict(tags) | dict(zip(item["columns"], values, strict=True))
             row["Time"] = row.pop("time")
             rows.append(row)
+    return rows
+
+
+def table_rows(
+    result: list[dict[str, Any]],
+    panel: Mapping[str, Any],
+    other_frames: Sequence[list[dict[str, Any]]] = (),
+) -> list[dict[str, Any]]:
+    """A table-format result as the panel shows it: joined, Time hidden, sorted.
+
+    Grafana sorts by a column's display name: a sort naming no column the panel shows is an
+    error here (Grafana would silently leave the rows unsorted).
+    """
+    rows = influx_rows(result)
     for transformation in panel.get("transformations", []):
+        if transformation["id"] == "joinByField":
+            options = transformation["options"]
+            rows = join_by_field([rows, *other_frames], options["byField"], options["mode"])
         if transformation["id"] == "organize":
             hidden = transformation["options"].get("excludeByName", {})
             rows = [{k: v for k, v in row.items() if not hidden.get(k)} for row in rows]
+    shown = display_names(panel)
+    by_display = {shown.get(column, column): column for row in rows for column in row}
     for sort in reversed(panel.get("options", {}).get("sortBy", [])):
-        key: str = sort["displayName"]
+        assert not rows or sort["displayName"] in by_display, (
+            f"{panel['title']!r} sorts by {sort['displayName']!r}, which it does not show: "
+            f"{sorted(by_display)}"
+        )
+        key: str = by_display.get(sort["displayName"], sort["displayName"])
 
         def by_column(row: dict[str, Any], key: str = key) -> tuple[bool, Any]:
             return (row.get(key) is None, row.get(key))

@@ -9,6 +9,7 @@ import pytest
 from dampwatch_grafana import schema
 from tests.grafana.boards_support import BoardRun, load_boards, with_variable
 from tests.grafana.grafana_emulation import Rendering, TimeRange, Variable
+from tests.grafana.sql_support import SqlDatabase, register
 from tests.support import InfluxDatabase
 
 pytestmark = pytest.mark.servers
@@ -18,23 +19,38 @@ HOUR_MS = 60 * MINUTE_MS
 
 
 def _health(
-    home: str, device: str, age_h: float, battery: float, gaps: float, stuck: float, at: int
+    home: str,
+    device: str,
+    age_h: float,
+    battery: float,
+    gaps: float,
+    stuck: float,
+    at: int,
+    *,
+    offline: bool,
 ) -> str:
     return (
         f"device_health,device={device},home={home} last_seen_age_h={age_h},"
-        f"battery_pct={battery},seq_gaps_7d={gaps},offline={1.0 if age_h >= 6 else 0.0},"
+        f"battery_pct={battery},seq_gaps_7d={gaps},offline={float(offline)},"
         f"stuck={stuck} {at}"
     )
 
 
 @pytest.fixture
-def devices(influx_db: InfluxDatabase) -> BoardRun:
+def devices(influx_db: InfluxDatabase, sql_db: SqlDatabase) -> BoardRun:
+    register(
+        sql_db,
+        {"h.1": ("1 Quay St", {}), "h-2": ("2 Quay St", {}), "hx1": ("3 Quay St", {})},
+    )
     hour = (int(time.time() * 1000) // HOUR_MS - 2) * HOUR_MS
     lines = [
-        _health("h.1", "d1", 0.2, 80.0, 3.0, 0.0, hour),
-        _health("h.1", "d2", 9.5, 15.0, 0.0, 0.0, hour),
-        _health("h-2", "d3", 1.0, 60.0, 120.0, 1.0, hour),
-        _health("hx1", "d9", 50.0, 1.0, 9.0, 1.0, hour),  # another home, not selected
+        _health("h.1", "d1", 0.2, 80.0, 3.0, 0.0, hour, offline=False),
+        # mains powered: offline after the assessment's 2 h
+        _health("h.1", "d2", 9.5, 15.0, 0.0, 0.0, hour, offline=True),
+        _health("h-2", "d3", 1.0, 60.0, 120.0, 1.0, hour, offline=False),
+        # battery powered and within its 25 h: quiet, not silent
+        _health("h-2", "d5", 12.0, 50.0, 0.0, 0.0, hour, offline=False),
+        _health("hx1", "d9", 50.0, 1.0, 9.0, 1.0, hour, offline=True),  # not selected
     ]
     for minute in range(10):
         at = hour + minute * MINUTE_MS
@@ -47,8 +63,8 @@ def devices(influx_db: InfluxDatabase) -> BoardRun:
     influx_db.write("\n".join(lines))
     # 1 h on 500 points: 7.2 s, below the 1 min minimum interval, so 1 min.
     rendering = Rendering(TimeRange.absolute(hour - 30 * MINUTE_MS, hour + 30 * MINUTE_MS))
-    run = BoardRun(load_boards()[schema.UID_DEVICES], influx_db, rendering)
-    assert run.variable_options("home") == ["h-2", "h.1", "hx1"]
+    run = BoardRun(load_boards()[schema.UID_DEVICES], influx_db, rendering, sql_db)
+    assert run.variable_options("home") == ["h.1", "h-2", "hx1"]  # by address
     run.rendering = with_variable(
         rendering, Variable("home", ["h.1", "h-2"], options=["h-2", "h.1", "hx1"], multi=True)
     )
@@ -59,13 +75,21 @@ def test_devices_board_shows_the_known_devices(devices: BoardRun) -> None:
     hour_start = devices.rendering.time_range.from_ms + 30 * MINUTE_MS
     health = devices.rows("Device health")
     assert [(row["home"], row["device"], row["last_seen_age_h"]) for row in health] == [
+        ("h-2", "d5", 12),
         ("h.1", "d2", 9.5),
         ("h-2", "d3", 1),
         ("h.1", "d1", 0.2),
     ]
-    assert health[0]["battery_pct"] == 15 and health[0]["offline"] == 1
-    assert health[1]["seq_gaps_7d"] == 120 and health[1]["stuck"] == 1
-    assert r"=~ /^(h\.1|h-2)$/" in devices.queries[-1]
+    assert [row["address"] for row in health] == [
+        "2 Quay St",
+        "1 Quay St",
+        "2 Quay St",
+        "1 Quay St",
+    ]
+    assert health[1]["battery_pct"] == 15 and health[1]["offline"] == 1
+    assert health[2]["seq_gaps_7d"] == 120 and health[2]["stuck"] == 1
+    assert r"=~ /^(h\.1|h-2)$/" in devices.queries[-2]
+    assert "h.home_id IN ('h.1','h-2')" in devices.queries[-1]  # the addresses, in SQL
 
     silent = devices.rows("Silent or stuck sensors")
     assert [(row["home"], row["device"]) for row in silent] == [("h.1", "d2"), ("h-2", "d3")]
@@ -79,6 +103,7 @@ def test_devices_board_shows_the_known_devices(devices: BoardRun) -> None:
         "h-2 d3": 120,
         "h.1 d1": 3,
         "h.1 d2": 0,
+        "h-2 d5": 0,
     }
     battery = devices.series("Battery")
     assert set(battery) == {"h.1 d1"}  # d3 reports no battery; d9 is in another home

@@ -7,10 +7,12 @@ import time
 
 import pytest
 
+from dampwatch.assessment.kinds import AlertKind, Severity
 from dampwatch.psychrometrics import dew_point_c
 from dampwatch_grafana import schema
 from tests.grafana.boards_support import BoardRun, load_boards, with_variable
 from tests.grafana.grafana_emulation import ALL, Rendering, TimeRange, Variable
+from tests.grafana.sql_support import SqlDatabase, raise_alert, register
 from tests.support import InfluxDatabase
 
 pytestmark = pytest.mark.servers
@@ -19,6 +21,7 @@ HOUR_MS = 60 * MINUTE_MS
 HOME = "flat.1"  # the dot must be escaped: the decoy `flatx1` would match it unescaped
 DECOY = "flatx1"
 ROOMS = ("bathroom", "bedroom-1")
+ROOM_NAMES = {"bathroom": "Bathroom", "bedroom-1": "Front bedroom"}
 
 
 def temperature(room: str, minute: int) -> float:
@@ -30,7 +33,16 @@ def humidity(room: str, minute: int) -> float:
 
 
 @pytest.fixture
-def home(influx_db: InfluxDatabase) -> BoardRun:
+def home(influx_db: InfluxDatabase, sql_db: SqlDatabase) -> BoardRun:
+    register(
+        sql_db,
+        {
+            HOME: ("Flat 1, 10 Harbour Row", ROOM_NAMES),
+            DECOY: ("Flat 1x, 12 Harbour Row", {"bathroom": "Bathroom"}),
+        },
+    )
+    raise_alert(sql_db, HOME, "bathroom", AlertKind.MOULD_RISK, Severity.HIGH)
+    raise_alert(sql_db, DECOY, "", AlertKind.COLD_HOME, Severity.MEDIUM)
     start = (int(time.time() * 1000) // HOUR_MS - 30) * HOUR_MS
     lines = []
     for minute in range(6 * 60):
@@ -69,7 +81,7 @@ def home(influx_db: InfluxDatabase) -> BoardRun:
     influx_db.write("\n".join(lines))
     # 48 h shown on 500 points: 345.6 s per point rounds to 5 min, above the 1 min minimum.
     time_range = TimeRange.absolute(start - 18 * HOUR_MS, start + 30 * HOUR_MS)
-    run = BoardRun(load_boards()[schema.UID_HOME], influx_db, Rendering(time_range))
+    run = BoardRun(load_boards()[schema.UID_HOME], influx_db, Rendering(time_range), sql_db)
     run.rendering = with_variable(run.rendering, Variable("home", HOME))
     rooms = run.variable_options("room")
     assert rooms == list(ROOMS)
@@ -77,8 +89,15 @@ def home(influx_db: InfluxDatabase) -> BoardRun:
     return run
 
 
-def test_home_variable_lists_homes(home: BoardRun) -> None:
+def test_home_variable_lists_homes_by_address(home: BoardRun) -> None:
     assert home.variable_options("home") == [HOME, DECOY]
+    texts = [row["__text"] for row in home.sql_result(home.variable("home")["query"])]
+    assert texts == ["Flat 1, 10 Harbour Row, BS1 1AA", "Flat 1x, 12 Harbour Row, BS1 1AA"]
+    rooms = home.sql_result(home.variable("room")["query"])
+    assert [(row["__text"], row["__value"]) for row in rooms] == [
+        ("Bathroom", "bathroom"),
+        ("Front bedroom", "bedroom-1"),
+    ]
 
 
 def check_room_panels(home: BoardRun) -> None:
@@ -124,6 +143,7 @@ def test_every_panel_shows_the_known_home(home: BoardRun) -> None:
     assert [value for _, value in trend["bathroom"]] == [0.5, 1.2, 2.0]
     rows = home.rows("Hours above thresholds")
     assert [row["room"] for row in rows] == ["bathroom", "bedroom-1"]  # by room score
+    assert [row["room_name"] for row in rows] == ["Bathroom", "Front bedroom"]
     assert rows[0]["hours_rh70_7d"] == 42
     assert rows[0]["score"] == 62 and rows[1]["overheating_night_pct"] == 1.5
     assert rows[1]["hours_co2_1500_7d"] == 6 and rows[0]["hours_below_18c_7d"] == 50
@@ -132,6 +152,8 @@ def test_every_panel_shows_the_known_home(home: BoardRun) -> None:
         ("Bathroom RH above 70 % for 41 h this week", ["mould_risk", "high", "open"]),
         ("Visit booked", ["mould_risk", "high", "acknowledged"]),
     ]
+    (alert,) = home.sql_rows("Open alerts in this home")
+    assert (alert["Room"], alert["Kind"], alert["State"]) == ("Bathroom", "mould_risk", "open")
     assert not home.unseen_panels()
 
 

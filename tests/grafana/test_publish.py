@@ -29,6 +29,8 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DAMPWATCH_INFLUX_URL", "http://127.0.0.1:8086")
     monkeypatch.setenv("DAMPWATCH_INFLUX_BUCKET", "homes")
     monkeypatch.setenv("DAMPWATCH_INFLUX_TOKEN", "influx-secret")
+    monkeypatch.setenv("DAMPWATCH_GRAFANA_DB_HOST", "postgres")
+    monkeypatch.setenv("DAMPWATCH_GRAFANA_DB_PASSWORD", "reader-secret")
 
 
 @pytest.fixture
@@ -52,13 +54,17 @@ def test_publish_creates_folder_datasource_and_boards(
     (folder_uid,) = state.folders
     assert folder_uid == "housing-boards"
 
-    (datasource,) = state.datasources.values()
-    assert datasource["uid"] == schema.DATASOURCE_UID
+    datasource = state.datasources[schema.DATASOURCE_UID]
     assert datasource["type"] == "influxdb" and datasource["access"] == "proxy"
     assert datasource["url"] == "http://influxdb:8086"
     assert datasource["jsonData"]["dbName"] == "homes"
     assert datasource["jsonData"]["httpHeaderName1"] == "Authorization"
     assert datasource["secureJsonData"] == {"httpHeaderValue1": "Token influx-secret"}
+    sql = state.datasources[schema.SQL_DATASOURCE_UID]
+    assert sql["type"] == schema.SQL_DATASOURCE_TYPE and sql["url"] == "postgres:5432"
+    assert sql["user"] == "dampwatch_grafana" and sql["jsonData"]["database"] == "dampwatch"
+    assert sql["secureJsonData"] == {"password": "reader-secret"}
+    assert len(state.datasources) == 2
 
     assert set(state.dashboards) == BOARD_UIDS
     for path in DASHBOARDS.glob("*.json"):
@@ -89,12 +95,13 @@ def test_publishing_twice_changes_nothing_more(
     grafana.state.requests.clear()
     assert publish(grafana) == 0
     state = grafana.state
-    assert len(state.folders) == 1 and len(state.datasources) == 1
+    assert len(state.folders) == 1 and len(state.datasources) == 2
     assert {uid: entry["dashboard"] for uid, entry in state.dashboards.items()} == first
     assert all(entry["version"] == 2 for entry in state.dashboards.values())
     calls = grafana.calls()
     assert ("POST", "/api/folders") not in calls and ("POST", "/api/datasources") not in calls
-    (update,) = [r for r in state.requests if r.method == "PUT"]
+    update, sql_update = [r for r in state.requests if r.method == "PUT"]
+    assert sql_update.path == f"/api/datasources/uid/{schema.SQL_DATASOURCE_UID}"
     assert update.path == f"/api/datasources/uid/{schema.DATASOURCE_UID}"
     assert update.body["id"] == datasource_before["id"]
     assert update.body["secureJsonData"] == datasource_before["secureJsonData"]
@@ -110,7 +117,7 @@ def test_influxdb_1x_datasource(grafana: FakeGrafana, monkeypatch: pytest.Monkey
     monkeypatch.setenv("DAMPWATCH_INFLUX_USERNAME", "grafana")
     monkeypatch.setenv("DAMPWATCH_INFLUX_PASSWORD", "s3cret")
     assert publish(grafana) == 0
-    (datasource,) = grafana.state.datasources.values()
+    datasource = grafana.state.datasources[schema.DATASOURCE_UID]
     assert datasource["jsonData"]["dbName"] == "dampwatch_db"
     assert "httpHeaderName1" not in datasource["jsonData"]
     assert datasource["user"] == "grafana"
@@ -193,3 +200,29 @@ def test_generate_writes_what_is_committed(tmp_path: Path) -> None:
     assert main(["generate", "--out", str(tmp_path)]) == 0
     for path in DASHBOARDS.glob("*.json"):
         assert (tmp_path / "dashboards" / path.name).read_text() == path.read_text()
+
+
+def test_the_reader_password_from_a_file(
+    grafana: FakeGrafana, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "grafana-db-password"
+    secret.write_text("from-a-file\n", encoding="utf-8")
+    monkeypatch.delenv("DAMPWATCH_GRAFANA_DB_PASSWORD")
+    monkeypatch.setenv("DAMPWATCH_GRAFANA_DB_PASSWORD_FILE", str(secret))
+    assert publish(grafana) == 0
+    sql = grafana.state.datasources[schema.SQL_DATASOURCE_UID]
+    assert sql["secureJsonData"] == {"password": "from-a-file"}
+
+
+def test_an_unreadable_password_file_is_one_line_and_exit_2(
+    grafana: FakeGrafana,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DAMPWATCH_GRAFANA_DB_PASSWORD")
+    monkeypatch.setenv("DAMPWATCH_GRAFANA_DB_PASSWORD_FILE", str(tmp_path / "missing"))
+    assert publish(grafana) == 2
+    error = capsys.readouterr().err
+    assert "DAMPWATCH_GRAFANA_DB_PASSWORD_FILE: cannot read it" in error
+    assert len(error.strip().splitlines()) == 1 and not grafana.state.datasources

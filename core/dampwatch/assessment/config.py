@@ -109,6 +109,9 @@ class AssessmentConfig:
     # A device whose sequence numbers show a fifth of its last 24 hours' readings lost on the
     # way (a weak radio link); a missing BLE advert is not one: the gateway numbers what it sends.
     lossy_share: float = 0.2
+    # Shown on the devices board beside the signal strength: links are judged by the readings
+    # they lose (`lossy_share`), the RSSI only explains a lossy one.
+    weak_signal_dbm: float = -90.0
     # Humidity drift (see drift.py): the night-time vapour excess of a sensor over the home's
     # other indoor sensors rising steadily, at least this much a night over this many nights,
     # with nearly every pair of nights rising (Kendall's tau ≥ 0.8); nights with any of them at

@@ -1,4 +1,8 @@
-"""Estate overview: which homes need a visit, open alerts by kind and severity, devices offline."""
+"""Estate overview: which homes need a visit, open alerts and cases, devices offline.
+
+Scores, trends and device health come from InfluxDB (the hourly assessment); alert and case
+state comes from the SQL database, so an acknowledgement or an assignment shows at once.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,29 @@ from grafana_foundation_sdk.builders import dashboard as board
 from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import dashboard as model
 
+from dampwatch.assessment.config import AssessmentConfig
 from dampwatch_grafana import schema as s
+from dampwatch_grafana import sqlqueries as q
 from dampwatch_grafana.boards.common import new_board
-from dampwatch_grafana.influxql import ident, not_resolved
+from dampwatch_grafana.influxql import ident
 from dampwatch_grafana.panels import (
     Grid,
-    bar_gauge,
+    Lookup,
+    sql_bar_gauge,
+    sql_stat,
+    sql_table,
     stat_panel,
     table_panel,
     thresholds,
     time_series,
 )
+from dampwatch_grafana.sql import ANY, custom_variable, sql_variable
 
 TITLE = "dampwatch · Estate overview"
 INTERVENTION_TITLE = "Homes ranked by score"
+OPEN_ALERTS_TITLE = "Open alerts by deadline"
 MIN_SCORE_VARIABLE = "min_score"
 MIN_SCORE_CHOICES = ("0", "25", "50", "75")
-# Alerts stay open until resolved, however long ago they were raised: count them over the whole
-# retention period (13 months), not only the board's time range.
-OPEN_ALERTS_WINDOW = "396d"
 HOUR_MS = 3_600_000
 
 _HOME_RISK_NOW = (
@@ -47,27 +55,6 @@ HOMES_FLAGGED_QUERY = (
     f"SELECT count({ident(s.FIELD_SCORE)}) AS {ident('homes')} FROM ({_HOME_RISK_NOW}) "
     f"WHERE {_NEEDS_INTERVENTION}"
 )
-OVERDUE_QUERY = (
-    f"SELECT sum({ident(s.FIELD_OVERDUE_ALERTS)}) AS {ident(s.FIELD_OVERDUE_ALERTS)} "
-    f"FROM ({_HOME_RISK_NOW})"
-)
-_LAST_ALERT_STATE = (
-    f"SELECT last({ident(s.FIELD_STATUS)}) AS {ident(s.FIELD_STATUS)} "
-    f"FROM {ident(s.MEASUREMENT_ALERT)} WHERE $timeFilter GROUP BY "
-    f"{ident(s.TAG_HOME)}, {ident(s.TAG_ROOM)}, {ident(s.TAG_KIND)}, {ident(s.TAG_SEVERITY)}"
-)
-
-
-def open_alerts_by(tag: str) -> str:
-    """Alerts whose latest lifecycle point is not `resolved`, counted per value of `tag`."""
-    return (
-        f"SELECT count({ident(s.FIELD_STATUS)}) AS {ident('open')} FROM ({_LAST_ALERT_STATE}) "
-        f"WHERE {not_resolved()} GROUP BY {ident(tag)}"
-    )
-
-
-OPEN_BY_KIND_QUERY = open_alerts_by(s.TAG_KIND)
-OPEN_BY_SEVERITY_QUERY = open_alerts_by(s.TAG_SEVERITY)
 # `home_risk` holds one point per home and hour, so flagged points per hour are flagged homes;
 # over longer intervals the count is scaled to the average number of homes flagged at a time.
 # One pass over the points: a per-home subquery costs tens of times more on a large estate.
@@ -93,6 +80,7 @@ HOMES_OFFLINE_QUERY = (
     f"GROUP BY {ident(s.TAG_HOME)}) WHERE {ident(s.FIELD_OFFLINE)} > 0"
 )
 
+ADDRESS = Lookup(q.ADDRESSES, s.TAG_HOME, "address", "Address")
 HOME_LINK = f"/d/{s.UID_HOME}/home?var-home=${{__data.fields.{s.TAG_HOME}}}&${{__url_time_range}}"
 
 
@@ -107,6 +95,26 @@ def _min_score_variable() -> board.CustomVariable:
     )
 
 
+def _alert_variables() -> list[board.CustomVariable | board.QueryVariable]:
+    return [
+        custom_variable(
+            q.ALERT_STATE_VARIABLE,
+            "Alert state",
+            q.OPEN_STATES,
+            description="Open alerts not yet acknowledged, acknowledged ones, or both",
+        ),
+        sql_variable(
+            q.ASSIGNEE_VARIABLE,
+            "Assigned to",
+            q.ASSIGNEE_OPTIONS,
+            multi=True,
+            include_all=True,
+            all_value=ANY,
+            description="The officer an open alert is assigned to",
+        ),
+    ]
+
+
 def _intervention_table(grid: Grid) -> table.Panel:
     return table_panel(
         grid,
@@ -114,7 +122,7 @@ def _intervention_table(grid: Grid) -> table.Panel:
         INTERVENTION_QUERY,
         sort_by=s.FIELD_SCORE,
         renames=(
-            (s.TAG_HOME, "Home"),
+            (s.TAG_HOME, "Home id"),
             (s.FIELD_SCORE, "Score"),
             (s.FIELD_OPEN_ALERTS, "Open alerts"),
             (s.FIELD_OVERDUE_ALERTS, "Overdue"),
@@ -122,7 +130,11 @@ def _intervention_table(grid: Grid) -> table.Panel:
         ),
         width=24,
         height=10,
-        description="Latest home score (0–100) and open alerts; click a home to open its board.",
+        description=(
+            "Latest home score (0–100) and open alerts as of the last hourly assessment; "
+            "click a home id to open its board."
+        ),
+        lookup=ADDRESS,
     ).override_by_name(
         s.TAG_HOME,
         [
@@ -134,50 +146,78 @@ def _intervention_table(grid: Grid) -> table.Panel:
     )
 
 
-def build() -> board.Dashboard:
+def build(config: AssessmentConfig) -> board.Dashboard:
     """The estate overview board; panels are placed on the grid in the order built here."""
     grid = Grid()
     orange_from_one = thresholds("green", (1, "orange"))
+    red_from_one = thresholds("green", (1, "red"))
     estate = new_board(s.UID_ESTATE, TITLE, "Homes needing a visit, ranked and explained")
     estate = estate.with_variable(_min_score_variable())
+    for variable in _alert_variables():
+        estate = estate.with_variable(variable)
     estate = estate.with_panel(
-        stat_panel(grid, "Homes needing intervention", HOMES_FLAGGED_QUERY, colors=orange_from_one)
-    )
-    estate = estate.with_panel(
-        stat_panel(grid, "Overdue alerts", OVERDUE_QUERY, colors=thresholds("green", (1, "red")))
-    )
-    estate = estate.with_panel(
-        stat_panel(grid, "Homes with a device offline", HOMES_OFFLINE_QUERY, colors=orange_from_one)
+        stat_panel(
+            grid, "Homes needing intervention", HOMES_FLAGGED_QUERY, colors=orange_from_one, width=4
+        )
     )
     estate = estate.with_panel(
         stat_panel(
             grid,
-            "Open alerts",
-            f"SELECT sum({ident('open')}) FROM ({OPEN_BY_KIND_QUERY})",
+            "Homes with a device offline",
+            HOMES_OFFLINE_QUERY,
             colors=orange_from_one,
-            time_override=OPEN_ALERTS_WINDOW,
-            description="Every alert not yet resolved, however long ago it was raised.",
+            width=4,
         )
     )
+    for title, sql, colors, description in (
+        ("Open alerts", q.OPEN_ALERT_COUNT, orange_from_one, "Every alert not yet resolved."),
+        ("Not acknowledged", q.UNACKNOWLEDGED_COUNT, orange_from_one, "Open, not yet seen."),
+        ("Overdue alerts", q.OVERDUE_COUNT, red_from_one, "Investigation or summary past due."),
+        (
+            "Cases past a deadline",
+            q.CASES_PAST_DUE_COUNT,
+            red_from_one,
+            "Open cases whose next statutory duty is past its deadline.",
+        ),
+    ):
+        estate = estate.with_panel(
+            sql_stat(grid, title, sql, colors=colors, width=4, description=description)
+        )
     estate = estate.with_panel(_intervention_table(grid))
     estate = estate.with_panel(
-        bar_gauge(
+        sql_table(
             grid,
-            "Open alerts by kind",
-            OPEN_BY_KIND_QUERY,
-            alias=f"$tag_{s.TAG_KIND}",
-            colors=thresholds("orange"),
-            time_override=OPEN_ALERTS_WINDOW,
+            OPEN_ALERTS_TITLE,
+            q.OPEN_ALERTS,
+            height=10,
+            description="Live from the alert records: state, who acknowledged, who is assigned.",
         )
     )
     estate = estate.with_panel(
-        bar_gauge(
+        sql_table(
+            grid,
+            "Open cases and their next statutory deadline",
+            q.OPEN_CASES,
+            height=10,
+            description="Each open case's pending duty with the earliest deadline.",
+        )
+    )
+    estate = estate.with_panel(
+        sql_bar_gauge(
+            grid,
+            "Open alerts by kind",
+            q.OPEN_BY_KIND,
+            value_column="Open",
+            colors=thresholds("orange"),
+        )
+    )
+    estate = estate.with_panel(
+        sql_bar_gauge(
             grid,
             "Open alerts by severity",
-            OPEN_BY_SEVERITY_QUERY,
-            alias=f"$tag_{s.TAG_SEVERITY}",
+            q.OPEN_BY_SEVERITY,
+            value_column="Open",
             colors=thresholds("red"),
-            time_override=OPEN_ALERTS_WINDOW,
         )
     )
     estate = estate.with_panel(
@@ -198,11 +238,12 @@ def build() -> board.Dashboard:
             OFFLINE_QUERY,
             sort_by=s.FIELD_LAST_SEEN_AGE_H,
             renames=(
-                (s.TAG_HOME, "Home"),
+                (s.TAG_HOME, "Home id"),
                 (s.TAG_DEVICE, "Device"),
                 (s.FIELD_LAST_SEEN_AGE_H, "Hours since last reading"),
                 (s.FIELD_BATTERY, "Battery"),
             ),
             units=((s.FIELD_BATTERY, "percent"),),
+            lookup=ADDRESS,
         )
     )

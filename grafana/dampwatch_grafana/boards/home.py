@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as board
 
+from dampwatch.assessment.config import AssessmentConfig
 from dampwatch_grafana import schema as s
+from dampwatch_grafana import sqlqueries as q
 from dampwatch_grafana.boards.common import new_board
 from dampwatch_grafana.influxql import (
     AnnotationTarget,
     datasource_ref,
     ident,
     matches_variable,
-    tag_values_variable,
 )
-from dampwatch_grafana.panels import Grid, bar_gauge, table_panel, thresholds, time_series
+from dampwatch_grafana.panels import (
+    Grid,
+    Lookup,
+    bar_gauge,
+    sql_table,
+    table_panel,
+    thresholds,
+    time_series,
+)
+from dampwatch_grafana.sql import sql_variable
 
 TITLE = "dampwatch · Home"
-HOME_VARIABLE = "home"
+HOME_VARIABLE = q.HOME_VARIABLE
 ROOM_VARIABLE = "room"
-
-HOME_VALUES_QUERY = (
-    f"SHOW TAG VALUES FROM {ident(s.MEASUREMENT_READING)} WITH KEY = {ident(s.TAG_HOME)}"
-)
-ROOM_VALUES_QUERY = (
-    f"SHOW TAG VALUES FROM {ident(s.MEASUREMENT_READING)} WITH KEY = {ident(s.TAG_ROOM)} "
-    f"WHERE {matches_variable(s.TAG_HOME, HOME_VARIABLE)}"
-)
 _HOME_AND_ROOMS = (
     f"{matches_variable(s.TAG_HOME, HOME_VARIABLE)} AND "
     f"{matches_variable(s.TAG_ROOM, ROOM_VARIABLE)} AND $timeFilter"
@@ -49,19 +51,26 @@ MOULD_NOW_QUERY = (
     f"SELECT last({ident(s.FIELD_MOULD_INDEX)}) FROM {ident(s.MEASUREMENT_RISK)} "
     f"WHERE {_HOME_AND_ROOMS} GROUP BY {ident(s.TAG_ROOM)}"
 )
-HOURS_COLUMNS = (
-    (s.FIELD_SCORE, "Room score"),
-    (s.FIELD_HOURS_RH70_7D, "RH ≥ 70 % (h, 7 d)"),
-    (s.FIELD_HOURS_SURFACE80_7D, "Wall RH ≥ 80 % (h, 7 d)"),
-    (s.FIELD_HOURS_BELOW_DEW_POINT_7D, "Wall below dew point (h, 7 d)"),
-    (s.FIELD_HOURS_BELOW_18C_7D, "Below 18 °C occupied (h, 7 d)"),
-    (s.FIELD_HOURS_BELOW_16C_7D, "Below 16 °C occupied (h, 7 d)"),
-    (s.FIELD_OVERHEATING_NIGHT_PCT, "Nights above 26 °C (%)"),
-    (s.FIELD_HOURS_CO2_1500_7D, "CO₂ ≥ 1500 ppm (h, 7 d)"),
-)
+
+
+def hours_columns(config: AssessmentConfig) -> tuple[tuple[str, str], ...]:
+    """The evidence columns, labelled with the thresholds the assessment counts them against."""
+    return (
+        (s.FIELD_SCORE, "Room score"),
+        (s.FIELD_HOURS_RH70_7D, f"RH ≥ {config.room_rh_screen_pct:g} % (h, 7 d)"),
+        (s.FIELD_HOURS_SURFACE80_7D, f"Wall RH ≥ {config.surface_rh_pct:g} % (h, 7 d)"),
+        (s.FIELD_HOURS_BELOW_DEW_POINT_7D, "Wall below dew point (h, 7 d)"),
+        (s.FIELD_HOURS_BELOW_18C_7D, f"Below {config.cold_c:g} °C occupied (h, 7 d)"),
+        (s.FIELD_HOURS_BELOW_16C_7D, f"Below {config.very_cold_c:g} °C occupied (h, 7 d)"),
+        (s.FIELD_OVERHEATING_NIGHT_PCT, f"Nights above {config.overheating_c:g} °C (%)"),
+        (s.FIELD_HOURS_CO2_1500_7D, f"CO₂ ≥ {config.co2_ppm:g} ppm (h, 7 d)"),
+    )
+
+
+HOURS_FIELDS = [field for field, _ in hours_columns(AssessmentConfig())]
 HOURS_QUERY = (
     "SELECT "
-    + ", ".join(f"last({ident(field)}) AS {ident(field)}" for field, _ in HOURS_COLUMNS)
+    + ", ".join(f"last({ident(field)}) AS {ident(field)}" for field in HOURS_FIELDS)
     + f" FROM {ident(s.MEASUREMENT_RISK)} WHERE {_HOME_AND_ROOMS} GROUP BY {ident(s.TAG_ROOM)}"
 )
 ALERT_ANNOTATION_QUERY = (
@@ -87,23 +96,44 @@ def _alert_annotation() -> board.AnnotationQuery:
     )
 
 
-def build() -> board.Dashboard:
-    """The home board."""
+def build(config: AssessmentConfig) -> board.Dashboard:
+    """The home board: bands and labels at the assessment's thresholds."""
     grid = Grid()
-    temperature_bands = thresholds("blue", (s.COLD_RISK_C, "orange"), (s.WARM_ENOUGH_C, "green"))
-    humidity_bands = thresholds("green", (s.DAMP_RH_PCT, "orange"))
+    temperature_bands = thresholds("blue", (config.very_cold_c, "orange"), (config.cold_c, "green"))
+    humidity_bands = thresholds("green", (config.room_rh_screen_pct, "orange"))
     mould_colors = thresholds(
-        "green", (s.MOULD_START_INDEX, "orange"), (s.MOULD_VISIBLE_INDEX, "red")
+        "green", (config.mould_raise_index, "orange"), (config.mould_visible_index, "red")
     )
     return (
         new_board(s.UID_HOME, TITLE, "One home's rooms: conditions, risk and alerts")
-        .with_variable(tag_values_variable(HOME_VARIABLE, "Home", HOME_VALUES_QUERY))
         .with_variable(
-            tag_values_variable(
-                ROOM_VARIABLE, "Room", ROOM_VALUES_QUERY, multi=True, include_all=True
+            sql_variable(
+                HOME_VARIABLE,
+                "Home",
+                q.HOME_OPTIONS,
+                description="Registered homes by address",
+            )
+        )
+        .with_variable(
+            sql_variable(
+                ROOM_VARIABLE,
+                "Room",
+                q.ROOM_OPTIONS,
+                multi=True,
+                include_all=True,
+                description="The home's registered rooms by name",
             )
         )
         .annotation(_alert_annotation())
+        .with_panel(
+            sql_table(
+                grid,
+                "Open alerts in this home",
+                q.HOME_ALERTS,
+                height=6,
+                description="Live from the alert records: state, acknowledgement, assignment.",
+            )
+        )
         .with_panel(
             time_series(
                 grid,
@@ -113,7 +143,10 @@ def build() -> board.Dashboard:
                 alias=ROOM_ALIAS,
                 min_interval=s.READING_MIN_INTERVAL,
                 bands=temperature_bands,
-                description="Below 18 °C (WHO) is too cold; below 16 °C raises respiratory risk.",
+                description=(
+                    f"Below {config.cold_c:g} °C (WHO) is too cold; "
+                    f"below {config.very_cold_c:g} °C raises respiratory risk."
+                ),
             )
         )
         .with_panel(
@@ -125,7 +158,10 @@ def build() -> board.Dashboard:
                 alias=ROOM_ALIAS,
                 min_interval=s.READING_MIN_INTERVAL,
                 bands=humidity_bands,
-                description="Room air above 70 % RH for long spells is the damp screening signal.",
+                description=(
+                    f"Room air above {config.room_rh_screen_pct:g} % RH for long spells "
+                    "is the damp screening signal."
+                ),
             )
         )
         .with_panel(
@@ -148,7 +184,10 @@ def build() -> board.Dashboard:
                 alias=ROOM_ALIAS,
                 min_interval=s.HOURLY_MIN_INTERVAL,
                 bands=mould_colors,
-                description="VTT mould index 0–6: 1 microscopic growth, 3 visible growth.",
+                description=(
+                    f"VTT mould index 0–6: {config.mould_raise_index:g} first growth expected, "
+                    f"{config.mould_visible_index:g} visible growth."
+                ),
             )
         )
         .with_panel(
@@ -169,8 +208,9 @@ def build() -> board.Dashboard:
                 "Hours above thresholds",
                 HOURS_QUERY,
                 sort_by=s.FIELD_SCORE,
-                renames=((s.TAG_ROOM, "Room"), *HOURS_COLUMNS),
+                renames=((s.TAG_ROOM, "Room id"), *hours_columns(config)),
                 width=16,
+                lookup=Lookup(q.ROOM_NAMES, s.TAG_ROOM, "room_name", "Room"),
                 description="Latest hourly assessment per room: the evidence behind each flag.",
             )
         )

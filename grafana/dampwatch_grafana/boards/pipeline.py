@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as board
 
+from dampwatch.assessment.config import AssessmentConfig
 from dampwatch_grafana import schema as s
 from dampwatch_grafana.boards.common import new_board
 from dampwatch_grafana.influxql import ident, matches_variable, tag_values_variable
@@ -77,7 +78,7 @@ BACKLOG_NOW_QUERY = latest_over_workers("sum", s.FIELD_BACKLOG)
 LAG_NOW_QUERY = latest_over_workers("max", s.FIELD_LAG_SECONDS)
 
 
-def build() -> board.Dashboard:
+def build(config: AssessmentConfig) -> board.Dashboard:
     """The pipeline board."""
     grid = Grid()
     ingest_interval = s.INGEST_MIN_INTERVAL
