@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from dampwatch.geography import MALFORMED, NOT_IN_LOOKUP
 from dampwatch_api.db import migrate
@@ -123,7 +123,8 @@ def test_stock_import_stores_valid_rows_and_names_refused_ones(placed_api: Api) 
         80.0,
     )
     assert facts["imported_by"] == "officer-north"
-    assert placed_api.call("GET", f"/v1/homes/{HOME_SOUTH}/stock-facts", "admin").status_code == 404
+    unknown = placed_api.call("GET", f"/v1/homes/{HOME_SOUTH}/stock-facts", "admin")
+    assert unknown.status_code == 200 and set(unknown.json().values()) == {None}
 
 
 def test_stock_import_by_upload_and_who_may(placed_api: Api) -> None:
@@ -185,3 +186,15 @@ def test_the_admin_page_shows_the_area_and_a_changed_postcode_is_placed(placed_a
     form["postcode"] = "L1 9ZZ"
     officer.post(base, data=form | {"csrf_token": csrf_of(page)})
     assert f"not placed: {NOT_IN_LOOKUP} (L1 9ZZ)" in officer.get(base).text
+
+
+def test_a_home_not_yet_placed_answers_why(placed_api: Api) -> None:
+    context = placed_api.client.app.state.context  # type: ignore[attr-defined]
+    with context.sessions() as session:
+        home = session.scalar(select(Home).where(Home.home_id == HOME_SOUTH))
+        assert home is not None
+        session.execute(delete(HomePlace).where(HomePlace.home_pk == home.id))
+        session.commit()
+    place = placed_api.call("GET", f"/v1/homes/{HOME_SOUTH}/place", "admin")
+    assert place.status_code == 200 and place.json()["lsoa"] is None
+    assert place.json()["unresolved_reason"].startswith("not placed yet")

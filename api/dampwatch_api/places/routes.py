@@ -49,6 +49,9 @@ class StockImportOut(BaseModel):
     errors: list[RowErrorOut]
 
 
+NOT_PLACED = "not placed yet: no geography lookup is configured, or the home has no postcode"
+
+
 class PlaceOut(BaseModel):
     """A home's census areas and deprivation deciles, or why its postcode has no place."""
 
@@ -64,7 +67,7 @@ class PlaceOut(BaseModel):
     unresolved_reason: str | None
     imd_decile: int | None
     living_environment_decile: int | None
-    placed_at: datetime
+    placed_at: datetime | None
 
 
 class StockFactsOut(BaseModel):
@@ -79,8 +82,8 @@ class StockFactsOut(BaseModel):
     wall_type: str | None
     main_heating: str | None
     floor_area_m2: float | None
-    imported_at: datetime
-    imported_by: str
+    imported_at: datetime | None
+    imported_by: str | None
 
 
 async def _csv_text(request: Request) -> str:
@@ -122,18 +125,30 @@ def stock_facts_or_none(home: Home, session: Session) -> HomeStockFacts | None:
 
 
 @router.get("/v1/homes/{home_id}/place", response_model=PlaceOut)
-def get_place(home: HomeManage, session: SessionDep) -> HomePlace:
-    """Where the home is, from its postcode (404 until it has been placed)."""
+def get_place(home: HomeManage, session: SessionDep) -> PlaceOut:
+    """Where the home is, from its postcode; before it is placed, the reason says so."""
     place = place_or_none(home, session)
     if place is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "the home has not been placed yet")
-    return place
+        return PlaceOut(
+            postcode=home.postcode or "",
+            oa=None,
+            lsoa=None,
+            msoa=None,
+            lad=None,
+            lad_name=None,
+            source=None,
+            unresolved_reason=NOT_PLACED,
+            imd_decile=None,
+            living_environment_decile=None,
+            placed_at=None,
+        )
+    return PlaceOut.model_validate(place)
 
 
 @router.get("/v1/homes/{home_id}/stock-facts", response_model=StockFactsOut)
-def get_stock_facts(home: HomeManage, session: SessionDep) -> HomeStockFacts:
-    """What the landlord knows of the home's building (404 until facts are imported)."""
+def get_stock_facts(home: HomeManage, session: SessionDep) -> StockFactsOut:
+    """What the landlord knows of the home's building; every fact null until imported."""
     facts = stock_facts_or_none(home, session)
     if facts is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no stock facts for this home")
-    return facts
+        return StockFactsOut.model_validate({name: None for name in StockFactsOut.model_fields})
+    return StockFactsOut.model_validate(facts)
