@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import json
 from typing import Any, Final
 
 from dampwatch.opendata.cells import COUNT_MEASURES, DISTRIBUTION_MEASURES, UNITS
 from dampwatch.opendata.disclosure import Status
-from dampwatch.opendata.publication import Publication
+from dampwatch.opendata.publication import Publication, to_csv
 from dampwatch.opendata.records import AREA_LEVELS
 
 OGL_V3: Final = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -139,3 +140,14 @@ def _dataset(
             }
         ],
     }
+
+
+def documents(publication: Publication, tables: list[str], base: str = "") -> dict[str, str]:
+    """File name → text of every file of a publication: each table's CSV and metadata, the
+    catalogue."""
+    out: dict[str, str] = {}
+    for table in tables:
+        out[f"{table}.csv"] = to_csv(publication.tables[table])
+        out[f"{table}.csv-metadata.json"] = json.dumps(csvw(publication, table), indent=2)
+    out["catalog.jsonld"] = json.dumps(catalog(publication, tables, base), indent=2)
+    return out
