@@ -1,4 +1,4 @@
-"""The published files pass the ecosystem's own validators: CSV on the Web, Frictionless, JSON-LD."""
+"""The published files pass the ecosystem's validators: CSV on the Web, Frictionless, JSON-LD."""
 
 from __future__ import annotations
 
