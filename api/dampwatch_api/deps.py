@@ -23,7 +23,14 @@ from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.auth.tokens import TokenClaims, TokenError, token_claims
 from dampwatch_api.context import ApiContext
-from dampwatch_api.policy import Action, allowed, may, sees_protected_aggregates, works_on_cases
+from dampwatch_api.policy import (
+    Action,
+    allowed,
+    imports_stock_facts,
+    may,
+    sees_protected_aggregates,
+    works_on_cases,
+)
 from dampwatch_api.registry.models import Home, Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -225,6 +232,18 @@ class AggregatesGuard(Guard):
         return principal
 
 
+class StockImportGuard(Guard):
+    """Requires a caller who may import stock facts (officers, admins); rows are checked later."""
+
+    action = Action.MANAGE
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy lets them import stock facts."""
+        if not imports_stock_facts(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to import stock facts")
+        return principal
+
+
 HomeRead = Annotated[Home, Depends(HomeGuard(Action.READ))]
 HomeConsent = Annotated[Home, Depends(HomeGuard(Action.CONSENT))]
 HomeManage = Annotated[Home, Depends(HomeGuard(Action.MANAGE))]
@@ -233,3 +252,4 @@ SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
 Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
 Analyst = Annotated[Principal, Depends(AggregatesGuard())]
+StockImporter = Annotated[Principal, Depends(StockImportGuard())]

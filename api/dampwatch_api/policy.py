@@ -94,6 +94,11 @@ def works_on_cases(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.OFFICER)
 
 
+def imports_stock_facts(principal: Principal) -> bool:
+    """Admins and officers import stock facts; each row still needs `Action.MANAGE` on its home."""
+    return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
 def sees_other_people(principal: Principal) -> bool:
     """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
     return is_staff(principal)
