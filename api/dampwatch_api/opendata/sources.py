@@ -100,12 +100,11 @@ def outdoor_rooms(session: Session) -> set[tuple[str, str]]:
 
 def hazards(session: Session, start: datetime, end: datetime) -> dict[str, set[str]]:
     """Homes with a hazard open at any time in [start, end), per hazard."""
-    naive_start, naive_end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     kinds = [kind.value for group in HAZARDS.values() for kind in group]
     query = select(Alert.home_id, Alert.kind).where(
         Alert.kind.in_(kinds),
-        Alert.opened_at < naive_end,
-        or_(Alert.resolved_at.is_(None), Alert.resolved_at >= naive_start),
+        Alert.opened_at < end,
+        or_(Alert.resolved_at.is_(None), Alert.resolved_at >= start),
     )
     found: dict[str, set[str]] = {name: set() for name in HAZARDS}
     for home_id, kind in session.execute(query):
