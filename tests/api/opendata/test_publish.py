@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dampwatch.influx import InfluxQL
 from dampwatch.opendata.disclosure import Method
+from dampwatch.opendata.publication import publish
 from dampwatch.opendata.tally import tally
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
@@ -94,9 +96,6 @@ def test_a_missing_area_lookup_is_a_clear_error(
 def test_a_tenant_opting_out_leaves_every_table_at_the_next_publish(
     estate: ApiAppSettings, influx_db: InfluxDatabase, method: Method
 ) -> None:
-    from dampwatch.influx import InfluxQL
-    from dampwatch.opendata.publication import publish
-
     settings = estate.model_copy(update={"opendata_disclosure": method})
     engine = create_db_engine(settings.sqlalchemy_url)
     influx = InfluxQL(settings)
