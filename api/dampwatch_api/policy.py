@@ -31,6 +31,8 @@ PUBLIC_PATHS: Final = frozenset(
         "/v1/open/catalog.jsonld",
     }
 )
+# Pages anyone may open: they show only published open-data tables.
+OPEN_PAGES: Final = frozenset({"/region"})
 # Routes that act on the caller alone, whoever it is (signing out ends the caller's tokens).
 CALLER_ONLY_PATHS: Final = frozenset({"/v1/auth/logout"})
 
