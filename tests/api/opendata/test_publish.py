@@ -19,6 +19,7 @@ from dampwatch_api.app import create_app
 from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch_api.opendata import sources
 from dampwatch_api.opendata.job import gather
 from dampwatch_api.opendata.main import main
 from dampwatch_api.registry.models import Home, Role, Tenant, User
@@ -66,6 +67,7 @@ def test_publish_writes_every_table_from_sql_and_influx(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _environment(monkeypatch, estate)
+    monkeypatch.setattr(sources, "HOMES_PER_QUERY", 7)  # many batches of homes per month
     out = tmp_path / "published"
     assert main(["publish", "--out", str(out), "--period", "2026-11", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
