@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dampwatch.geography import MALFORMED, NOT_IN_LOOKUP
 from dampwatch_api.db import migrate
-from dampwatch_api.places.main import import_file, refresh
+from dampwatch_api.places.main import import_file, places_main, refresh
 from dampwatch_api.places.models import HomePlace
 from dampwatch_api.registry.models import Home
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api, api_settings, seed, start_api
@@ -150,3 +150,38 @@ def test_stock_import_command(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"1 homes' stock facts stored from {stock}"
     assert out[1].startswith("  row 3, floor_area_m2: floor_area_m2 '-1' is not allowed")
+
+
+def test_refresh_without_a_lookup_says_what_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DAMPWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    monkeypatch.delenv("DAMPWATCH_GEOGRAPHY_LOOKUP", raising=False)
+    assert places_main(["refresh"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "dampwatch places: no postcode lookup: set DAMPWATCH_GEOGRAPHY_LOOKUP"
+    )
+    monkeypatch.setenv("DAMPWATCH_GEOGRAPHY_LOOKUP", str(tmp_path / "missing.csv"))
+    assert places_main(["refresh"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_admin_page_shows_the_area_and_a_changed_postcode_is_placed(placed_api: Api) -> None:
+    from tests.api.pages.support import csrf_of, page_client  # noqa: PLC0415
+
+    officer = page_client(placed_api, "officer-north")
+    base = f"/admin/homes/{HOME_NORTH}"
+    page = officer.get(base).text
+    assert "not placed yet" in page and "no stock facts imported" in page  # seeded before
+    form = {"address": "1 North Rd", "postcode": "l1 0ab", "portfolio": "north"}
+    saved = officer.post(base, data=form | {"csrf_token": csrf_of(page)})
+    assert saved.status_code == 303, saved.text
+    _post_csv(placed_api, "officer-north", f"{HEADER}\n{HOME_NORTH},E,flat,,1900-1929,,,48\n")
+    page = officer.get(base).text
+    assert "Liverpool, LSOA E01006515, MSOA E02001383" in page
+    assert "decile 1 of 10" in page
+    assert "flat, 1900-1929; EPC band E; 48 m²" in page
+    form["postcode"] = "L1 9ZZ"
+    officer.post(base, data=form | {"csrf_token": csrf_of(page)})
+    assert f"not placed: {NOT_IN_LOOKUP} (L1 9ZZ)" in officer.get(base).text
