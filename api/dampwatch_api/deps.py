@@ -23,7 +23,14 @@ from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.auth.tokens import TokenClaims, TokenError, token_claims
 from dampwatch_api.context import ApiContext
-from dampwatch_api.policy import Action, allowed, imports_stock_facts, may, works_on_cases
+from dampwatch_api.policy import (
+    Action,
+    allowed,
+    imports_stock_facts,
+    may,
+    sees_protected_aggregates,
+    works_on_cases,
+)
 from dampwatch_api.registry.models import Home, Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -212,6 +219,19 @@ class CaseworkGuard(Guard):
         return principal
 
 
+class AggregatesGuard(Guard):
+    """Requires a caller who reads the protected aggregates finer than the public (the data
+    office's analysts, admins); never a home, an address or a person."""
+
+    action = Action.READ
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy lets them read protected aggregates."""
+        if not sees_protected_aggregates(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to read these tables")
+        return principal
+
+
 class StockImportGuard(Guard):
     """Requires a caller who may import stock facts (officers, admins); rows are checked later."""
 
@@ -231,4 +251,5 @@ HomeAdminister = Annotated[Home, Depends(HomeGuard(Action.ADMINISTER))]
 SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
 Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
+Analyst = Annotated[Principal, Depends(AggregatesGuard())]
 StockImporter = Annotated[Principal, Depends(StockImportGuard())]
