@@ -9,46 +9,70 @@ fact: some are left unknown. Hazards come from the hidden model in `stock_hazard
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from enum import StrEnum
+from pathlib import Path
+from typing import Final, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
+from dampwatch.deprivation import load_deprivation
+from dampwatch.geography import GeographyLookup, Place
+from dampwatch.stockfacts import (
+    AgeBand,
+    BuiltForm,
+    EnergyBand,
+    MainHeating,
+    PropertyType,
+    StockFacts,
+    WallType,
+)
 from dampwatch_sim.names import COLD, DAMP, HEALTHY
 from dampwatch_sim.stock_hazard import StockColumns, draw_hazards
 
-BANDS: Final = ("A", "B", "C", "D", "E", "F", "G")
-AGE_BANDS: Final = (
-    "before 1900",
-    "1900-1929",
-    "1930-1949",
-    "1950-1966",
-    "1967-1975",
-    "1976-1982",
-    "1983-1990",
-    "1991-1995",
-    "1996-2002",
-    "2003-2006",
-    "2007 onwards",
-)
-AGE_WEIGHTS: Final = (0.04, 0.08, 0.12, 0.18, 0.17, 0.1, 0.08, 0.05, 0.07, 0.05, 0.06)
-PROPERTY_TYPES: Final = {"flat": 0.42, "house": 0.45, "bungalow": 0.08, "maisonette": 0.05}
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+FloatArray = NDArray[np.float64]
+Rng = np.random.Generator
+
+AGE_WEIGHTS: Final = (0.04, 0.08, 0.12, 0.18, 0.17, 0.1, 0.08, 0.05, 0.07, 0.05, 0.04, 0.02)
+PROPERTY_TYPES: Final = {
+    PropertyType.FLAT: 0.42,
+    PropertyType.HOUSE: 0.45,
+    PropertyType.BUNGALOW: 0.08,
+    PropertyType.MAISONETTE: 0.05,
+}
 BUILT_FORMS: Final = {
-    "mid-terrace": 0.35,
-    "end-terrace": 0.22,
-    "semi-detached": 0.33,
-    "detached": 0.1,
+    BuiltForm.MID_TERRACE: 0.35,
+    BuiltForm.END_TERRACE: 0.22,
+    BuiltForm.SEMI_DETACHED: 0.33,
+    BuiltForm.DETACHED: 0.1,
 }
 HEATING: Final = {
-    "gas boiler": 0.8,
-    "electric storage": 0.09,
-    "electric room heaters": 0.04,
-    "district": 0.07,
+    MainHeating.GAS_BOILER: 0.8,
+    MainHeating.ELECTRIC_STORAGE: 0.09,
+    MainHeating.ELECTRIC_DIRECT: 0.04,
+    MainHeating.DISTRICT: 0.07,
+}
+FLOOR_AREA: Final = {
+    PropertyType.FLAT: 55.0,
+    PropertyType.MAISONETTE: 65.0,
+    PropertyType.BUNGALOW: 58.0,
 }
 # The share of homes whose register entry lacks each fact.
-UNKNOWN: Final = {"energy_band": 0.1, "floor_area_m2": 0.25, "other": 0.04}
+UNKNOWN: Final = {
+    "energy_band": 0.1,
+    "property_type": 0.04,
+    "built_form": 0.04,
+    "age_band": 0.04,
+    "wall_type": 0.04,
+    "main_heating": 0.04,
+    "floor_area_m2": 0.25,
+}
+POSTCODE_LOOKUP: Final = "postcode_lsoa_lookup_lcr_bristol.csv"
+DEPRIVATION: Final = "imd2019_lsoa11_england_domains.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +90,14 @@ class PlaceDraw:
 class SimulatedHome:
     """One home of the stock as the register knows it, and its hidden outcome."""
 
-    home_id: str
     place: PlaceDraw
-    energy_band: str | None
-    property_type: str | None
-    built_form: str | None
-    age_band: str | None
-    wall_type: str | None
-    main_heating: str | None
-    floor_area_m2: float | None
+    facts: StockFacts
     archetype: str  # healthy, damp, cold or damp+cold: the truth the predictor never sees
+
+    @property
+    def home_id(self) -> str:
+        """The home's id."""
+        return self.facts.home_id
 
     @property
     def damp(self) -> bool:
@@ -100,46 +122,49 @@ def made_up_places(rng: np.random.Generator, msoas: int = 80, per_msoa: int = 5)
     return places
 
 
-def _choice(rng: np.random.Generator, table: dict[str, float], count: int) -> list[str]:
+def _choice(rng: np.random.Generator, table: Mapping[E, float], count: int) -> list[E]:
     names = list(table)
     weights = np.array([table[name] for name in names])
     return [names[i] for i in rng.choice(len(names), count, p=weights / weights.sum())]
 
 
 def _bands(
-    age: np.ndarray, walls: list[str], heating: list[str], rng: np.random.Generator
-) -> np.ndarray:
+    age: FloatArray, walls: list[WallType], heating: list[MainHeating], rng: Rng
+) -> FloatArray:
     """True energy band index: older, solid-walled and electrically heated homes rate worse."""
-    wall_penalty = np.array(
-        [
-            {"solid brick": 1.0, "cavity unfilled": 0.6, "system built": 0.8}.get(w, 0.0)
-            for w in walls
-        ]
-    )
+    penalty = {
+        WallType.SOLID_BRICK: 1.0,
+        WallType.CAVITY_UNINSULATED: 0.6,
+        WallType.SYSTEM_BUILT: 0.8,
+    }
+    wall_penalty = np.array([penalty.get(w, 0.0) for w in walls])
     heat_penalty = np.array([0.8 if h.startswith("electric") else 0.0 for h in heating])
     latent = 4.0 - 0.25 * age + wall_penalty + heat_penalty + rng.normal(0, 0.8, len(age))
-    bands: np.ndarray = np.clip(np.round(latent), 1, 6)
+    bands: FloatArray = np.clip(np.round(latent), 1, 6)
     return bands
 
 
-def _walls(age: np.ndarray, rng: np.random.Generator) -> list[str]:
-    draws = rng.random(len(age))
+def _walls(age: FloatArray, rng: Rng) -> list[WallType]:
+    """Solid walls before 1930, cavities (filled or not) and system builds after."""
     walls = []
-    for band, u in zip(age, draws, strict=True):
+    for band, u in zip(age, rng.random(len(age)), strict=True):
         if band <= 1:
-            walls.append("solid brick" if u < 0.8 else "cavity unfilled")
+            walls.append(WallType.SOLID_BRICK if u < 0.8 else WallType.CAVITY_UNINSULATED)
         elif band <= 4:
             walls.append(
-                "cavity filled" if u < 0.5 else "cavity unfilled" if u < 0.8 else "system built"
+                WallType.CAVITY_INSULATED
+                if u < 0.5
+                else WallType.CAVITY_UNINSULATED
+                if u < 0.8
+                else WallType.SYSTEM_BUILT
             )
         else:
-            walls.append("cavity filled" if u < 0.8 else "timber frame")
+            walls.append(WallType.CAVITY_INSULATED if u < 0.8 else WallType.TIMBER_FRAME)
     return walls
 
 
-def _hide(values: Sequence[object], share: float, rng: np.random.Generator) -> list[object]:
-    hidden = rng.random(len(values)) < share
-    return [None if gone else value for value, gone in zip(values, hidden, strict=True)]
+def _known(value: T, hidden: bool) -> T | None:
+    return None if hidden else value
 
 
 def simulate_stock(
@@ -150,23 +175,21 @@ def simulate_stock(
     pool = list(places) if places else made_up_places(rng)
     weights = np.array([11.0 - place.imd_decile for place in pool])
     chosen = [pool[i] for i in rng.choice(len(pool), count, p=weights / weights.sum())]
-    age = rng.choice(len(AGE_BANDS), count, p=np.array(AGE_WEIGHTS) / sum(AGE_WEIGHTS))
+    age = rng.choice(len(AgeBand), count, p=np.array(AGE_WEIGHTS) / sum(AGE_WEIGHTS)).astype(float)
     property_type = _choice(rng, PROPERTY_TYPES, count)
     built_form = _choice(rng, BUILT_FORMS, count)
     heating = _choice(rng, HEATING, count)
     walls = _walls(age, rng)
-    band = _bands(age.astype(np.float64), walls, heating, rng)
-    base_area = np.array(
-        [{"flat": 55.0, "maisonette": 65.0, "bungalow": 58.0}.get(p, 82.0) for p in property_type]
-    )
+    band = _bands(age, walls, heating, rng)
+    base_area = np.array([FLOOR_AREA.get(p, 82.0) for p in property_type])
     area = np.round(base_area * rng.lognormal(0.0, 0.18, count), 1)
     hazards = draw_hazards(
         StockColumns(
             band,
-            walls,
-            built_form,
-            heating,
-            property_type,
+            [str(w) for w in walls],
+            [str(f) for f in built_form],
+            [str(h) for h in heating],
+            [str(p) for p in property_type],
             np.array([p.imd_decile for p in chosen], dtype=np.float64),
             area,
             [p.lsoa for p in chosen],
@@ -174,31 +197,36 @@ def simulate_stock(
         ),
         rng,
     )
-    known: dict[str, list[object]] = {
-        "energy_band": _hide([BANDS[int(b)] for b in band], UNKNOWN["energy_band"], rng),
-        "property_type": _hide(property_type, UNKNOWN["other"], rng),
-        "built_form": _hide(built_form, UNKNOWN["other"], rng),
-        "age_band": _hide([AGE_BANDS[int(a)] for a in age], UNKNOWN["other"], rng),
-        "wall_type": _hide(walls, UNKNOWN["other"], rng),
-        "main_heating": _hide(heating, UNKNOWN["other"], rng),
-        "floor_area_m2": _hide([float(a) for a in area], UNKNOWN["floor_area_m2"], rng),
-    }
+    hide = {fact: rng.random(count) < share for fact, share in UNKNOWN.items()}
     homes = []
     for i, place in enumerate(chosen):
-        traits = [
-            kind for kind, flags in ((DAMP, hazards["damp"]), (COLD, hazards["cold"])) if flags[i]
-        ]
-        homes.append(
-            SimulatedHome(
-                f"stock-{seed}-{i:06d}",
-                place,
-                archetype="+".join(traits) or HEALTHY,
-                **{name: values[i] for name, values in known.items()},  # type: ignore[arg-type]
-            )
+        traits = [k for k, flags in ((DAMP, hazards["damp"]), (COLD, hazards["cold"])) if flags[i]]
+        facts = StockFacts(
+            f"stock-{seed}-{i:06d}",
+            energy_band=_known(tuple(EnergyBand)[int(band[i])], hide["energy_band"][i]),
+            property_type=_known(property_type[i], hide["property_type"][i]),
+            built_form=_known(built_form[i], hide["built_form"][i]),
+            age_band=_known(tuple(AgeBand)[int(age[i])], hide["age_band"][i]),
+            wall_type=_known(walls[i], hide["wall_type"][i]),
+            main_heating=_known(heating[i], hide["main_heating"][i]),
+            floor_area_m2=_known(float(area[i]), hide["floor_area_m2"][i]),
         )
+        homes.append(SimulatedHome(place, facts, "+".join(traits) or HEALTHY))
     return homes
 
 
 def real_places(opendata: Path) -> list[PlaceDraw] | None:
     """Places from the real postcode lookup and IMD 2019, or None when the files are absent."""
-    return None
+    lookup_file = opendata / POSTCODE_LOOKUP
+    deprivation_file = opendata / DEPRIVATION
+    if not (lookup_file.is_file() and deprivation_file.is_file()):
+        return None
+    lookup = GeographyLookup.load(lookup_file)
+    deprivation = load_deprivation(deprivation_file)
+    places = []
+    for postcode in lookup.postcodes():
+        place = lookup.resolve(postcode)
+        if isinstance(place, Place) and place.lsoa in deprivation:
+            decile = deprivation[place.lsoa].imd_decile
+            places.append(PlaceDraw(postcode, place.lsoa, place.msoa, place.lad, decile))
+    return places or None

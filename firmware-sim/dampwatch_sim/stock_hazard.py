@@ -31,27 +31,27 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-BASE: Final = {"damp": -3.3, "cold": -3.5}
-PER_BAND: Final = {"damp": 0.45, "cold": 0.65}  # log-odds per band worse than D
+BASE: Final = {"damp": -4.0, "cold": -3.9}
+PER_BAND: Final = {"damp": 0.55, "cold": 0.7}  # log-odds per band worse than D
 WALLS: Final = {
-    "damp": {"solid brick": 0.7, "system built": 0.6, "cavity unfilled": 0.35},
-    "cold": {"solid brick": 0.3, "system built": 0.25, "cavity unfilled": 0.15},
+    "damp": {"solid brick": 0.9, "system built": 0.7, "cavity uninsulated": 0.45},
+    "cold": {"solid brick": 0.3, "system built": 0.25, "cavity uninsulated": 0.15},
 }
 FORMS: Final = {
     "damp": {"end-terrace": 0.2, "detached": 0.15},
     "cold": {"detached": 0.35, "end-terrace": 0.2, "mid-terrace": -0.15},
 }
 HEATING: Final = {
-    "damp": {"electric storage": 0.3, "electric room heaters": 0.45},
-    "cold": {"electric storage": 0.6, "electric room heaters": 1.0, "district": -0.3},
+    "damp": {"electric storage": 0.3, "electric direct": 0.45},
+    "cold": {"electric storage": 0.6, "electric direct": 1.0, "district": -0.3},
 }
 PROPERTY: Final = {"damp": {"flat": 0.15, "maisonette": 0.1}, "cold": {"bungalow": 0.2}}
-PER_DEPRIVATION_DECILE: Final = {"damp": 0.08, "cold": 0.12}  # per decile more deprived than 5.5
+PER_DEPRIVATION_DECILE: Final = {"damp": 0.1, "cold": 0.12}  # per decile more deprived than 5.5
 PER_SQUARE_METRE: Final = {"damp": -0.008, "cold": 0.006}  # crowding vs space to heat
 INTERACTION: Final = {"damp": 0.5, "cold": 0.3}  # solid walls and electric heating together
 LSOA_SD: Final = 0.4
 MSOA_SD: Final = 0.35
-HOME_SD: Final = 0.7
+HOME_SD: Final = 0.6
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 
 from dampwatch.prediction.area import AreaRates, out_of_fold_rates
-from dampwatch.prediction.features import CATEGORICAL, FACT_COLUMNS, Encoder, HomeRow
+from dampwatch.prediction.features import CATEGORICAL, FACT_COLUMNS, HomeRow, encode
 
 FloatArray = NDArray[np.float64]
 
@@ -52,7 +52,6 @@ class RiskModel:
     """One hazard kind's fitted model and what it needs to score any home in the register."""
 
     kind: str
-    encoder: Encoder
     areas: AreaRates
     calibrated: CalibratedClassifierCV
     booster: lgb.Booster
@@ -81,9 +80,7 @@ def _classifier(seed: int) -> lgb.LGBMClassifier:
     )
 
 
-def train(
-    rows: Sequence[HomeRow], outcomes: FloatArray, encoder: Encoder, kind: str, seed: int = 0
-) -> RiskModel:
+def train(rows: Sequence[HomeRow], outcomes: FloatArray, kind: str, seed: int = 0) -> RiskModel:
     """Fit on monitored homes' outcomes (1: a hazard of `kind` this winter)."""
     outcomes = np.asarray(outcomes, dtype=np.float64)
     positives = int(outcomes.sum())
@@ -99,7 +96,7 @@ def train(
     for fold, (_, held) in enumerate(splitter.split(np.zeros(len(rows)), outcomes)):
         folds[held] = fold
     area = out_of_fold_rates(lsoas, msoas, outcomes, folds)
-    matrix = np.column_stack([encoder.transform(rows), area])
+    matrix = np.column_stack([encode(rows), area])
     method = (
         "isotonic" if min(positives, len(rows) - positives) >= ISOTONIC_MIN_POSITIVES else "sigmoid"
     )
@@ -111,7 +108,6 @@ def train(
     booster = calibrated.calibrated_classifiers_[0].estimator.booster_
     return RiskModel(
         kind,
-        encoder,
         AreaRates.fit(lsoas, msoas, outcomes),
         calibrated,
         booster,
@@ -128,7 +124,7 @@ def feature_matrix(
     out of fold, so their outcome does not feed their score)."""
     if area is None:
         area = model.areas.rates([row.lsoa for row in rows], [row.msoa for row in rows])
-    return np.column_stack([model.encoder.transform(rows), area])
+    return np.column_stack([encode(rows), area])
 
 
 def score(model: RiskModel, matrix: FloatArray) -> Scores:

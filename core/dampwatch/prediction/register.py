@@ -8,7 +8,7 @@ from typing import Final
 
 import numpy as np
 
-from dampwatch.prediction.features import Encoder, FloatArray, HomeRow
+from dampwatch.prediction.features import FloatArray, HomeRow
 from dampwatch.prediction.model import RiskModel, Scores, feature_matrix, score, train
 from dampwatch.prediction.words import Reason, reasons
 
@@ -27,7 +27,6 @@ class KindScores:
     def reasons_of(self, index: int, top: int = 3) -> list[Reason]:
         """The home's top reasons in words."""
         return reasons(
-            self.model.encoder,
             self.scores.matrix[index],
             self.scores.contributions[index],
             self.kind,
@@ -50,14 +49,13 @@ def predict_register(
     Monitored homes are scored with their out-of-fold area rate, so their own outcome never
     feeds their own score.
     """
-    encoder = Encoder.fit(rows)
     result = {}
     for kind in KINDS:
         known = outcomes.get(kind, {})
         monitored = np.array([row.home_id in known for row in rows])
         train_rows = [row for row in rows if row.home_id in known]
         labels = np.array([float(known[row.home_id]) for row in train_rows])
-        model = train(train_rows, labels, encoder, kind, seed)
+        model = train(train_rows, labels, kind, seed)
         area: FloatArray = model.areas.rates([r.lsoa for r in rows], [r.msoa for r in rows])
         area[monitored] = model.training_matrix[:, -1]
         result[kind] = KindScores(

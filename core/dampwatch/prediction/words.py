@@ -7,7 +7,7 @@ from typing import Final
 
 import numpy as np
 
-from dampwatch.prediction.features import Encoder, FloatArray
+from dampwatch.prediction.features import FloatArray, value_in_words
 from dampwatch.prediction.model import AREA_RATE, COLUMNS
 
 LABELS: Final = {
@@ -53,7 +53,7 @@ def describe(feature: str, value: str | None, contribution: float, kind: str) ->
 
 
 def reasons(
-    encoder: Encoder, features: FloatArray, contributions: FloatArray, kind: str, top: int = 3
+    features: FloatArray, contributions: FloatArray, kind: str, top: int = 3
 ) -> list[Reason]:
     """The `top` features that raised one home's risk most (those that lowered it if none did)."""
     order = np.argsort(-contributions, kind="stable")
@@ -66,7 +66,7 @@ def reasons(
         if feature == AREA_RATE:
             value = f"{features[index]:.0%}" if np.isfinite(features[index]) else None
         else:
-            value = encoder.value_in_words(feature, float(features[index]))
+            value = value_in_words(feature, float(features[index]))
         contribution = float(contributions[index])
         result.append(
             Reason(feature, value, contribution, describe(feature, value, contribution, kind))
