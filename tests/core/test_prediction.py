@@ -62,10 +62,9 @@ def test_a_worse_energy_band_never_lowers_the_risk(
     model = predicted[kind].model
     band = COLUMNS.index("energy_band")
     for home in stock[:25]:
-        rows = [_row(home) for _ in ENERGY_BANDS]
         rows = [
-            dataclasses.replace(row, stock=dataclasses.replace(row.stock, energy_band=b))
-            for row, b in zip(rows, ENERGY_BANDS, strict=True)
+            dataclasses.replace(_row(home), stock=dataclasses.replace(home.facts, energy_band=b))
+            for b in ENERGY_BANDS
         ]
         scores = score(model, feature_matrix(model, rows))
         assert np.all(np.diff(scores.probability) >= -1e-12)
