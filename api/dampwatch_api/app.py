@@ -46,6 +46,7 @@ from dampwatch_api.routes import (
     health,
     homes,
     links,
+    predictions,
     readings,
     rooms,
     users,
@@ -74,6 +75,7 @@ ROUTERS = (
     cases,
     case_exports,
     webhooks,
+    predictions,
 )
 BROKER_CONNECT_WAIT_S = 3.0
 

@@ -23,7 +23,14 @@ from dampwatch_api.auth.apikeys import find_api_key, hash_key, split_key
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.auth.tokens import TokenClaims, TokenError, token_claims
 from dampwatch_api.context import ApiContext
-from dampwatch_api.policy import Action, allowed, may, works_on_cases
+from dampwatch_api.policy import (
+    Action,
+    PredictionView,
+    allowed,
+    may,
+    prediction_view,
+    works_on_cases,
+)
 from dampwatch_api.registry.models import Home, Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -212,6 +219,29 @@ class CaseworkGuard(Guard):
         return principal
 
 
+class PredictionGuard(Guard):
+    """Requires a caller who may see predictions per home, or (`areas=True`) per area too."""
+
+    action = Action.READ
+
+    def __init__(self, *, areas: bool) -> None:
+        self.views = (
+            {PredictionView.HOMES, PredictionView.AREAS} if areas else {PredictionView.HOMES}
+        )
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy shows them predictions at this grain."""
+        view = prediction_view(principal)
+        if view not in self.views:
+            detail = (
+                "predictions are shown by area only: use /v1/predictions/areas"
+                if view is PredictionView.AREAS
+                else "not allowed to see predictions"
+            )
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail)
+        return principal
+
+
 HomeRead = Annotated[Home, Depends(HomeGuard(Action.READ))]
 HomeConsent = Annotated[Home, Depends(HomeGuard(Action.CONSENT))]
 HomeManage = Annotated[Home, Depends(HomeGuard(Action.MANAGE))]
@@ -219,3 +249,5 @@ HomeAdminister = Annotated[Home, Depends(HomeGuard(Action.ADMINISTER))]
 SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
 Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
+PredictionHomes = Annotated[Principal, Depends(PredictionGuard(areas=False))]
+PredictionAreas = Annotated[Principal, Depends(PredictionGuard(areas=True))]

@@ -79,6 +79,34 @@ def works_on_cases(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.OFFICER)
 
 
+class PredictionView(StrEnum):
+    """What a caller may see of the predicted risk of homes without sensors."""
+
+    HOMES = "homes"  # each home in their scope, with its reasons (and area totals over them)
+    AREAS = "areas"  # area totals over the whole register, never a home
+    NONE = "none"
+
+
+# The data office's role: protected aggregates, never a home, an address or a person.
+ANALYST_ROLE: Final = "analyst"
+
+
+def prediction_view(principal: Principal) -> PredictionView:
+    """Staff see their homes' predictions; analysts areas only; tenants nothing."""
+    if principal.role in (Role.ADMIN, Role.OFFICER):
+        return PredictionView.HOMES
+    if str(principal.role) == ANALYST_ROLE:
+        return PredictionView.AREAS
+    return PredictionView.NONE
+
+
+def prediction_homes(principal: Principal) -> ColumnElement[bool]:
+    """The homes whose predictions count towards what the principal sees (summed, for analysts)."""
+    if prediction_view(principal) is PredictionView.AREAS:
+        return true()
+    return visible_homes(principal)
+
+
 def sees_other_people(principal: Principal) -> bool:
     """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
     return principal.role is not Role.TENANT

@@ -41,24 +41,26 @@ class KindScores:
         return ranks
 
 
-def predict_register(
-    rows: Sequence[HomeRow], outcomes: Mapping[str, Mapping[str, bool]], seed: int = 0
-) -> dict[str, KindScores]:
-    """Train each kind on the homes `outcomes[kind]` names, score all `rows`.
+def predict_kind(
+    rows: Sequence[HomeRow], outcomes: Mapping[str, bool], kind: str, seed: int = 0
+) -> KindScores:
+    """Train one kind on the homes `outcomes` names and score all `rows`; TrainingError when
+    the monitored homes hold too few of either outcome.
 
     Monitored homes are scored with their out-of-fold area rate, so their own outcome never
     feeds their own score.
     """
-    result = {}
-    for kind in KINDS:
-        known = outcomes.get(kind, {})
-        monitored = np.array([row.home_id in known for row in rows])
-        train_rows = [row for row in rows if row.home_id in known]
-        labels = np.array([float(known[row.home_id]) for row in train_rows])
-        model = train(train_rows, labels, kind, seed)
-        area: FloatArray = model.areas.rates([r.lsoa for r in rows], [r.msoa for r in rows])
-        area[monitored] = model.training_matrix[:, -1]
-        result[kind] = KindScores(
-            kind, model, score(model, feature_matrix(model, rows, area)), monitored
-        )
-    return result
+    monitored = np.array([row.home_id in outcomes for row in rows], dtype=bool)
+    train_rows = [row for row in rows if row.home_id in outcomes]
+    labels = np.array([float(outcomes[row.home_id]) for row in train_rows])
+    model = train(train_rows, labels, kind, seed)
+    area: FloatArray = model.areas.rates([r.lsoa for r in rows], [r.msoa for r in rows])
+    area[monitored] = model.training_matrix[:, -1]
+    return KindScores(kind, model, score(model, feature_matrix(model, rows, area)), monitored)
+
+
+def predict_register(
+    rows: Sequence[HomeRow], outcomes: Mapping[str, Mapping[str, bool]], seed: int = 0
+) -> dict[str, KindScores]:
+    """`predict_kind` for every kind."""
+    return {kind: predict_kind(rows, outcomes.get(kind, {}), kind, seed) for kind in KINDS}
