@@ -41,7 +41,7 @@ PACKAGES = (
 COMMAND_CLASSES: Mapping[str, str] = {
     "dampwatch_ingest.settings.IngestSettings": "ingest",
     "dampwatch_api.assess.settings.AssessSettings": "assess",
-    "dampwatch_api.settings.ApiAppSettings": "api, casework",
+    "dampwatch_api.settings.ApiAppSettings": "api, casework, places, stock",
     "dampwatch_stack.up_settings.UpSettings": "up, demo",
     "dampwatch.settings.MqttSettings": "sim",
     "dampwatch.settings.DatabaseSettings": "apikey",
@@ -53,6 +53,7 @@ SPECIAL_DEFAULTS: Mapping[str, str] = {
     "case_feed_dir": "`DATA_DIR/feed`",
     "webhook_allow_http": "on in development, off in production",
     "trusted_proxies": "none",
+    "geography_columns": "NSPL/ONSPD and the shipped extract's names",
 }
 MEANINGS: Mapping[str, str] = {
     "env": "`production` refuses unsafe settings: anonymous MQTT, plain MQTT to a remote host, "
@@ -170,6 +171,14 @@ MEANINGS: Mapping[str, str] = {
     "casework_poll_s": "pause between the casework worker's passes",
     "casework_lease_ttl_s": "how long the worker's lease lasts unrenewed; a standby or a "
     "restarted worker takes over after it",
+    "geography_lookup": "postcode lookup CSV (ONS NSPL or ONSPD, or a file with a postcode and "
+    "an LSOA column): homes are placed in OA/LSOA/MSOA/local authority from their postcodes; "
+    "unset, homes are not placed and the demo runs without real postcodes",
+    "geography_columns": "the lookup's header names when they differ, as JSON "
+    '(`{"postcode": "pcds", "lsoa": "lsoa21cd"}`); fields: postcode, oa, lsoa, msoa, lad, '
+    "lad_name, terminated",
+    "deprivation_file": "English Indices of Deprivation 2019 CSV (File 7, or File 2): each "
+    "placed home gets its LSOA's IMD and Living Environment deciles",
 }
 
 

@@ -28,6 +28,7 @@ from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.limits import BodyLimitMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
 from dampwatch_api.pages import install_pages
+from dampwatch_api.places import routes as places
 from dampwatch_api.registry.models import Role, User
 from dampwatch_api.registry.publish import RegistryPublisher
 from dampwatch_api.report import route as report_route
@@ -76,6 +77,7 @@ ROUTERS = (
     case_exports,
     webhooks,
     predictions,
+    places,
 )
 BROKER_CONNECT_WAIT_S = 3.0
 

@@ -27,6 +27,7 @@ from dampwatch_api.policy import (
     Action,
     PredictionView,
     allowed,
+    imports_stock_facts,
     may,
     prediction_view,
     works_on_cases,
@@ -242,6 +243,18 @@ class PredictionGuard(Guard):
         return principal
 
 
+class StockImportGuard(Guard):
+    """Requires a caller who may import stock facts (officers, admins); rows are checked later."""
+
+    action = Action.MANAGE
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy lets them import stock facts."""
+        if not imports_stock_facts(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to import stock facts")
+        return principal
+
+
 HomeRead = Annotated[Home, Depends(HomeGuard(Action.READ))]
 HomeConsent = Annotated[Home, Depends(HomeGuard(Action.CONSENT))]
 HomeManage = Annotated[Home, Depends(HomeGuard(Action.MANAGE))]
@@ -251,3 +264,4 @@ Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
 PredictionHomes = Annotated[Principal, Depends(PredictionGuard(areas=False))]
 PredictionAreas = Annotated[Principal, Depends(PredictionGuard(areas=True))]
+StockImporter = Annotated[Principal, Depends(StockImportGuard())]

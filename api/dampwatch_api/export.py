@@ -80,8 +80,10 @@ def _tenancy(tenant: Tenant, principal: Principal, staff: bool) -> dict[str, Any
         "consent": tenant.consent,
         "consent_version": tenant.consent_version,
         "consent_at": _iso(tenant.consent_at),
+        "statistics": tenant.statistics,
         "consent_history": [
             {
+                "purpose": event.purpose,
                 "granted": event.granted,
                 "version": event.version,
                 "recorded_at": _iso(event.recorded_at),

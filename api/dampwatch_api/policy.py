@@ -107,6 +107,11 @@ def prediction_homes(principal: Principal) -> ColumnElement[bool]:
     return visible_homes(principal)
 
 
+def imports_stock_facts(principal: Principal) -> bool:
+    """Admins and officers import stock facts; each row still needs `Action.MANAGE` on its home."""
+    return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
 def sees_other_people(principal: Principal) -> bool:
     """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
     return principal.role is not Role.TENANT

@@ -17,7 +17,7 @@ from pydantic import (
 
 from dampwatch.const import ID_PATTERN
 from dampwatch_api.auth.strength import weakness
-from dampwatch_api.registry.models import Role, RoomKind
+from dampwatch_api.registry.models import ConsentPurpose, Role, RoomKind
 
 
 def _storable(value: str) -> str:
@@ -223,16 +223,22 @@ class TenantOut(Out):
 
 
 class ConsentIn(BaseModel):
-    """Give or withdraw consent (`tenant_id` needed when staff record it for a tenant)."""
+    """Give or withdraw consent for a purpose (`tenant_id` needed when staff record it).
+
+    `monitoring`: readings are collected from the home. `statistics`: the home is counted in
+    published area statistics (on unless the tenant opts out).
+    """
 
     granted: bool
     version: ShortLabel = "1"
     tenant_id: int | None = None
+    purpose: ConsentPurpose = ConsentPurpose.MONITORING
 
 
 class ConsentEventOut(Out):
     """One recorded change of consent."""
 
+    purpose: ConsentPurpose
     granted: bool
     version: str
     recorded_at: datetime
@@ -244,15 +250,20 @@ class TenantConsentOut(BaseModel):
 
     tenant_id: int
     consent: bool
+    statistics: bool
     version: str | None
     history: list[ConsentEventOut]
 
 
 class ConsentOut(BaseModel):
-    """The home's consent: true unless a tenant has not consented; with each tenant's history."""
+    """The home's consent: true unless a tenant has not consented; with each tenant's history.
+
+    `statistics`: the home is counted in published area statistics (no tenant opted out).
+    """
 
     home_id: str
     consent: bool
+    statistics: bool
     tenants: list[TenantConsentOut]
 
 

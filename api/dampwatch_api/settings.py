@@ -7,7 +7,13 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from dampwatch.settings import ApiSettings, DatabaseSettings, InfluxSettings, MqttSettings
+from dampwatch.settings import (
+    ApiSettings,
+    DatabaseSettings,
+    InfluxSettings,
+    MqttSettings,
+    PlaceSettings,
+)
 from dampwatch_api.auth.strength import weakness
 from dampwatch_api.casework_settings import CaseworkSettings, WebhookSettings
 from dampwatch_api.contact import PageSettings
@@ -27,6 +33,7 @@ class ApiAppSettings(
     RetentionSettings,
     CaseworkSettings,
     WebhookSettings,
+    PlaceSettings,
 ):
     """Everything `dampwatch api` and `dampwatch casework` read from `DAMPWATCH_*` and `.env`."""
 

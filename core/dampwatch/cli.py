@@ -32,6 +32,10 @@ COMMANDS: Final[dict[str, Command]] = {
     ),
     "report": Command("dampwatch_api.report.main", "write a home's condition report as PDF", "api"),
     "apikey": Command("dampwatch_api.apikey", "create API keys for machines", "api"),
+    "places": Command(
+        "dampwatch_api.places.main", "place homes in census areas from their postcodes", "api"
+    ),
+    "stock": Command("dampwatch_api.places.stock_main", "import homes' stock facts (CSV)", "api"),
     "gateway": Command(
         "dampwatch_gateway.main", "in-home gateway: decode sensors, store and forward", "gateway"
     ),

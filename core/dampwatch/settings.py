@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dampwatch.const import DEFAULT_RETENTION_DAYS, DEFAULT_TOPIC_PREFIX
+from dampwatch.geography import FIELD_CANDIDATES
 
 LOOPBACK = "127.0.0.1"
 # `.env.example` marks every secret to replace with this prefix; production refuses such values.
@@ -165,3 +166,22 @@ class ApiSettings(BaseAppSettings):
 
     api_host: str = LOOPBACK
     api_port: int = Field(default=8000, ge=1, le=65535)
+
+
+class PlaceSettings(BaseAppSettings):
+    """The open-data files that place homes: a postcode lookup and the deprivation indices."""
+
+    geography_lookup: Path | None = None
+    # The lookup's header names per field when they differ from NSPL/ONSPD's, as JSON:
+    # {"postcode": "pcds", "lsoa": "lsoa21cd"}; fields: postcode, oa, lsoa, msoa, lad,
+    # lad_name, terminated.
+    geography_columns: dict[str, str] = Field(default_factory=dict)
+    deprivation_file: Path | None = None
+
+    @field_validator("geography_columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FIELD_CANDIDATES))
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; known: {sorted(FIELD_CANDIDATES)}")
+        return value

@@ -260,10 +260,10 @@ def _parse_row(
     return StockFacts(home_id, **facts), []  # type: ignore[arg-type]
 
 
-def parse_stock_csv(text: str) -> tuple[list[StockFacts], list[RowError]]:
-    """Valid rows' facts and every refused cell; a refused row is left out whole, never guessed."""
+def parse_stock_rows(text: str) -> tuple[list[tuple[int, StockFacts]], list[RowError]]:
+    """Valid rows with their row numbers, and every refused cell (a refused row is left out)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    parsed: list[StockFacts] = []
+    parsed: list[tuple[int, StockFacts]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     try:
@@ -285,7 +285,13 @@ def parse_stock_csv(text: str) -> tuple[list[StockFacts], list[RowError]]:
                 errors.append(RowError(row, "home_id", facts.home_id, message))
                 continue
             seen[facts.home_id] = row
-            parsed.append(facts)
+            parsed.append((row, facts))
     except csv.Error as error:
         errors.append(RowError(reader.line_num, "", "", f"not a readable CSV: {error}"))
     return parsed, errors
+
+
+def parse_stock_csv(text: str) -> tuple[list[StockFacts], list[RowError]]:
+    """Valid rows' facts and every refused cell; a refused row is left out whole, never guessed."""
+    rows, errors = parse_stock_rows(text)
+    return [facts for _, facts in rows], errors

@@ -35,6 +35,7 @@ from dampwatch_stack.demo_feed import (
     wait_until_stored,
     winter_shift_days,
 )
+from dampwatch_stack.demo_places import demo_addresses, place_environment
 from dampwatch_stack.demo_report import DemoResult, ProgressBar, print_result, result_document
 from dampwatch_stack.servers import ServerStartError
 from dampwatch_stack.up import Stack
@@ -125,7 +126,7 @@ class Demo:
             ("ingest", "api"),
             ports=options.ports,
             output=self._quiet,
-            extra_env=demo_environment(self.demo_dir),
+            extra_env=demo_environment(self.demo_dir) | place_environment(settings),
         )
 
     def _step(self, name: str) -> None:
@@ -190,10 +191,13 @@ class Demo:
 
     def _register(self, api: DemoApi, cohort: Any) -> None:
         homes = []
+        count = len(cohort.homes)
+        addresses = demo_addresses(self.stack.settings, count, self.options.seed, self.log)
         for number, home in enumerate(cohort.homes, start=1):
             devices = cohort.rooms_of(home.home_id)
             rooms = tuple(dict.fromkeys([*home.rooms, *devices.values()]))
-            homes.append(DemoHome(home.home_id, rooms, devices, number))
+            postcode, town = addresses[number - 1] if addresses else (None, "Bristol")
+            homes.append(DemoHome(home.home_id, rooms, devices, number, postcode, town))
         bar = ProgressBar("registering", len(homes), "homes", self.log)
         api.register(homes)
         bar.finish()

@@ -38,6 +38,8 @@ class DemoHome:
     rooms: tuple[str, ...]
     devices: Mapping[str, str]
     number: int
+    postcode: str | None = None  # a real postcode; None: a made-up Bristol one
+    town: str = "Bristol"
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ class DemoApi:
             "/v1/homes",
             {
                 "home_id": home.home_id,
-                "address": f"{home.number} {STREETS[home.number % len(STREETS)]}, Bristol",
-                "postcode": f"BS{home.number % 16 + 1} {home.number % 9 + 1}DW",
+                "address": f"{home.number} {STREETS[home.number % len(STREETS)]}, {home.town}",
+                "postcode": home.postcode or f"BS{home.number % 16 + 1} {home.number % 9 + 1}DW",
                 "portfolio": DEMO_PORTFOLIO,
                 "patch": PATCHES[home.number % len(PATCHES)],
             },

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from dampwatch.cli import COMMANDS
-from dampwatch.settings import ApiSettings, InfluxSettings, MqttSettings
+from dampwatch.settings import ApiSettings, InfluxSettings, MqttSettings, PlaceSettings
 
 DEFAULT_COMPONENTS: tuple[str, ...] = ("ingest", "assess", "api", "casework")
 PortMode = Literal["settings", "auto"]
@@ -25,7 +25,7 @@ PORT_SETTINGS: Mapping[str, str] = {
 }
 
 
-class UpSettings(MqttSettings, InfluxSettings, ApiSettings):
+class UpSettings(MqttSettings, InfluxSettings, ApiSettings, PlaceSettings):
     """What `dampwatch up` reads: the ports of the local stack and where its servers live."""
 
     ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)

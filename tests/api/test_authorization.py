@@ -109,6 +109,8 @@ def test_sweep_refuses_every_route_into_another_home(api: Api, intruder: str | N
                 kwargs["json"] = {}
             if path == "/v1/alerts/bulk":
                 kwargs["json"] = {"action": "resolve", "alert_ids": [values["alert_id"]]}
+            if path == "/v1/stock-facts":
+                kwargs = {"files": {"file": ("s.csv", f"home_id,energy_band\n{HOME_NORTH},A\n")}}
             response = api.call(method.upper(), path, intruder, **kwargs)
             checked += 1
             assert "Traceback" not in response.text
@@ -118,6 +120,10 @@ def test_sweep_refuses_every_route_into_another_home(api: Api, intruder: str | N
             if path == "/v1/alerts/bulk":  # answers, changing nothing it may not see
                 assert response.json()["done"] == [], response.text
                 assert response.json()["refused"][0]["reason"] == "not found"
+                continue
+            if path == "/v1/stock-facts":  # an officer's import refuses the row of that home
+                assert response.json()["stored"] == 0, response.text
+                assert response.json()["errors"][0]["value"] == HOME_NORTH
                 continue
             # Platform-wide reads answer, but only with the caller's own data.
             assert intruder is not None and method == "get", (method, path, response.status_code)

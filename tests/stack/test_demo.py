@@ -21,16 +21,38 @@ from dampwatch_stack.servers import find_binary
 from dampwatch_stack.supervisor import process_is_alive
 from tests.support import INSTALL_HINT, OPENER
 from tests.support.damp_mould_standard import count_objects, errors_of
+from tests.support.opendata import DEPRIVATION, POSTCODE_LOOKUP, opendata_file
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 RESULT_TIMEOUT_S = 240
 DAMP_KINDS = {"mould_risk", "condensation_risk"}
+LCR = {"E08000011", "E08000012", "E08000013", "E08000014", "E08000015", "E06000006"}
+PLACE_SETTINGS = ("DAMPWATCH_GEOGRAPHY_LOOKUP", "DAMPWATCH_DEPRIVATION_FILE")
+
+
+def _environment(with_places: bool) -> dict[str, str]:
+    """The demo's environment: the shared open data as its lookup, or no lookup at all."""
+    env = {name: value for name, value in os.environ.items() if name not in PLACE_SETTINGS}
+    lookup, imd = opendata_file(POSTCODE_LOOKUP), opendata_file(DEPRIVATION)
+    if with_places and lookup is not None and imd is not None:
+        env |= {PLACE_SETTINGS[0]: str(lookup), PLACE_SETTINGS[1]: str(imd)}
+    return env
+
+
+def _check_places(result: dict[str, Any], archetypes: dict[str, str]) -> None:
+    """Each demo home is placed in Liverpool City Region with its deprivation deciles."""
+    officer = _sign_in(result["api_url"], result["officer"])
+    for home_id in archetypes:
+        place = _get(f"{result['api_url']}/v1/homes/{home_id}/place", officer)
+        assert place["unresolved_reason"] is None, place
+        assert place["lad"] in LCR and place["lsoa"].startswith("E01"), place
+        assert 1 <= place["imd_decile"] <= 10, place
 
 
 class DemoProcess:
     """`dampwatch demo --json` in the background; its stderr in a file."""
 
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.state_path = data_dir / "demo" / "up" / "state.json"
         self.stderr_path = data_dir.parent / "demo.err"
         with self.stderr_path.open("ab") as stderr:
@@ -49,6 +71,7 @@ class DemoProcess:
                 stderr=stderr,
                 text=True,
                 cwd=data_dir.parent,
+                env=env,
             )
         self._lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -151,11 +174,17 @@ def test_demo_flags_the_damp_and_cold_homes_and_runs_again(tmp_path: Path) -> No
             pytest.fail(f"{binary!r} is not installed; install it with: {INSTALL_HINT}")
     data_dir = tmp_path / "data"
     mix = "healthy=0.5,damp=0.25,cold=0.25"
-    demo = DemoProcess(data_dir, "--homes", "12", "--days", "21", "--mix", mix, "--serve")
+    places = _environment(with_places=True)
+    demo = DemoProcess(
+        data_dir, "--homes", "12", "--days", "21", "--mix", mix, "--serve", env=places
+    )
     try:
         result = demo.result()
         assert result["readings_stored"] == result["readings_published"] > 12 * 21 * 288
         _check_board_against_truth(result)
+        if PLACE_SETTINGS[0] in places:
+            assert "real postcodes of Liverpool City Region" in demo.errors()
+            _check_places(result, result["archetypes"])
         state = json.loads((data_dir / "demo" / "up" / "state.json").read_text())
         children = list(state["children"].values())
         assert "assess" in state["children"], "serving adds the assessment loop"
@@ -167,10 +196,15 @@ def test_demo_flags_the_damp_and_cold_homes_and_runs_again(tmp_path: Path) -> No
         demo.close()
 
     # A second run replaces the demo data and keeps the ports (stable URLs).
-    again = DemoProcess(data_dir, "--homes", "3", "--days", "7", "--no-serve")
+    # Without a lookup it says what to download, once, and runs without areas.
+    again = DemoProcess(
+        data_dir, "--homes", "3", "--days", "7", "--no-serve", env=_environment(False)
+    )
     try:
         second = again.result()
         assert again.process.wait(60) == 0, again.errors()
+        runs_without = 1 if PLACE_SETTINGS[0] in places else 2  # one stderr file for both
+        assert again.errors().count("no postcode lookup: download the ONS") == runs_without
     finally:
         again.close()
     assert second["api_url"] == result["api_url"]

@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "dampwatch_api.webhooks.models",
     "dampwatch_api.auth.ratelimit",
     "dampwatch_api.predict.models",
+    "dampwatch_api.places.models",
 )
 
 

@@ -210,7 +210,7 @@ def home_save(
             landlord_ref=landlord_ref or None,
             vulnerabilities=vulnerabilities or [],
         )
-        through_api(homes.update_home, body, home, principal, session)
+        through_api(homes.update_home, body, home, principal, session, context)
 
     return _change(request, session, context, home_id, apply, notice="home-saved")
 

@@ -21,6 +21,7 @@ from dampwatch_api.pages.home_data import PERIODS, home_view
 from dampwatch_api.pages.render import PageError, page, redirect
 from dampwatch_api.pages.session import check_csrf
 from dampwatch_api.policy import Action, aggregated_only, may
+from dampwatch_api.registry.models import ConsentPurpose
 from dampwatch_api.routes.consent import get_consent, set_consent
 from dampwatch_api.schemas import ConsentIn
 
@@ -38,6 +39,8 @@ NOTICES: Final = {
     "consent-withdrawn": (
         "Consent withdrawn: readings from your home are no longer stored or shown."
     ),
+    "statistics-off": ("Done: your home is no longer counted in the area statistics we publish."),
+    "statistics-on": "Thank you: your home is counted in the area statistics again.",
     "refused": "That change is not possible for this case any more.",
     "invalid": "Please fill in the form completely.",
     "not-assignable": "That person cannot take cases of this home.",
@@ -112,14 +115,18 @@ def consent_form(
     session: SessionDep,
     context: ContextDep,
     granted: Annotated[bool, Form()],
+    purpose: Annotated[ConsentPurpose, Form()] = ConsentPurpose.MONITORING,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """The tenant gives or withdraws consent (the API's consent route records it)."""
+    """The tenant gives or withdraws consent for a purpose (the API's consent route records it)."""
     check_csrf(request, context, csrf_token)
     principal, home = home_for(request, session, context, home_id, Action.CONSENT)
     try:
-        set_consent(ConsentIn(granted=granted), home, principal, session, context)
+        set_consent(ConsentIn(granted=granted, purpose=purpose), home, principal, session, context)
     except HTTPException as error:
         raise PageError(error.status_code, "Consent not changed", str(error.detail)) from error
-    notice = "consent-given" if granted else "consent-withdrawn"
+    if purpose is ConsentPurpose.STATISTICS:
+        notice = "statistics-on" if granted else "statistics-off"
+    else:
+        notice = "consent-given" if granted else "consent-withdrawn"
     return redirect(f"/homes/{home.home_id}?notice={notice}")

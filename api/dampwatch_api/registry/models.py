@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dampwatch_api.db.base import Base, utc_now
@@ -32,6 +32,13 @@ class RoomKind(StrEnum):
     HALL = "hall"
     OTHER = "other"
     OUTDOOR = "outdoor"
+
+
+class ConsentPurpose(StrEnum):
+    """What a tenant consents to: readings collected from the home, or its use in statistics."""
+
+    MONITORING = "monitoring"
+    STATISTICS = "statistics"
 
 
 class Home(Base):
@@ -130,6 +137,8 @@ class Tenant(Base):
     consent: Mapped[bool] = mapped_column(default=False)
     consent_version: Mapped[str | None] = mapped_column(String(50))
     consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Counting the home in published area statistics: on unless the tenant opts out.
+    statistics: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     home: Mapped[Home] = relationship(back_populates="tenants")
@@ -142,12 +151,15 @@ class Tenant(Base):
 
 
 class ConsentEvent(Base):
-    """One grant or withdrawal of consent: the history tenants and auditors can read."""
+    """One grant or withdrawal of consent for a purpose: the history tenants and auditors read."""
 
     __tablename__ = "consent_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_pk: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(
+        String(20), default=ConsentPurpose.MONITORING, server_default=ConsentPurpose.MONITORING
+    )
     granted: Mapped[bool]
     version: Mapped[str] = mapped_column(String(50))
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from dampwatch_api.deps import ContextDep, HomeConsent, HomeManage, SessionDep, SignedIn
-from dampwatch_api.registry.models import ConsentEvent, Role, Tenant, User
+from dampwatch_api.registry.models import ConsentEvent, ConsentPurpose, Role, Tenant, User
 from dampwatch_api.registry.publish import home_consents
+from dampwatch_api.registry.statistics import home_counted
 from dampwatch_api.schemas import (
     ConsentEventOut,
     ConsentIn,
@@ -22,11 +23,22 @@ from dampwatch_api.schemas import (
 router = APIRouter(prefix="/v1/homes/{home_id}", tags=["consent"])
 
 
-def _record(tenant: Tenant, granted: bool, version: str, by: str) -> None:
+def _record(
+    tenant: Tenant,
+    granted: bool,
+    version: str,
+    by: str,
+    purpose: ConsentPurpose = ConsentPurpose.MONITORING,
+) -> None:
     now = datetime.now(UTC)
-    tenant.consent, tenant.consent_version, tenant.consent_at = granted, version, now
+    if purpose is ConsentPurpose.STATISTICS:
+        tenant.statistics = granted
+    else:
+        tenant.consent, tenant.consent_version, tenant.consent_at = granted, version, now
     tenant.consent_events.append(
-        ConsentEvent(granted=granted, version=version, recorded_at=now, recorded_by=by)
+        ConsentEvent(
+            purpose=purpose, granted=granted, version=version, recorded_at=now, recorded_by=by
+        )
     )
 
 
@@ -68,10 +80,12 @@ def get_consent(home: HomeConsent, session: SessionDep) -> ConsentOut:
     return ConsentOut(
         home_id=home.home_id,
         consent=home_consents(home),
+        statistics=home_counted(home),
         tenants=[
             TenantConsentOut(
                 tenant_id=tenant.id,
                 consent=tenant.consent,
+                statistics=tenant.statistics,
                 version=tenant.consent_version,
                 history=[ConsentEventOut.model_validate(e) for e in tenant.consent_events],
             )
@@ -88,7 +102,8 @@ def set_consent(
     session: SessionDep,
     context: ContextDep,
 ) -> ConsentOut:
-    """Give or withdraw consent: a tenant for their own tenancy, staff for a named one."""
+    """Give or withdraw consent for a purpose: a tenant for their own tenancy, staff for a named
+    one; a change of `statistics` counts from the next publication on."""
     query = select(Tenant).where(Tenant.home_pk == home.id)
     if principal.role is Role.TENANT:
         if principal.user_pk is None:
@@ -104,7 +119,7 @@ def set_consent(
     if not tenants:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such tenancy in this home")
     for tenant in tenants:
-        _record(tenant, body.granted, body.version, principal.name)
+        _record(tenant, body.granted, body.version, principal.name, body.purpose)
     session.commit()
     context.registry.publish_home(home.home_id)
     return get_consent(home, session)

@@ -17,6 +17,7 @@ from dampwatch_api.deps import (
     SessionDep,
     SignedIn,
 )
+from dampwatch_api.places.placing import optional_placer, place_home
 from dampwatch_api.policy import Action, allowed, visible_homes
 from dampwatch_api.registry.models import Home
 from dampwatch_api.schemas import HomeIn, HomeOut, HomePatch
@@ -53,6 +54,8 @@ def create_home(
     erasure.clear_leftovers(session, context.influx, context.settings, body.home_id)
     home = Home(**body.model_dump())
     session.add(home)
+    if (placer := optional_placer(context.settings)) is not None:
+        place_home(session, home, placer)
     session.commit()
     context.registry.publish_home(home.home_id)
     return home
@@ -66,7 +69,11 @@ def get_home(home: HomeRead) -> Home:
 
 @router.patch("/{home_id}", response_model=HomeOut)
 def update_home(
-    body: HomePatch, home: HomeManage, principal: SignedIn, session: SessionDep
+    body: HomePatch,
+    home: HomeManage,
+    principal: SignedIn,
+    session: SessionDep,
+    context: ContextDep,
 ) -> Home:
     """Change a home's facts; an officer may move it only between their own portfolios."""
     changes = body.model_dump(exclude_unset=True)
@@ -78,6 +85,8 @@ def update_home(
         if value is None and name in ("address", "postcode", "portfolio", "vulnerabilities"):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name} cannot be null")
         setattr(home, name, value)
+    if "postcode" in changes and (placer := optional_placer(context.settings)) is not None:
+        place_home(session, home, placer)
     session.commit()
     return home
 
