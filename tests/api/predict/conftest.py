@@ -24,7 +24,7 @@ HOMES = 400
 MONITORED_EVERY = 2  # every second home has sensors
 
 
-def _postgres_url() -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     name = f"dampwatch_predict_{uuid.uuid4().hex[:10]}"
     admin = create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
     try:
@@ -83,7 +83,7 @@ def predicted_url(
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'predict.db'}"])
     else:
-        urls = _postgres_url()
+        urls = postgres_url()
     for url in urls:
         migrate(url)
         seed(url)
