@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval eval-predict soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -77,6 +77,13 @@ bench-assess:
 # Precision, recall and time to flag of the assessment rules on a labelled winter cohort.
 eval:
 	$(BIN)/python -m bench.assess_eval --homes 240 --days 60
+
+# Risk for homes without sensors on a simulated stock: ROC AUC, balanced accuracy and top-decile
+# lift against random and energy-band baselines, then the time to train and score 100,000 homes.
+HOMES ?= 20000
+SEEDS ?= 3
+eval-predict:
+	$(BIN)/python -m bench.predict_eval --homes $(HOMES) --seeds $(SEEDS)
 
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:
