@@ -27,6 +27,7 @@ from dampwatch_api.errors import install_error_handlers
 from dampwatch_api.freshness import InvalidateOnChangeMiddleware
 from dampwatch_api.limits import BodyLimitMiddleware
 from dampwatch_api.metrics import ApiMetrics, MetricsMiddleware
+from dampwatch_api.opendata import routes as opendata
 from dampwatch_api.pages import install_pages
 from dampwatch_api.places import routes as places
 from dampwatch_api.registry.models import Role, User
@@ -77,6 +78,7 @@ ROUTERS = (
     case_exports,
     webhooks,
     predictions,
+    opendata,
     places,
 )
 BROKER_CONNECT_WAIT_S = 3.0

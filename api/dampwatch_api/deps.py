@@ -30,6 +30,7 @@ from dampwatch_api.policy import (
     imports_stock_facts,
     may,
     prediction_view,
+    sees_protected_aggregates,
     works_on_cases,
 )
 from dampwatch_api.registry.models import Home, Role, User
@@ -243,6 +244,19 @@ class PredictionGuard(Guard):
         return principal
 
 
+class AggregatesGuard(Guard):
+    """Requires a caller who reads the protected aggregates finer than the public (the data
+    office's analysts, admins); never a home, an address or a person."""
+
+    action = Action.READ
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy lets them read protected aggregates."""
+        if not sees_protected_aggregates(principal):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to read these tables")
+        return principal
+
+
 class StockImportGuard(Guard):
     """Requires a caller who may import stock facts (officers, admins); rows are checked later."""
 
@@ -264,4 +278,5 @@ Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
 PredictionHomes = Annotated[Principal, Depends(PredictionGuard(areas=False))]
 PredictionAreas = Annotated[Principal, Depends(PredictionGuard(areas=True))]
+Analyst = Annotated[Principal, Depends(AggregatesGuard())]
 StockImporter = Annotated[Principal, Depends(StockImportGuard())]

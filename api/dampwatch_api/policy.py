@@ -24,8 +24,15 @@ PUBLIC_PATHS: Final = frozenset(
         "/v1/invitations/{token}",
         "/v1/invitations/{token}/accept",
         "/v1/password-resets/{token}",
+        # Open data: only tables disclosure control let out (files of the last publication).
+        "/v1/open/tables",
+        "/v1/open/tables/{table}.csv",
+        "/v1/open/tables/{table}.csv-metadata.json",
+        "/v1/open/catalog.jsonld",
     }
 )
+# Pages anyone may open: they show only published open-data tables.
+OPEN_PAGES: Final = frozenset({"/region"})
 # Routes that act on the caller alone, whoever it is (signing out ends the caller's tokens).
 CALLER_ONLY_PATHS: Final = frozenset({"/v1/auth/logout"})
 
@@ -73,6 +80,16 @@ def visible_homes(principal: Principal) -> ColumnElement[bool]:
     return Home.home_id == principal.home_id
 
 
+def is_staff(principal: Principal) -> bool:
+    """Officers and admins: the board, homes in their scope, colleagues. Never analysts."""
+    return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
+def sees_protected_aggregates(principal: Principal) -> bool:
+    """The data office (and admins) read the protected tables finer than the public ones."""
+    return principal.role in (Role.ADMIN, Role.ANALYST)
+
+
 def works_on_cases(principal: Principal) -> bool:
     """Officers (in their portfolios) and admins work on cases; tenants read only the written
     summaries of their own home (`Action.READ` on it)."""
@@ -87,15 +104,11 @@ class PredictionView(StrEnum):
     NONE = "none"
 
 
-# The data office's role: protected aggregates, never a home, an address or a person.
-ANALYST_ROLE: Final = "analyst"
-
-
 def prediction_view(principal: Principal) -> PredictionView:
     """Staff see their homes' predictions; analysts areas only; tenants nothing."""
     if principal.role in (Role.ADMIN, Role.OFFICER):
         return PredictionView.HOMES
-    if str(principal.role) == ANALYST_ROLE:
+    if principal.role is Role.ANALYST:
         return PredictionView.AREAS
     return PredictionView.NONE
 
@@ -114,9 +127,9 @@ def imports_stock_facts(principal: Principal) -> bool:
 
 def sees_other_people(principal: Principal) -> bool:
     """Staff see a home's tenancies, case notes and who did what; a tenant only their own."""
-    return principal.role is not Role.TENANT
+    return is_staff(principal)
 
 
 def aggregated_only(principal: Principal) -> bool:
     """Tenants see hourly aggregates, never raw readings."""
-    return principal.role is Role.TENANT
+    return principal.role in (Role.TENANT, Role.ANALYST)

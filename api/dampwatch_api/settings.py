@@ -17,6 +17,7 @@ from dampwatch.settings import (
 from dampwatch_api.auth.strength import weakness
 from dampwatch_api.casework_settings import CaseworkSettings, WebhookSettings
 from dampwatch_api.contact import PageSettings
+from dampwatch_api.opendata_settings import OpenDataSettings
 from dampwatch_api.retention import RetentionSettings
 
 DEVELOPMENT_SECRET_KEY = "dampwatch-development-secret-key-do-not-use-in-production"  # noqa: S105
@@ -33,6 +34,7 @@ class ApiAppSettings(
     RetentionSettings,
     CaseworkSettings,
     WebhookSettings,
+    OpenDataSettings,
     PlaceSettings,
 ):
     """Everything `dampwatch api` and `dampwatch casework` read from `DAMPWATCH_*` and `.env`."""

@@ -34,6 +34,9 @@ COMMANDS: Final[dict[str, Command]] = {
         "dampwatch_api.predict.main", "rank homes without sensors by their risk this winter", "api"
     ),
     "report": Command("dampwatch_api.report.main", "write a home's condition report as PDF", "api"),
+    "opendata": Command(
+        "dampwatch_api.opendata.main", "publish protected tables of damp, cold and heat", "api"
+    ),
     "apikey": Command("dampwatch_api.apikey", "create API keys for machines", "api"),
     "places": Command(
         "dampwatch_api.places.main", "place homes in census areas from their postcodes", "api"

@@ -65,6 +65,7 @@ def _seed_victim(api: Api) -> dict[str, str]:
         "alert_id": str(alert_id),
         "username": "officer-north",
         "key_id": str(key["id"]),
+        "table": "hazards_by_lsoa",  # the finer open-data table, for analysts only
         **seed_casework(api, HOME_NORTH),
     }
 

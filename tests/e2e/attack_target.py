@@ -62,6 +62,7 @@ USERS = {
     "tenant-north": {"role": "tenant", "home_id": NORTH},
     "tenant-south": {"role": "tenant", "home_id": SOUTH},
     "tenant-north-2": {"role": "tenant", "home_id": NORTH},
+    "analyst-office": {"role": "analyst"},
 }
 
 

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 
 from dampwatch_api.docs import PUBLIC_PAGES
-from dampwatch_api.policy import CALLER_ONLY_PATHS
+from dampwatch_api.policy import CALLER_ONLY_PATHS, OPEN_PAGES
 from dampwatch_stack.servers import InfluxServer
-from tests.e2e.attack_target import NORTH, PERSONAL, Target, run_api, seed
+from tests.e2e.attack_target import MARKERS, NORTH, PERSONAL, Target, run_api, seed
 from tests.e2e.attack_tools import (
     forged_tokens,
     form,
@@ -183,6 +183,44 @@ def _fuzz(target: Target, intruder: str, document: dict[str, Any]) -> list[str]:
     return found
 
 
+SOUTH_MARKERS = ("south-1", "2 South Rd", "Sam South", "south-den", "19.8765", "tenant-south")
+
+
+def test_an_analyst_sees_aggregates_and_never_a_home_an_address_or_a_person(
+    target: Target,
+) -> None:
+    """The data office's role: refused on every route that names a home or a person's object,
+    and nothing of any home (north or south) in any answer, API or page."""
+    document = target.call("GET", "/openapi.json", None).json()
+    before = snapshot(target)
+    bearer = {"Authorization": f"Bearer {target.tokens['analyst-office']}"}
+    found = _walk(target, "analyst-office", bearer, document, intruder=True)
+    with target.client(headers=bearer) as client:
+        for operation in operations(document):
+            if operation.method != "get" or operation.public:
+                continue
+            path = fill(operation.template, target.victim)
+            answer = send(client, "analyst-office", "get", path, **request_of(
+                operation, document, target.victim))  # fmt: skip
+            if operation.aimed() and "{table}" not in operation.template and answer.status < 400:
+                found.append(f"a per-home or per-person route answered: {answer}")
+            found += [f"{m} in {answer}" for m in SOUTH_MARKERS if m in answer.text]
+        assert client.get("/v1/analyst/tables").status_code == 200
+    client, _ = page_client(target, target.tokens["analyst-office"])
+    try:
+        for method, template, _ in page_routes():
+            if method != "GET" or template in {"/logout", "/region", "/session"}:  # own session
+                continue
+            answer = send(client, "analyst-office", "get", fill(template, target.victim))
+            if answer.status == 200 and answer.url not in {"/login", *PUBLIC_PAGES, *OPEN_PAGES}:
+                found.append(f"a page was shown to an analyst: {answer}")
+            found += [f"{m} in {answer}" for m in (*MARKERS, *SOUTH_MARKERS) if m in answer.text]
+    finally:
+        client.close()
+    assert snapshot(target) == before
+    assert found == [], "\n".join(found)
+
+
 def test_every_page_and_form_holds_against_strangers_and_intruders(target: Target) -> None:
     routes = page_routes()
     assert len(routes) >= 8, routes
@@ -213,7 +251,11 @@ def _page_problems(answer: Answer, intruder: bool) -> list[str]:
     went_through = answer.status in (302, 303) and not answer.location.startswith("/login")
     if answer.method == "post" and went_through and answer.url != "/login":
         found.append(f"a form went through: {answer}")
-    if not intruder and answer.status == 200 and answer.url not in {"/login", *PUBLIC_PAGES}:
+    if (
+        not intruder
+        and answer.status == 200
+        and answer.url not in {"/login", *PUBLIC_PAGES, *OPEN_PAGES}
+    ):
         found.append(f"a page was shown to a stranger: {answer}")
     return found
 

@@ -18,6 +18,7 @@ def install_pages(app: FastAPI) -> None:
         downloads,
         home_views,
         link_views,
+        region_view,
         render,
         session,
     )
@@ -37,6 +38,7 @@ def install_pages(app: FastAPI) -> None:
         admin_homes,
         admin_users,
         link_views,
+        region_view,
     ):
         app.include_router(module.router)
     app.include_router(actions.home_router)

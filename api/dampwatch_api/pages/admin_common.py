@@ -13,8 +13,7 @@ from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
 from dampwatch_api.pages.render import PageError, page
 from dampwatch_api.pages.session import page_principal
-from dampwatch_api.policy import Action, allowed
-from dampwatch_api.registry.models import Role
+from dampwatch_api.policy import Action, allowed, is_staff
 
 T = TypeVar("T")
 
@@ -26,7 +25,7 @@ class Refused(Exception):
 def staff_principal(request: Request, context: ApiContext) -> Principal:
     """The signed-in officer or administrator; tenants get a 'not allowed' page."""
     principal = page_principal(request, context)
-    if principal.role is Role.TENANT:
+    if not is_staff(principal):
         raise PageError(status.HTTP_403_FORBIDDEN, "Not allowed", "This page is for staff.")
     return principal
 

@@ -56,6 +56,8 @@ def start(request: Request, context: ContextDep) -> Response:
     principal = page_principal(request, context)
     if principal.role is Role.TENANT and principal.home_id is not None:
         return redirect(f"/homes/{principal.home_id}")
+    if principal.role is Role.ANALYST:
+        return redirect("/region")
     return redirect("/board")
 
 

@@ -20,7 +20,7 @@ from dampwatch_api.deps import ContextDep, SessionDep
 from dampwatch_api.evidence import evidence_text, room_label, room_names
 from dampwatch_api.pages.render import PageError, page, redirect, templates
 from dampwatch_api.pages.session import check_csrf, page_principal
-from dampwatch_api.policy import visible_homes
+from dampwatch_api.policy import is_staff, visible_homes, works_on_cases
 from dampwatch_api.registry.models import Home, Role
 from dampwatch_api.routes.assignees import colleagues
 from dampwatch_api.routes.board import BoardEntry, BoardQuery, board_page, board_summary
@@ -169,6 +169,8 @@ def board_view(
     principal = page_principal(request, context)
     if principal.role is Role.TENANT and principal.home_id is not None:
         return redirect(f"/homes/{principal.home_id}")
+    if not is_staff(principal):
+        return redirect("/region")
     chosen_sort = sort if sort in set(QueueSort) else QueueSort.RANK.value
     choice = BoardChoice(
         (q or "").strip(),
@@ -276,7 +278,7 @@ def board_bulk(
     """Acknowledge or assign the open cases of the chosen homes, through the alert service."""
     check_csrf(request, context, csrf_token)
     principal = page_principal(request, context)
-    if principal.role is Role.TENANT:
+    if not works_on_cases(principal):
         raise PageError(
             status.HTTP_403_FORBIDDEN, "Not allowed", "You are not allowed to do this here."
         )

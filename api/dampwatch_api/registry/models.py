@@ -15,11 +15,13 @@ ID_LENGTH = 64
 
 
 class Role(StrEnum):
-    """Who a principal is: admin (everything), officer (their portfolios), tenant (their home)."""
+    """Who a principal is: admin (everything), officer (their portfolios), tenant (their home),
+    analyst (a data office: protected aggregates at fine grain, never a home or a person)."""
 
     ADMIN = "admin"
     OFFICER = "officer"
     TENANT = "tenant"
+    ANALYST = "analyst"
 
 
 class RoomKind(StrEnum):

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from dampwatch_api.alerts.assignees import Assignee, assignable, staff
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.deps import HomeManage, SessionDep, SignedIn
+from dampwatch_api.policy import works_on_cases
 from dampwatch_api.registry.models import Role
 
 router = APIRouter(tags=["alerts"])
@@ -50,6 +51,6 @@ def home_assignees(home: HomeManage, session: SessionDep) -> list[AssigneeOut]:
 @router.get("/v1/assignees", response_model=list[AssigneeOut])
 def my_colleagues(principal: SignedIn, session: SessionDep) -> list[AssigneeOut]:
     """Staff who work on at least one of the caller's portfolios (for bulk assignment)."""
-    if principal.role is Role.TENANT:
+    if not works_on_cases(principal):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to manage")
     return [assignee_out(person) for person in colleagues(session, principal)]

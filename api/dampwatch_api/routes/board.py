@@ -127,7 +127,7 @@ class BoardQuery:
             return home.portfolio in self.portfolios
         if self.role is Role.TENANT:
             return home_id == self.home_id
-        return True
+        return self.role is Role.ADMIN
 
     def lines(self, ranked: RankedBoard) -> list[QueueLine]:
         """The caller's lines that pass the filters, in board rank."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dampwatch.opendata.disclosure import Control
 from dampwatch.prediction import placement
 from dampwatch_api.deps import PredictionAreas, PredictionHomes, SessionDep
 from dampwatch_api.policy import prediction_homes
@@ -24,8 +25,9 @@ from dampwatch_api.predict.store import either_probability, latest_run
 from dampwatch_api.registry.models import Home
 
 router = APIRouter(prefix="/v1/predictions", tags=["predictions"])
-# An area total over fewer homes than this would all but show each home's risk: withheld.
-MIN_AREA_HOMES: Final = 10
+# An area total over fewer homes than the open data's threshold would all but show each home's
+# risk: withheld, as the published tables withhold small counts.
+MIN_AREA_HOMES: Final = Control().threshold
 PLACEMENT_RULE: Final = (
     "Among homes without sensors, repeatedly take the one with the highest "
     "p / sqrt(1 + sensors in its MSOA), p its chance of damp or cold, counting the sensors this "

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from dampwatch.prediction.features import HomeRow
+from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.predict.store import store_run
-from dampwatch_api.registry.models import Home
+from dampwatch_api.registry.models import Home, Role, User
 from dampwatch_sim.stock import simulate_stock
 from tests.api.conftest import Api, api_settings, seed, start_api
 
@@ -93,8 +94,19 @@ def predicted_url(
 
 @pytest.fixture
 def papi(predicted_url: str, tmp_path: Path) -> Iterator[Api]:
-    """The API on the parametrised database."""
-    yield from start_api(api_settings(predicted_url, tmp_path))
+    """The API on the parametrised database, with an analyst of the data office signed in."""
+    for api in start_api(api_settings(predicted_url, tmp_path)):
+        context = api.client.app.state.context  # type: ignore[attr-defined]
+        with context.sessions() as session:
+            analyst = session.scalar(select(User).where(User.username == "analyst"))
+            if analyst is None:
+                analyst = User(username="analyst", password_hash="x", role=Role.ANALYST.value)
+                session.add(analyst)
+                session.commit()
+            user_id = analyst.id
+        secret = api.settings.secret_key.get_secret_value()
+        api.tokens["analyst"] = create_access_token("analyst", secret, 600, user_id=user_id)
+        yield api
 
 
 @pytest.fixture

@@ -113,3 +113,21 @@ def test_before_any_run_the_answer_says_so(empty_api: Api) -> None:
     answer = _get(empty_api, "/v1/predictions", "officer-north")
     assert answer.status_code == 404
     assert "dampwatch predict" in answer.json()["detail"]
+
+
+def test_the_analyst_sees_area_totals_over_the_whole_register_and_never_a_home(
+    papi: Api,
+) -> None:
+    for route in ("/v1/predictions", "/v1/predictions/placement"):
+        answer = _get(papi, route, "analyst", top=1000, count=1000)
+        assert answer.status_code == 403
+        assert "stock-3-" not in answer.text
+    assert "by area only" in _get(papi, "/v1/predictions", "analyst").json()["detail"]
+    for level in ("msoa", "lsoa"):
+        for kind in ("damp", "cold"):
+            mine = _get(papi, "/v1/predictions/areas", "analyst", level=level, kind=kind)
+            admin = _get(papi, "/v1/predictions/areas", "admin", level=level, kind=kind)
+            assert mine.status_code == 200
+            assert mine.json()["areas"] == admin.json()["areas"]
+            assert "stock-3-" not in mine.text and "Test Street" not in mine.text
+            assert all(area["homes"] >= 10 for area in mine.json()["areas"])

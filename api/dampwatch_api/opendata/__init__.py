@@ -1,0 +1,1 @@
+"""Open data: the publish job over SQL and InfluxDB, its files and the routes serving them."""

@@ -1,0 +1,1 @@
+"""Open data: protected aggregates of damp, cold and heat by area, deprivation and stock."""
