@@ -40,7 +40,7 @@ def describe(feature: str, value: str | None, contribution: float, kind: str) ->
     hazard = HAZARD_WORDS.get(kind, kind)
     direction = "more" if contribution > 0 else "less"
     if feature == AREA_RATE:
-        share = f" ({value} of those watched)" if value else ""
+        share = f" (an estimated {value} of homes there)" if value else ""
         return f"area: monitored homes nearby were {direction} often {hazard}{share}"
     label = LABELS.get(feature, feature.replace("_", " "))
     if value is None:
