@@ -19,6 +19,7 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
@@ -124,9 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--monitored", type=float, default=0.10)
     parser.add_argument("--timing-homes", type=int, default=100_000, help="0 to skip")
+    parser.add_argument(
+        "--opendata",
+        type=Path,
+        help="folder of the postcode lookup and IMD files (default: the shared data's opendata)",
+    )
     args = parser.parse_args(argv)
     data = shared_data()
-    places = real_places(data / "opendata") if data else None
+    folder = args.opendata or (data / "opendata" if data else None)
+    places = real_places(folder) if folder else None
     print(
         f"stock: {args.homes} homes × {args.seeds} seeds, {args.monitored:.0%} monitored; "
         f"places: {'real postcodes and IMD 2019' if places else 'made-up areas'}"
