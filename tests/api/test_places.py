@@ -165,3 +165,23 @@ def test_refresh_without_a_lookup_says_what_to_set(
     monkeypatch.setenv("DAMPWATCH_GEOGRAPHY_LOOKUP", str(tmp_path / "missing.csv"))
     assert places_main(["refresh"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_admin_page_shows_the_area_and_a_changed_postcode_is_placed(placed_api: Api) -> None:
+    from tests.api.pages.support import csrf_of, page_client  # noqa: PLC0415
+
+    officer = page_client(placed_api, "officer-north")
+    base = f"/admin/homes/{HOME_NORTH}"
+    page = officer.get(base).text
+    assert "not placed yet" in page and "no stock facts imported" in page  # seeded before
+    form = {"address": "1 North Rd", "postcode": "l1 0ab", "portfolio": "north"}
+    saved = officer.post(base, data=form | {"csrf_token": csrf_of(page)})
+    assert saved.status_code == 303, saved.text
+    _post_csv(placed_api, "officer-north", f"{HEADER}\n{HOME_NORTH},E,flat,,1900-1929,,,48\n")
+    page = officer.get(base).text
+    assert "Liverpool, LSOA E01006515, MSOA E02001383" in page
+    assert "decile 1 of 10" in page
+    assert "flat, 1900-1929; EPC band E; 48 m²" in page
+    form["postcode"] = "L1 9ZZ"
+    officer.post(base, data=form | {"csrf_token": csrf_of(page)})
+    assert f"not placed: {NOT_IN_LOOKUP} (L1 9ZZ)" in officer.get(base).text

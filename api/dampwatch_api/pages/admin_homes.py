@@ -22,6 +22,7 @@ from dampwatch_api.pages.admin_common import (
 )
 from dampwatch_api.pages.render import page, redirect
 from dampwatch_api.pages.session import check_csrf
+from dampwatch_api.places import routes as places
 from dampwatch_api.policy import Action, allowed, visible_homes
 from dampwatch_api.registry.models import Device, Home, Room, RoomKind
 from dampwatch_api.routes import consent, devices, homes, links, rooms
@@ -140,6 +141,8 @@ def _home_values(session: SessionDep, home: Home) -> dict[str, Any]:
         "sensors": sensors,
         "tenants": consent.list_tenants(home, session),
         "room_kinds": [kind.value for kind in RoomKind],
+        "place": places.place_or_none(home, session),
+        "stock": places.stock_facts_or_none(home, session),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -15,6 +16,7 @@ from dampwatch_api.deps import HomeManage, SessionDep, StockImporter
 from dampwatch_api.places.models import HomePlace, HomeStockFacts
 from dampwatch_api.places.stock import import_stock
 from dampwatch_api.policy import Action, may
+from dampwatch_api.registry.models import Home
 
 router = APIRouter(tags=["places"])
 
@@ -109,10 +111,20 @@ async def import_stock_facts(
     return report.as_json()
 
 
+def place_or_none(home: Home, session: Session) -> HomePlace | None:
+    """The home's place, None before it is placed (for a page that has its guarded home)."""
+    return session.get(HomePlace, home.id)
+
+
+def stock_facts_or_none(home: Home, session: Session) -> HomeStockFacts | None:
+    """The home's stock facts, None before any are imported."""
+    return session.get(HomeStockFacts, home.id)
+
+
 @router.get("/v1/homes/{home_id}/place", response_model=PlaceOut)
 def get_place(home: HomeManage, session: SessionDep) -> HomePlace:
     """Where the home is, from its postcode (404 until it has been placed)."""
-    place = session.get(HomePlace, home.id)
+    place = place_or_none(home, session)
     if place is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the home has not been placed yet")
     return place
@@ -121,7 +133,7 @@ def get_place(home: HomeManage, session: SessionDep) -> HomePlace:
 @router.get("/v1/homes/{home_id}/stock-facts", response_model=StockFactsOut)
 def get_stock_facts(home: HomeManage, session: SessionDep) -> HomeStockFacts:
     """What the landlord knows of the home's building (404 until facts are imported)."""
-    facts = session.get(HomeStockFacts, home.id)
+    facts = stock_facts_or_none(home, session)
     if facts is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no stock facts for this home")
     return facts
