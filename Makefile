@@ -5,7 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
+<<<<<<< HEAD
 .PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval eval-predict soak clean grafana
+=======
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-opendata eval soak clean grafana
+>>>>>>> civicpublish
 
 setup: system-packages venv mosquitto-2.1
 
@@ -92,6 +96,11 @@ bench-api:
 # The officers' board page at 10,000 homes: server time under wrk, first paint in Chromium.
 bench-pages:
 	$(BIN)/python -m bench.pages_bench
+
+# Every open-data table for 5,000 simulated homes over the Liverpool City Region's real postcodes,
+# against a bare pandas group-by of the same rows (HOMES=N MONTHS=M to change the region).
+bench-opendata:
+	$(BIN)/python -m bench.opendata_bench $(if $(HOMES),--homes $(HOMES)) $(if $(MONTHS),--months $(MONTHS))
 
 # What the deployed broker's sync-every-commit costs a publisher (DIR: the disk to measure).
 bench-broker:

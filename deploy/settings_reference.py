@@ -41,7 +41,7 @@ PACKAGES = (
 COMMAND_CLASSES: Mapping[str, str] = {
     "dampwatch_ingest.settings.IngestSettings": "ingest",
     "dampwatch_api.assess.settings.AssessSettings": "assess",
-    "dampwatch_api.settings.ApiAppSettings": "api, casework, places, stock",
+    "dampwatch_api.settings.ApiAppSettings": "api, casework, places, stock, opendata",
     "dampwatch_stack.up_settings.UpSettings": "up, demo",
     "dampwatch.settings.MqttSettings": "sim",
     "dampwatch.settings.DatabaseSettings": "apikey",
@@ -54,6 +54,8 @@ SPECIAL_DEFAULTS: Mapping[str, str] = {
     "webhook_allow_http": "on in development, off in production",
     "trusted_proxies": "none",
     "geography_columns": "NSPL/ONSPD and the shipped extract's names",
+    "opendata_dir": "`DATA_DIR/opendata`",
+    "opendata_record_key_salt": "a development key",
 }
 MEANINGS: Mapping[str, str] = {
     "env": "`production` refuses unsafe settings: anonymous MQTT, plain MQTT to a remote host, "
@@ -179,6 +181,23 @@ MEANINGS: Mapping[str, str] = {
     "lad_name, terminated",
     "deprivation_file": "English Indices of Deprivation 2019 CSV (File 7, or File 2): each "
     "placed home gets its LSOA's IMD and Living Environment deciles",
+    "opendata_disclosure": "how published tables are protected: `rule_10_5` (counts under the "
+    "threshold suppressed, the rest rounded, secondary suppression) or `cell_key` (ONS cell key "
+    "perturbation)",
+    "opendata_threshold": "the smallest count of homes published, and the fewest homes a "
+    "quartile is given over",
+    "opendata_rounding_base": "what the 10-5 rule rounds published counts to",
+    "opendata_record_key_salt": "key of the homes' record keys for cell key perturbation (keep "
+    "it secret; production refuses the default when `cell_key` is chosen)",
+    "opendata_dir": "where `dampwatch opendata publish` writes and `/v1/open` serves the tables "
+    "(the analysts' in its `analyst/` folder); unset, `DATA_DIR/opendata`",
+    "opendata_min_hours": "hours of readings a home needs in a month to join the quartiles",
+    "opendata_area_lookup": "ONS OA/LSOA/MSOA/LAD lookup CSV with `lad17cd` and `rgn11cd`: the "
+    "region of each local authority (needed to publish)",
+    "opendata_msoa_boundaries": "GeoJSON of the region's MSOA boundaries (WGS84) for the "
+    "`/region` map",
+    "opendata_lsoa_boundaries": "GeoJSON of the region's LSOA boundaries (WGS84) for the "
+    "analysts' `/region` map",
 }
 
 
