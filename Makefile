@@ -5,11 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-<<<<<<< HEAD
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker eval eval-predict soak clean grafana
-=======
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-opendata eval soak clean grafana
->>>>>>> civicpublish
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-opendata eval eval-predict soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
