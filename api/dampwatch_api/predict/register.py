@@ -57,7 +57,7 @@ def load_register(session: Session) -> tuple[list[HomeRow], dict[str, int]]:
     )
     rows: list[HomeRow] = []
     keys: dict[str, int] = {}
-    for pk, home_id, stored, place in session.execute(query).tuples():
+    for pk, home_id, stored, place in session.execute(query):
         rows.append(
             HomeRow(
                 _facts(home_id, stored),

@@ -180,7 +180,7 @@ def list_predictions(
             msoa=prediction.msoa,
             reasons=[ReasonOut(**reason) for reason in prediction.reasons],
         )
-        for number, (prediction, home) in enumerate(session.execute(query).tuples(), start=1)
+        for number, (prediction, home) in enumerate(session.execute(query), start=1)
     ]
     return PredictionsOut(kind=kind, run=_run_out(run), homes=homes)
 
@@ -208,7 +208,7 @@ def place_sensors(
         .where(Prediction.run_pk == run.id, Prediction.monitored.is_(False))
         .where(prediction_homes(principal))
     )
-    for prediction, home in session.execute(query).tuples():
+    for prediction, home in session.execute(query):
         chances.setdefault(home.home_id, {})[prediction.kind] = prediction.probability
         details[home.home_id] = (home.address, prediction.msoa)
     home_ids = sorted(chances)
@@ -253,7 +253,7 @@ def area_predictions(
         .where(column.is_not(None), prediction_homes(principal))
     )
     totals: dict[str, list[float]] = {}
-    for area, probability in session.execute(query).tuples():
+    for area, probability in session.execute(query):
         totals.setdefault(area or "", []).append(probability)
     shown = {area: values for area, values in totals.items() if len(values) >= MIN_AREA_HOMES}
     areas = [
