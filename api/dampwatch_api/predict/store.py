@@ -90,18 +90,3 @@ def store_run(
     session.execute(delete(Prediction).where(Prediction.run_pk.in_(older)))
     session.execute(delete(PredictionRun).where(PredictionRun.id != run.id))
     return run
-
-
-def latest_run(session: Session) -> PredictionRun | None:
-    """The newest finished run, if any."""
-    return session.scalar(
-        select(PredictionRun)
-        .where(PredictionRun.finished_at.is_not(None))
-        .order_by(PredictionRun.id.desc())
-        .limit(1)
-    )
-
-
-def either_probability(damp: float | None, cold: float | None) -> float:
-    """P(damp or cold) from the stored kinds (a missing kind counts as 0)."""
-    return float(1.0 - (1.0 - (damp or 0.0)) * (1.0 - (cold or 0.0)))

@@ -20,8 +20,8 @@ from dampwatch.opendata.disclosure import Control
 from dampwatch.prediction import placement
 from dampwatch_api.deps import PredictionAreas, PredictionHomes, SessionDep
 from dampwatch_api.policy import prediction_homes
+from dampwatch_api.predict.latest import latest_run
 from dampwatch_api.predict.models import Prediction, PredictionRun
-from dampwatch_api.predict.store import either_probability, latest_run
 from dampwatch_api.registry.models import Home
 
 router = APIRouter(prefix="/v1/predictions", tags=["predictions"])
@@ -212,8 +212,9 @@ def place_sensors(
         chances.setdefault(home.home_id, {})[prediction.kind] = prediction.probability
         details[home.home_id] = (home.address, prediction.msoa)
     home_ids = sorted(chances)
-    either = np.array(
-        [either_probability(chances[h].get("damp"), chances[h].get("cold")) for h in home_ids]
+    either = placement.either_hazard(
+        np.array([chances[h].get("damp", 0.0) for h in home_ids]),
+        np.array([chances[h].get("cold", 0.0) for h in home_ids]),
     )
     plan = placement.place_sensors(
         home_ids, [details[h][1] for h in home_ids], either, sensors, count

@@ -3,6 +3,8 @@ monitored homes' outcomes from their devices and alerts, one stored run replacin
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.places.models import HomePlace, HomeStockFacts
 from dampwatch_api.predict import main as predict_main
 from dampwatch_api.predict.models import Prediction, PredictionRun
+from dampwatch_api.predict.outcomes import winter_start
 from dampwatch_api.registry.models import Device, Home
 from dampwatch_sim.stock import SimulatedHome, simulate_stock
 from tests.api.predict.conftest import postgres_url
@@ -135,3 +138,27 @@ def test_a_kind_without_enough_hazards_is_reported_not_guessed(
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Prediction)) == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("now", "start"),
+    [
+        (datetime(2026, 12, 6, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)),
+        (datetime(2027, 3, 31, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)),
+        (datetime(2026, 9, 30, 23, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC)),
+        (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)),
+    ],
+)
+def test_the_winter_starts_on_the_first_of_october(now: datetime, start: datetime) -> None:
+    assert winter_start(now) == start
+
+
+def test_the_api_serves_predictions_without_loading_the_model_libraries() -> None:
+    code = (
+        "import sys, dampwatch_api.app, dampwatch_api.routes.predictions;"
+        "print(sorted(m for m in ('lightgbm', 'sklearn') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
