@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import create_engine, func, inspect, select
 
 from dampwatch.settings import DatabaseSettings
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.db import migrate
+from dampwatch_api.db.migrate import alembic_config
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.places.models import HomePlace, HomeStockFacts
 from dampwatch_api.predict import main as predict_main
@@ -162,3 +164,17 @@ def test_the_api_serves_predictions_without_loading_the_model_libraries() -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "heads")
+    command.downgrade(config, "prediction@base")
+    engine = create_engine(url)
+    try:
+        assert not {"predictions", "prediction_runs"} & set(inspect(engine).get_table_names())
+        command.upgrade(config, "heads")
+        assert {"predictions", "prediction_runs"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
