@@ -28,7 +28,7 @@ PUBLIC_PATHS: Final = frozenset(
         "/v1/open/tables",
         "/v1/open/tables/{table}.csv",
         "/v1/open/tables/{table}.csv-metadata.json",
-        "/v1/open/catalog.jsonld",
+        "/v1/open/tables/catalog.jsonld",
     }
 )
 # Pages anyone may open: they show only published open-data tables.

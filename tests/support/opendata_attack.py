@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import lil_matrix
+from scipy.sparse import csr_matrix, lil_matrix
 
 from dampwatch.opendata.cells import CellId, Cells
 from dampwatch.opendata.disclosure import Control, Method
 from dampwatch.opendata.publication import Publication
 
 INF = math.inf
+Relation = tuple[tuple[CellId, ...], tuple[CellId, ...]]  # sum(first) = sum(second)
 
 
 @dataclass(frozen=True)
@@ -63,20 +64,28 @@ def prior_bounds(
 
 
 def attack(
-    publication: Publication, truth: Cells, *, knows_primary: bool = True
+    publication: Publication, truth: Cells, *, knows_primary: bool = True, across: bool = True
 ) -> tuple[list[Recovered], int]:
-    """Every count under the threshold the attacker can pin down, and how many were tried."""
+    """Every count under the threshold the attacker can pin down, and how many were tried.
+    `across`: the attacker also knows that no hazard count exceeds its row's homes monitored
+    (one system per month instead of one per month and measure)."""
     values = published_values(publication)
     control = publication.control
+
+    def system_of(cell: CellId) -> tuple[str, str]:
+        return (cell[3], "") if across else (cell[3], cell[4])
+
     systems: dict[tuple[str, str], list[CellId]] = defaultdict(list)
     for cell in truth.counts:
-        systems[(cell[3], cell[4])].append(cell)
-    equations_of: dict[tuple[str, str], list[tuple[tuple[CellId, ...], tuple[CellId, ...]]]] = (
-        defaultdict(list)
-    )
+        systems[system_of(cell)].append(cell)
+    equations_of: dict[tuple[str, str], list[Relation]] = defaultdict(list)
     for equation in truth.equations:
-        key = (equation.whole[0][3], equation.whole[0][4])
-        equations_of[key].append((equation.whole, equation.parts))
+        equations_of[system_of(equation.whole[0])].append((equation.whole, equation.parts))
+    # A row's hazard counts never exceed its homes monitored: also known to everyone.
+    at_most: dict[tuple[str, str], list[tuple[CellId, CellId]]] = defaultdict(list)
+    for cell in truth.counts:
+        if across and cell[4] != "homes_monitored":
+            at_most[system_of(cell)].append((cell, (*cell[:4], "homes_monitored")))
     found: list[Recovered] = []
     tried = 0
     for key, cells in systems.items():
@@ -87,67 +96,87 @@ def attack(
         }
         targets = [cell for cell in cells if counts[cell] < control.threshold]
         tried += len(targets)
-        found += _solve(cells, bounds, equations_of[key], targets, counts)
+        found += _solve(cells, bounds, (equations_of[key], at_most[key]), targets, counts)
     return found, tried
+
+
+def _matrix(
+    index: Mapping[CellId, int], rows: Sequence[tuple[Sequence[CellId], Sequence[CellId]]]
+) -> csr_matrix:
+    """One row per relation: +1 for the first cells, -1 for the second."""
+    matrix = lil_matrix((max(len(rows), 1), len(index)))
+    for row, (plus, minus) in enumerate(rows):
+        for cell in plus:
+            matrix[row, index[cell]] += 1
+        for cell in minus:
+            matrix[row, index[cell]] -= 1
+    return matrix.tocsr()
 
 
 def _solve(
     cells: Sequence[CellId],
     bounds: Mapping[CellId, tuple[float, float]],
-    equations: Sequence[tuple[tuple[CellId, ...], tuple[CellId, ...]]],
+    relations: tuple[
+        Sequence[tuple[tuple[CellId, ...], tuple[CellId, ...]]], Sequence[tuple[CellId, CellId]]
+    ],
     targets: Sequence[CellId],
     counts: Mapping[CellId, int],
 ) -> list[Recovered]:
+    equations, at_most = relations
     index = {cell: i for i, cell in enumerate(cells)}
-    matrix = lil_matrix((max(len(equations), 1), len(cells)))
-    for row, (whole, parts) in enumerate(equations):
-        for cell in whole:
-            matrix[row, index[cell]] += 1
-        for cell in parts:
-            matrix[row, index[cell]] -= 1
-    a_eq = matrix.tocsr()
-    b_eq = np.zeros(a_eq.shape[0])
-    lows = np.array([bounds[cell][0] for cell in cells])
-    highs = np.array([bounds[cell][1] for cell in cells])
+    system = System(
+        _matrix(index, equations),
+        _matrix(index, [((part,), (whole,)) for part, whole in at_most]),
+        np.array([bounds[cell][0] for cell in cells]),
+        np.array([bounds[cell][1] for cell in cells]),
+    )
     found: list[Recovered] = []
     for cell in targets:
-        low, high = _range(index[cell], a_eq, b_eq, lows, highs, integral=False)
+        low, high = system.range(index[cell], integral=False)
         if high - low < 1.5:  # close: the integers may pin it, so ask the integer programme
-            low, high = _range(index[cell], a_eq, b_eq, lows, highs, integral=True)
+            low, high = system.range(index[cell], integral=True)
         low_int, high_int = math.ceil(low - 1e-6), math.floor(high + 1e-6)
         if low_int == high_int:
             found.append(Recovered(cell, low_int, high_int, counts[cell]))
     return found
 
 
-def _range(
-    column: int,
-    a_eq: object,
-    b_eq: np.ndarray,
-    lows: np.ndarray,
-    highs: np.ndarray,
-    *,
-    integral: bool,
-) -> tuple[float, float]:
-    objective = np.zeros(len(lows))
-    ends: list[float] = []
-    for sign in (1.0, -1.0):
-        objective[column] = sign
-        if integral:
-            result = milp(
-                objective,
-                constraints=LinearConstraint(a_eq, b_eq, b_eq),
-                bounds=Bounds(lows, highs),
-                integrality=np.ones(len(lows)),
-            )
-        else:
-            result = linprog(
-                objective,
-                A_eq=a_eq,
-                b_eq=b_eq,
-                bounds=list(zip(lows, highs, strict=True)),
-                method="highs",
-            )
-        assert result.status == 0, result.message  # the truth is always feasible
-        ends.append(sign * float(result.fun))
-    return ends[0], ends[1]
+@dataclass(frozen=True)
+class System:
+    """A_eq x = 0, A_ub x <= 0, lows <= x <= highs: everything the attacker knows."""
+
+    a_eq: csr_matrix
+    a_ub: csr_matrix
+    lows: np.ndarray
+    highs: np.ndarray
+
+    def range(self, column: int, *, integral: bool) -> tuple[float, float]:
+        """The least and greatest value of one count the system allows."""
+        objective = np.zeros(len(self.lows))
+        zeros_eq, zeros_ub = np.zeros(self.a_eq.shape[0]), np.zeros(self.a_ub.shape[0])
+        ends: list[float] = []
+        for sign in (1.0, -1.0):
+            objective[column] = sign
+            if integral:
+                result = milp(
+                    objective,
+                    constraints=[
+                        LinearConstraint(self.a_eq, zeros_eq, zeros_eq),
+                        LinearConstraint(self.a_ub, -np.inf, zeros_ub),
+                    ],
+                    bounds=Bounds(self.lows, self.highs),
+                    integrality=np.ones(len(self.lows)),
+                )
+            else:
+                result = linprog(
+                    objective,
+                    A_eq=self.a_eq,
+                    b_eq=zeros_eq,
+                    A_ub=self.a_ub,
+                    b_ub=zeros_ub,
+                    bounds=list(zip(self.lows, self.highs, strict=True)),
+                    method="highs",
+                )
+            assert result.status == 0, result.message  # the truth is always feasible
+            ends.append(sign * float(result.fun))
+        return ends[0], ends[1]

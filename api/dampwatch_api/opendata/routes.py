@@ -60,13 +60,17 @@ def open_metadata(table: TableName, context: ContextDep) -> FileResponse:
     return _file(_where(context, analyst=False), table, files.METADATA_SUFFIX)
 
 
-@router.get("/v1/open/catalog.jsonld", response_class=FileResponse)
-def open_catalog(context: ContextDep) -> FileResponse:
-    """The DCAT catalogue of the published tables (JSON-LD)."""
-    path = _where(context, analyst=False) / files.CATALOG
+def _catalog(where: Path) -> FileResponse:
+    path = where / files.CATALOG
     if not path.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, "nothing published yet")
     return FileResponse(path, media_type="application/ld+json")
+
+
+@router.get("/v1/open/tables/catalog.jsonld", response_class=FileResponse)
+def open_catalog(context: ContextDep) -> FileResponse:
+    """The DCAT catalogue of the published tables (JSON-LD; links relative to this folder)."""
+    return _catalog(_where(context, analyst=False))
 
 
 @router.get("/v1/analyst/tables")
@@ -85,3 +89,9 @@ def analyst_table(table: TableName, principal: Analyst, context: ContextDep) -> 
 def analyst_metadata(table: TableName, principal: Analyst, context: ContextDep) -> FileResponse:
     """A protected table's CSV on the Web metadata."""
     return _file(_where(context, analyst=True), table, files.METADATA_SUFFIX)
+
+
+@router.get("/v1/analyst/tables/catalog.jsonld", response_class=FileResponse)
+def analyst_catalog(principal: Analyst, context: ContextDep) -> FileResponse:
+    """The DCAT catalogue of the protected tables."""
+    return _catalog(_where(context, analyst=True))

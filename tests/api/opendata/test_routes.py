@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rdflib
 from sqlalchemy import select
 
 from dampwatch.opendata.disclosure import Control
@@ -18,6 +19,8 @@ from dampwatch_api.registry.models import Role, User
 from dampwatch_sim.region import load_areas, simulate_region
 from tests.api.conftest import Api, api_settings, seed, start_api
 from tests.support.datasets import shared_data
+
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 
 
 @pytest.fixture
@@ -59,7 +62,15 @@ def test_the_public_reads_the_published_tables_without_signing_in(published_api:
     assert table.text.startswith("area_code,area_level,period,measure,value,status")
     metadata = published_api.call("GET", "/v1/open/tables/hazards_by_msoa.csv-metadata.json")
     assert metadata.json()["url"] == "hazards_by_msoa.csv"
-    assert published_api.call("GET", "/v1/open/catalog.jsonld").json()["@type"] == "dcat:Catalog"
+    catalog = published_api.call("GET", "/v1/open/tables/catalog.jsonld")
+    assert catalog.json()["@type"] == "dcat:Catalog"
+    base = "http://testserver/v1/open/tables/catalog.jsonld"
+    graph = rdflib.Graph().parse(data=catalog.text, format="json-ld", publicID=base)
+    downloads = list(graph.objects(None, DCAT.downloadURL))
+    assert len(downloads) == len(names)
+    for url in downloads:  # every link of the catalogue is a table the API serves
+        path = str(url).removeprefix("http://testserver")
+        assert published_api.call("GET", path).status_code == 200, path
 
 
 @pytest.mark.parametrize(
