@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, false, true
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.registry.models import Home, Role
+from dampwatch_api.registry.statistics import statistics_condition
 
 # Routes that need no credentials; every other route must carry a guard (tests enforce it).
 PUBLIC_PATHS: Final = frozenset(
@@ -114,9 +115,10 @@ def prediction_view(principal: Principal) -> PredictionView:
 
 
 def prediction_homes(principal: Principal) -> ColumnElement[bool]:
-    """The homes whose predictions count towards what the principal sees (summed, for analysts)."""
+    """The homes whose predictions count towards what the principal sees: for analysts, area
+    totals over every home statistics may count (no tenant opted out)."""
     if prediction_view(principal) is PredictionView.AREAS:
-        return true()
+        return statistics_condition()
     return visible_homes(principal)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -16,13 +17,14 @@ from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
 from dampwatch_api.predict.store import store_run
-from dampwatch_api.registry.models import Home, Role, User
-from dampwatch_sim.stock import simulate_stock
+from dampwatch_api.registry.models import Home, Role, Tenant, User
+from dampwatch_sim.stock import made_up_places, simulate_stock
 from tests.api.conftest import Api, api_settings, seed, start_api
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 HOMES = 400
 MONITORED_EVERY = 2  # every second home has sensors
+OPTED_OUT = "stock-3-000000"  # a home whose tenant opted out of statistics
 
 
 def postgres_url() -> Iterator[str]:
@@ -51,7 +53,9 @@ def seed_register(url: str) -> None:
     """Simulated homes in both portfolios, their outcomes for half, and one prediction run."""
     engine = create_db_engine(url)
     sessions = make_session_factory(engine)
-    stock = simulate_stock(HOMES, seed=3)
+    # Few, full areas (10 MSOAs of 4 LSOAs), so that area totals show beside withheld ones.
+    places = made_up_places(np.random.default_rng(3), msoas=10, per_msoa=4)
+    stock = simulate_stock(HOMES, seed=3, places=places)
     with sessions() as session:
         homes = [
             Home(
@@ -71,6 +75,8 @@ def seed_register(url: str) -> None:
             "damp": {home.home_id: home.damp for home in watched},
             "cold": {home.home_id: home.cold for home in watched},
         }
+        # A tenant of one home in the fullest MSOA leaves the home out of statistics.
+        session.add(Tenant(home_pk=pks[OPTED_OUT], name="Opted Out", statistics=False))
         store_run(session, rows, pks, outcomes, datetime(2026, 10, 1, tzinfo=UTC), seed=3)
         session.commit()
     engine.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
-from tests.api.predict.conftest import HOMES, MONITORED_EVERY, portfolio_of
+from tests.api.predict.conftest import HOMES, MONITORED_EVERY, OPTED_OUT, portfolio_of
 
 ROUTES = ("/v1/predictions", "/v1/predictions/placement", "/v1/predictions/areas")
 NORTH_HOMES = {f"stock-3-{i:06d}" for i in range(HOMES) if portfolio_of(i) == "north"}
@@ -80,7 +80,7 @@ def test_area_totals_count_only_the_callers_homes_and_withhold_small_areas(papi:
     for answer in (north, everyone):
         assert all(area["homes"] >= answer["min_homes"] for area in answer["areas"])
     lsoa = _get(papi, "/v1/predictions/areas", "officer-north", level="lsoa").json()
-    assert lsoa["withheld_areas"] > 0  # 200 homes over ~400 made-up LSOAs: all small
+    assert lsoa["withheld_areas"] > 0  # 200 homes over 40 LSOAs: some under 10
 
 
 def test_tenants_and_strangers_are_refused(papi: Api) -> None:
@@ -123,11 +123,21 @@ def test_the_analyst_sees_area_totals_over_the_whole_register_and_never_a_home(
         assert answer.status_code == 403
         assert "stock-3-" not in answer.text
     assert "by area only" in _get(papi, "/v1/predictions", "analyst").json()["detail"]
-    for level in ("msoa", "lsoa"):
-        for kind in ("damp", "cold"):
-            mine = _get(papi, "/v1/predictions/areas", "analyst", level=level, kind=kind)
-            admin = _get(papi, "/v1/predictions/areas", "admin", level=level, kind=kind)
-            assert mine.status_code == 200
-            assert mine.json()["areas"] == admin.json()["areas"]
-            assert "stock-3-" not in mine.text and "Test Street" not in mine.text
-            assert all(area["homes"] >= 10 for area in mine.json()["areas"])
+    opted_out = next(
+        home["msoa"]
+        for home in _get(
+            papi, "/v1/predictions", "admin", top=1000, include_monitored="true"
+        ).json()["homes"]
+        if home["home_id"] == OPTED_OUT
+    )
+    for kind in ("damp", "cold"):
+        mine = _get(papi, "/v1/predictions/areas", "analyst", level="msoa", kind=kind)
+        admin = _get(papi, "/v1/predictions/areas", "admin", level="msoa", kind=kind)
+        assert mine.status_code == 200
+        assert "stock-3-" not in mine.text and "Test Street" not in mine.text
+        assert all(area["homes"] >= 10 for area in mine.json()["areas"])
+        # Every home counts but the one whose tenant left it out of statistics.
+        counted = {area["area_code"]: area["homes"] for area in mine.json()["areas"]}
+        everyone = {area["area_code"]: area["homes"] for area in admin.json()["areas"]}
+        assert everyone.pop(opted_out) - 1 == counted.pop(opted_out, 9)
+        assert counted == everyone
