@@ -3,8 +3,8 @@
 Places come from real postcodes and IMD 2019 deciles when the open-data files are present
 (social homes drawn more often in deprived LSOAs, as in England's stock), else from made-up
 areas. Facts follow the shape of English social housing: older homes have solid walls and
-worse energy bands; electric heating is commoner in flats. The register does not know every
-fact: some are left unknown. Hazards come from the hidden model in `stock_hazard`.
+worse energy bands, and electric heating rates worse than gas. The register does not know
+every fact: some are left unknown. Hazards come from the hidden model in `stock_hazard`.
 """
 
 from __future__ import annotations
