@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Final
 
 from dampwatch.opendata.records import HomeMonth, floor_area_band, record_key
+from dampwatch_sim import postcodes
 
-LIVERPOOL_CITY_REGION: Final = frozenset(
-    {"E08000011", "E08000012", "E08000013", "E08000014", "E08000015", "E06000006"}
-)
+LIVERPOOL_CITY_REGION: Final = frozenset(postcodes.LIVERPOOL_CITY_REGION)
 FACT_VALUES: Final = {
     "energy_band": ("B", "C", "D", "E", "F"),
     "property_type": ("flat", "house", "maisonette", "bungalow"),

@@ -63,8 +63,9 @@ def gather(
     salt = settings.opendata_record_key_salt.get_secret_value()
     for period in periods:
         start, end = month_bounds(period)
-        readings = hourly_indoor(influx, start, end, outdoor)
-        context = (hazards(session, start, end), highest_mould_index(influx, start, end))
+        ids = [home.home_id for home in homes]
+        readings = hourly_indoor(influx, ids, (start, end), outdoor)
+        context = (hazards(session, start, end), highest_mould_index(influx, ids, (start, end)))
         gathered.rows += home_months(
             homes, period, readings, context, min_hours=settings.opendata_min_hours, salt=salt
         )

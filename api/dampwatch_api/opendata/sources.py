@@ -18,12 +18,14 @@ from dampwatch.const import MEASUREMENT_READING, MEASUREMENT_RISK, TAG_HOME, TAG
 from dampwatch.influx import InfluxQL
 from dampwatch.opendata.records import STOCK_FACTS, HomeMonth, floor_area_band, record_key
 from dampwatch_api.alerts.models import Alert
+from dampwatch_api.home_series import quote
 from dampwatch_api.places.models import HomePlace, HomeStockFacts
 from dampwatch_api.registry.models import Home, Room, RoomKind
 from dampwatch_api.registry.statistics import statistics_condition
 
 UK: Final = ZoneInfo("Europe/London")
 COLD_BELOW_C: Final = 18.0  # WHO 2018 Housing and health guidelines: at least 18 °C
+HOMES_PER_QUERY: Final = 200  # one InfluxQL answer stays a few MB (200 homes x rooms x 744 h)
 HAZARDS: Final = {
     "damp": (AlertKind.MOULD_RISK, AlertKind.CONDENSATION_RISK),
     "cold": (AlertKind.COLD_HOME,),
@@ -114,39 +116,60 @@ def hazards(session: Session, start: datetime, end: datetime) -> dict[str, set[s
     return found
 
 
+def _homes_clause(homes: Sequence[str]) -> str:
+    return "(" + " OR ".join(f"{TAG_HOME} = {quote(home)}" for home in homes) + ")"
+
+
+def _chunks(homes: Sequence[str]) -> Iterable[Sequence[str]]:
+    for first in range(0, len(homes), HOMES_PER_QUERY):
+        yield homes[first : first + HOMES_PER_QUERY]
+
+
 def hourly_indoor(
-    influx: InfluxQL, start: datetime, end: datetime, outdoor: set[tuple[str, str]]
+    influx: InfluxQL,
+    homes: Sequence[str],
+    span: tuple[datetime, datetime],
+    outdoor: set[tuple[str, str]],
 ) -> dict[str, dict[int, list[tuple[float | None, float | None]]]]:
-    """Per home, per hour: the (temperature, RH) hourly means of each indoor room."""
-    statement = (
-        f"SELECT mean(temperature_c) AS t, mean(humidity_pct) AS rh FROM {MEASUREMENT_READING} "  # noqa: S608
-        f"WHERE time >= {_ms(start)}ms AND time < {_ms(end)}ms "
-        f"GROUP BY time(1h), {TAG_HOME}, {TAG_ROOM} fill(none)"
-    )
-    homes: dict[str, dict[int, list[tuple[float | None, float | None]]]] = defaultdict(
+    """Per counted home, per hour: the (temperature, RH) hourly means of each indoor room.
+    Only the counted homes are read, a batch of homes per query."""
+    start, end = span
+    found: dict[str, dict[int, list[tuple[float | None, float | None]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for series in influx.query(statement):
-        tags = series.get("tags") or {}
-        home, room = tags.get(TAG_HOME, ""), tags.get(TAG_ROOM, "")
-        if not home or (home, room) in outdoor:
-            continue
-        for values in series.get("values", []):
-            row = dict(zip(series["columns"], values, strict=True))
-            homes[home][int(row["time"])].append((row.get("t"), row.get("rh")))
-    return homes
+    for batch in _chunks(homes):
+        statement = (
+            "SELECT mean(temperature_c) AS t, mean(humidity_pct) AS rh "  # noqa: S608
+            f"FROM {MEASUREMENT_READING} WHERE {_homes_clause(batch)} "
+            f"AND time >= {_ms(start)}ms AND time < {_ms(end)}ms "
+            f"GROUP BY time(1h), {TAG_HOME}, {TAG_ROOM} fill(none)"
+        )
+        for series in influx.query(statement):
+            tags = series.get("tags") or {}
+            home, room = tags.get(TAG_HOME, ""), tags.get(TAG_ROOM, "")
+            if not home or (home, room) in outdoor:
+                continue
+            for values in series.get("values", []):
+                row = dict(zip(series["columns"], values, strict=True))
+                found[home][int(row["time"])].append((row.get("t"), row.get("rh")))
+    return found
 
 
-def highest_mould_index(influx: InfluxQL, start: datetime, end: datetime) -> dict[str, float]:
-    """Each home's highest assessed mould index in [start, end)."""
-    statement = (
-        f"SELECT max(mould_index) AS m FROM {MEASUREMENT_RISK} "  # noqa: S608
-        f"WHERE time >= {_ms(start)}ms AND time < {_ms(end)}ms GROUP BY {TAG_HOME}"
-    )
+def highest_mould_index(
+    influx: InfluxQL, homes: Sequence[str], span: tuple[datetime, datetime]
+) -> dict[str, float]:
+    """Each counted home's highest assessed mould index in the span."""
+    start, end = span
     found: dict[str, float] = {}
-    for row in influx.rows(statement):
-        if row.get("m") is not None and row.get(TAG_HOME):
-            found[row[TAG_HOME]] = float(row["m"])
+    for batch in _chunks(homes):
+        statement = (
+            f"SELECT max(mould_index) AS m FROM {MEASUREMENT_RISK} "  # noqa: S608
+            f"WHERE {_homes_clause(batch)} AND time >= {_ms(start)}ms AND time < {_ms(end)}ms "
+            f"GROUP BY {TAG_HOME}"
+        )
+        for row in influx.rows(statement):
+            if row.get("m") is not None and row.get(TAG_HOME):
+                found[row[TAG_HOME]] = float(row["m"])
     return found
 
 

@@ -15,6 +15,14 @@ COUNT_MEASURES: Final = (
 DISTRIBUTED: Final = ("hours_below_18c", "room_rh_pct", "mould_index")
 QUANTILES: Final = (("q1", 0.25), ("median", 0.5), ("q3", 0.75))
 DISTRIBUTION_MEASURES: Final = tuple(f"{q}_{name}" for name in DISTRIBUTED for q, _ in QUANTILES)
+COUNTED: Final = {
+    "homes_monitored": "homes with at least one indoor reading in the month",
+    "homes_with_enough_data": "homes with enough hours of indoor readings to join the quartiles",
+    "homes_damp_hazard": "homes with a damp or mould hazard (mould or condensation risk) open "
+    "at any time in the month",
+    "homes_cold_hazard": "homes with a cold-home hazard open at any time in the month",
+    "homes_overheating": "homes with an overheating hazard open at any time in the month",
+}
 UNITS: Final = {
     "hours_below_18c": "hours in the month with the home's mean temperature below 18 degC",
     "room_rh_pct": "percent relative humidity (the home's monthly median over its rooms)",

@@ -6,7 +6,7 @@ import calendar
 import json
 from typing import Any, Final
 
-from dampwatch.opendata.cells import COUNT_MEASURES, DISTRIBUTION_MEASURES, UNITS
+from dampwatch.opendata.cells import COUNT_MEASURES, COUNTED, DISTRIBUTION_MEASURES, UNITS
 from dampwatch.opendata.disclosure import Status
 from dampwatch.opendata.publication import Publication, to_csv
 from dampwatch.opendata.records import AREA_LEVELS
@@ -18,6 +18,8 @@ SOURCE: Final = (
     "hazards as raised by the dampwatch assessment; ONS 2011 census geography (OGL v3); "
     "English Indices of Deprivation 2019 (MHCLG, OGL v3)."
 )
+QUANTILE_WORDS: Final = {"q1": "lower quartile", "median": "median", "q3": "upper quartile"}
+UNIT_TEXT: Final = {"hours_below_18c": "hours", "room_rh_pct": "percent", "mould_index": "index"}
 CSVW_CONTEXT: Final = "http://www.w3.org/ns/csvw"
 DCAT_CONTEXT: Final = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -33,10 +35,20 @@ def _one_of(values: list[str]) -> str:
 
 def measure_notes() -> list[dict[str, str]]:
     """What each measure counts or describes, with its unit."""
-    notes = [{"dc:title": m, "dc:description": f"number of homes ({m})"} for m in COUNT_MEASURES]
+    notes = [
+        {"dc:title": m, "dc:description": f"number of {COUNTED[m]}", "schema:unitText": "homes"}
+        for m in COUNT_MEASURES
+    ]
     for measure in DISTRIBUTION_MEASURES:
         quantile, name = measure.split("_", 1)
-        notes.append({"dc:title": measure, "dc:description": f"{quantile} of {UNITS[name]}"})
+        notes.append(
+            {
+                "dc:title": measure,
+                "dc:description": f"{QUANTILE_WORDS[quantile]} over the homes with enough data "
+                f"of: {UNITS[name]}",
+                "schema:unitText": UNIT_TEXT[name],
+            }
+        )
     return notes
 
 

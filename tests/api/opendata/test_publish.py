@@ -7,17 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dampwatch.influx import InfluxQL
 from dampwatch.opendata.disclosure import Method
 from dampwatch.opendata.publication import publish
 from dampwatch.opendata.tally import tally
+from dampwatch_api.app import create_app
+from dampwatch_api.auth.tokens import create_access_token
 from dampwatch_api.db import migrate
 from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch_api.opendata import sources
 from dampwatch_api.opendata.job import gather
 from dampwatch_api.opendata.main import main
-from dampwatch_api.registry.models import Home, Tenant
+from dampwatch_api.registry.models import Home, Role, Tenant, User
 from dampwatch_api.settings import ApiAppSettings
 from tests.api.opendata.estate import build_estate, settings_values, shared_files
 from tests.support import InfluxDatabase
@@ -62,6 +67,7 @@ def test_publish_writes_every_table_from_sql_and_influx(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _environment(monkeypatch, estate)
+    monkeypatch.setattr(sources, "HOMES_PER_QUERY", 7)  # many batches of homes per month
     out = tmp_path / "published"
     assert main(["publish", "--out", str(out), "--period", "2026-11", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -92,6 +98,27 @@ def test_a_missing_area_lookup_is_a_clear_error(
     assert "nowhere.csv" in capsys.readouterr().err
 
 
+def _opt_out_through_the_api(settings: ApiAppSettings, session: Session, home_id: str) -> None:
+    """The home's tenant signs in and opts out of statistics on the API's consent route."""
+    home = session.scalars(select(Home).where(Home.home_id == home_id)).one()
+    user = User(username=f"tenant-{home_id}", password_hash="x", role=Role.TENANT.value, home=home)
+    session.add(user)
+    session.flush()
+    session.scalars(select(Tenant).where(Tenant.home_pk == home.id)).one().user_pk = user.id
+    session.commit()
+    token = create_access_token(
+        user.username, settings.secret_key.get_secret_value(), 600, user_id=user.id
+    )
+    with TestClient(create_app(settings, connect_broker=False)) as client:
+        answer = client.put(
+            f"/v1/homes/{home_id}/consent",
+            json={"granted": False, "purpose": "statistics"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["statistics"] is False
+
+
 @pytest.mark.parametrize("method", list(Method))
 def test_a_tenant_opting_out_leaves_every_table_at_the_next_publish(
     estate: ApiAppSettings, influx_db: InfluxDatabase, method: Method
@@ -102,9 +129,8 @@ def test_a_tenant_opting_out_leaves_every_table_at_the_next_publish(
     sessions = make_session_factory(engine)
     with sessions() as session:
         before = gather(session, influx, settings, ["2026-11"]).rows
-        leaver = session.scalars(select(Home).where(Home.home_id == "od-004")).one()
-        session.scalars(select(Tenant).where(Tenant.home_pk == leaver.id)).one().statistics = False
-        session.commit()
+        _opt_out_through_the_api(settings, session, "od-004")
+        session.expire_all()
         after = gather(session, influx, settings, ["2026-11"]).rows
     influx.close()
     engine.dispose()
