@@ -156,3 +156,19 @@ def test_the_strongest_attacker_pins_exact_counts_so_rounding_is_needed(
     recovered, _ = attack(publication, tally(halton), across=True)
     assert recovered
     assert all(item.low == item.truth < 10 for item in recovered)
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_quartiles_appear_only_beside_a_published_count_of_their_homes(
+    region: list[HomeMonth], method: Method
+) -> None:
+    publication = publish(region, Control(method))
+    for table, rows in publication.tables.items():
+        counted = {
+            (row.area_code, row.period): row.value
+            for row in rows
+            if row.measure == "homes_with_enough_data"
+        }
+        for row in rows:
+            if row.measure.startswith(("q1_", "median_", "q3_")) and row.value is not None:
+                assert counted[(row.area_code, row.period)] is not None, (table, row)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request, status
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.context import ApiContext
@@ -20,7 +21,7 @@ from dampwatch_api.pages.region_data import (
     latest,
     read_table,
 )
-from dampwatch_api.pages.render import page
+from dampwatch_api.pages.render import PageError, page
 from dampwatch_api.pages.session import SignInRequired, page_principal
 from dampwatch_api.policy import sees_protected_aggregates
 
@@ -95,3 +96,20 @@ def region_page(
                                                                     chosen, hazard))]  # fmt: skip
         values["deciles"] = _deciles(context, chosen, hazard)
     return page(request, context, "region.html", values, principal=principal)
+
+
+@router.get("/region/analyst/{table}.csv")
+def analyst_download(
+    request: Request,
+    context: ContextDep,
+    table: Annotated[str, PathParam(pattern=files.TABLE_NAME.pattern)],
+) -> FileResponse:
+    """A protected table for an analyst signed in to the pages (the API asks for a bearer)."""
+    principal = page_principal(request, context)
+    if not sees_protected_aggregates(principal):
+        raise PageError(status.HTTP_403_FORBIDDEN, "Not allowed", "These tables are for analysts.")
+    where = files.folder(context.settings.published_dir, analyst=True)
+    path = files.table_file(where, table, files.CSV_SUFFIX)
+    if path is None:
+        raise PageError(status.HTTP_404_NOT_FOUND, "Not found", "There is no such table.")
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=path.name)

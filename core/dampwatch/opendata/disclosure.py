@@ -90,7 +90,7 @@ def protect(cells: Cells, record_keys: Sequence[int], control: Control) -> dict[
         out = _rule_10_5(cells, control)
     else:
         out = _cell_key(cells, record_keys, control)
-    out.update(_quartiles(cells, control))
+    out.update(_quartiles(cells, control, out))
     return out
 
 
@@ -154,11 +154,16 @@ def _cell_key(
     return out
 
 
-def _quartiles(cells: Cells, control: Control) -> dict[CellId, Protected]:
+def _quartiles(
+    cells: Cells, control: Control, counts: Mapping[CellId, Protected]
+) -> dict[CellId, Protected]:
+    """Quartiles over at least `threshold` homes, and only where the count of those homes is
+    itself published (a quartile beside a withheld count would say the count is not small)."""
     out: dict[CellId, Protected] = {}
     for cell, distribution in cells.distributions.items():
         values = distribution.values
-        if len(values) < control.threshold:
+        counted = counts.get((*cell[:4], "homes_with_enough_data"))
+        if len(values) < control.threshold or counted is None or counted.value is None:
             out[cell] = Protected(None, Status.SUPPRESSED)
             continue
         quantile = QUANTILE_OF[cell[4].split("_", 1)[0]]

@@ -63,7 +63,11 @@ def test_anyone_sees_the_msoa_map_the_decile_chart_and_the_downloads(region_api:
     assert "by MSOA, 2026-11" in answer.text and "by LSOA" not in answer.text
     assert '<svg class="bars"' in answer.text and "IMD decile" in answer.text
     assert "/v1/open/tables/hazards_by_msoa.csv" in answer.text
-    assert "/v1/analyst/" not in answer.text
+    assert "/v1/analyst/" not in answer.text and "/region/analyst/" not in answer.text
+    anonymous = region_api.call(
+        "GET", "/region/analyst/hazards_by_lsoa.csv", follow_redirects=False
+    )
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
     outside = re.findall(r'(?:src|href)="(?!/|#)([^"]+)"', answer.text)
     assert outside == []
     for link in re.findall(r'href="(/v1/open/[^"]+)"', answer.text):
@@ -76,7 +80,9 @@ def test_an_analyst_also_sees_the_lsoa_map_and_the_finer_tables(region_api: Api)
     maps = _maps(answer.text)
     assert len(maps) == 2 and maps[1].count("<path ") == 989
     assert "cold-home hazard by LSOA, 2026-10" in answer.text
-    assert "/v1/analyst/tables/hazards_by_lsoa.csv" in answer.text
+    assert "/region/analyst/hazards_by_lsoa.csv" in answer.text
+    download = region_api.call("GET", "/region/analyst/hazards_by_lsoa.csv")
+    assert download.status_code == 200 and ",lsoa," in download.text
     assert "withheld" in maps[1]  # most LSOAs hold fewer than 10 of 3,000 homes
 
 
@@ -85,6 +91,8 @@ def test_officers_and_tenants_get_the_public_page(region_api: Api) -> None:
         region_api.client.cookies.set(SESSION_COOKIE, region_api.tokens[who])
         answer = region_api.call("GET", "/region")
         assert answer.status_code == 200 and len(_maps(answer.text)) == 1
+        refused = region_api.call("GET", "/region/analyst/hazards_by_lsoa.csv")
+        assert refused.status_code == 403 and ",lsoa," not in refused.text
 
 
 def test_a_bad_choice_is_refused_and_nothing_published_is_said(
