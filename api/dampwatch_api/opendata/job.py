@@ -88,7 +88,7 @@ def run_publication(
 ) -> Published:
     """Publish every table of `periods` into `out` (public) and `out/analyst` (finer)."""
     gathered = gather(session, influx, settings, periods)
-    publication = publish(gathered.rows, settings.disclosure)
+    publication = publish(gathered.rows, settings.disclosure, periods)
     public = write_atomically(out, documents(publication, publication.public_tables()))
     analyst = write_atomically(
         files.folder(out, analyst=True), documents(publication, sorted(publication.tables))

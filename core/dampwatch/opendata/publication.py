@@ -51,14 +51,16 @@ class Publication:
         return sorted(name for name in self.tables if name not in ANALYST_ONLY)
 
 
-def publish(rows: Sequence[HomeMonth], control: Control) -> Publication:
-    """Count, protect and lay out every table over `rows`."""
+def publish(
+    rows: Sequence[HomeMonth], control: Control, periods: Sequence[str] = ()
+) -> Publication:
+    """Count, protect and lay out every table over `rows` (for `periods`, else the rows')."""
     cells = tally(rows)
     protected = protect(cells, [row.record_key for row in rows], control)
     return Publication(
         tables=layout(cells, protected),
         levels=dict(cells.tables),
-        periods=tuple(sorted({row.period for row in rows})),
+        periods=tuple(sorted(set(periods) | {row.period for row in rows})),
         control=control,
         homes=len({row.home_key for row in rows}),
     )
