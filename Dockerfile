@@ -19,6 +19,10 @@ ARG EXTRAS=ingest,api,sim,postgres
 RUN /opt/dampwatch/bin/pip install ".[${EXTRAS}]"
 
 FROM ${PYTHON_IMAGE} AS runtime
+# LightGBM (`dampwatch predict`) links the GNU OpenMP runtime, which the slim image lacks.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 dampwatch \
  && useradd --system --uid 10001 --gid dampwatch --home-dir /var/lib/dampwatch \
       --shell /usr/sbin/nologin dampwatch \

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-grafana bench-opendata eval soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-grafana bench-opendata eval eval-predict soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -82,6 +82,16 @@ bench-grafana:
 # Precision, recall and time to flag of the assessment rules on a labelled winter cohort.
 eval:
 	$(BIN)/python -m bench.assess_eval --homes 240 --days 60
+
+# Risk for homes without sensors on a simulated stock: ROC AUC, balanced accuracy and top-decile
+# lift against random and energy-band baselines, then the time to train and score 100,000 homes,
+# then `dampwatch predict` itself over a SQLite register of JOB_HOMES homes (JOB_HOMES=0: skip).
+HOMES ?= 20000
+SEEDS ?= 3
+JOB_HOMES ?= 100000
+eval-predict:
+	$(BIN)/python -m bench.predict_eval --homes $(HOMES) --seeds $(SEEDS)
+	@if [ "$(JOB_HOMES)" != 0 ]; then $(BIN)/python -m bench.predict_job --homes $(JOB_HOMES); fi
 
 # The API's board under load (uvicorn in a subprocess, a load generator on loopback).
 bench-api:

@@ -48,6 +48,7 @@ from dampwatch_api.routes import (
     health,
     homes,
     links,
+    predictions,
     readings,
     rooms,
     users,
@@ -76,6 +77,7 @@ ROUTERS = (
     cases,
     case_exports,
     webhooks,
+    predictions,
     opendata,
     places,
 )

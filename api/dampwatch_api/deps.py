@@ -25,9 +25,11 @@ from dampwatch_api.auth.tokens import TokenClaims, TokenError, token_claims
 from dampwatch_api.context import ApiContext
 from dampwatch_api.policy import (
     Action,
+    PredictionView,
     allowed,
     imports_stock_facts,
     may,
+    prediction_view,
     sees_protected_aggregates,
     works_on_cases,
 )
@@ -219,6 +221,29 @@ class CaseworkGuard(Guard):
         return principal
 
 
+class PredictionGuard(Guard):
+    """Requires a caller who may see predictions per home, or (`areas=True`) per area too."""
+
+    action = Action.READ
+
+    def __init__(self, *, areas: bool) -> None:
+        self.views = (
+            {PredictionView.HOMES, PredictionView.AREAS} if areas else {PredictionView.HOMES}
+        )
+
+    async def __call__(self, principal: CurrentUser) -> Principal:
+        """The caller, once the policy shows them predictions at this grain."""
+        view = prediction_view(principal)
+        if view not in self.views:
+            detail = (
+                "predictions are shown by area only: use /v1/predictions/areas"
+                if view is PredictionView.AREAS
+                else "not allowed to see predictions"
+            )
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail)
+        return principal
+
+
 class AggregatesGuard(Guard):
     """Requires a caller who reads the protected aggregates finer than the public (the data
     office's analysts, admins); never a home, an address or a person."""
@@ -251,5 +276,7 @@ HomeAdminister = Annotated[Home, Depends(HomeGuard(Action.ADMINISTER))]
 SignedIn = Annotated[Principal, Depends(PlatformGuard(Action.READ))]
 Administrator = Annotated[Principal, Depends(PlatformGuard(Action.ADMINISTER))]
 Caseworker = Annotated[Principal, Depends(CaseworkGuard())]
+PredictionHomes = Annotated[Principal, Depends(PredictionGuard(areas=False))]
+PredictionAreas = Annotated[Principal, Depends(PredictionGuard(areas=True))]
 Analyst = Annotated[Principal, Depends(AggregatesGuard())]
 StockImporter = Annotated[Principal, Depends(StockImportGuard())]

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, false, true
 
 from dampwatch_api.auth.principal import Principal
 from dampwatch_api.registry.models import Home, Role
+from dampwatch_api.registry.statistics import statistics_condition
 
 # Routes that need no credentials; every other route must carry a guard (tests enforce it).
 PUBLIC_PATHS: Final = frozenset(
@@ -94,6 +95,31 @@ def works_on_cases(principal: Principal) -> bool:
     """Officers (in their portfolios) and admins work on cases; tenants read only the written
     summaries of their own home (`Action.READ` on it)."""
     return principal.role in (Role.ADMIN, Role.OFFICER)
+
+
+class PredictionView(StrEnum):
+    """What a caller may see of the predicted risk of homes without sensors."""
+
+    HOMES = "homes"  # each home in their scope, with its reasons (and area totals over them)
+    AREAS = "areas"  # area totals over the whole register, never a home
+    NONE = "none"
+
+
+def prediction_view(principal: Principal) -> PredictionView:
+    """Staff see their homes' predictions; analysts areas only; tenants nothing."""
+    if principal.role in (Role.ADMIN, Role.OFFICER):
+        return PredictionView.HOMES
+    if principal.role is Role.ANALYST:
+        return PredictionView.AREAS
+    return PredictionView.NONE
+
+
+def prediction_homes(principal: Principal) -> ColumnElement[bool]:
+    """The homes whose predictions count towards what the principal sees: for analysts, area
+    totals over every home statistics may count (no tenant opted out)."""
+    if prediction_view(principal) is PredictionView.AREAS:
+        return statistics_condition()
+    return visible_homes(principal)
 
 
 def imports_stock_facts(principal: Principal) -> bool:

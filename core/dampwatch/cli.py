@@ -30,6 +30,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "casework": Command(
         "dampwatch_api.worker.main", "cases, statutory deadlines, webhooks, daily feed", "api"
     ),
+    "predict": Command(
+        "dampwatch_api.predict.main", "rank homes without sensors by their risk this winter", "api"
+    ),
     "report": Command("dampwatch_api.report.main", "write a home's condition report as PDF", "api"),
     "opendata": Command(
         "dampwatch_api.opendata.main", "publish protected tables of damp, cold and heat", "api"

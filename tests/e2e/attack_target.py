@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from dampwatch.assessment.kinds import AlertKind, Evidence, Finding, Severity
 from dampwatch_api.alerts import service
 from dampwatch_api.db.session import create_db_engine, make_session_factory
+from dampwatch_api.predict.models import Prediction, PredictionRun
+from dampwatch_api.registry.models import Home
 from dampwatch_stack.servers import InfluxServer, MosquittoServer, free_port
 from tests.support import InfluxDatabase
 
@@ -235,6 +238,7 @@ def seed(target: Target, influx: InfluxDatabase) -> None:
         {"text": "note-north-5521"},
         "officer-north",
     )
+    _predictions(target.database_url)
     key = _created(target, "/v1/apikeys", {"name": "ops-key", "role": "admin"})
     target.victim["key_id"] = str(key["id"])
     at_ms = int(datetime.now(UTC).timestamp() * 1000) - 600_000
@@ -244,6 +248,43 @@ def seed(target: Target, influx: InfluxDatabase) -> None:
         f"reading,home={SOUTH},device=south-dev-1,room=south-den "
         f"temperature_c=19.8765,humidity_pct=55.5,seq=1i {at_ms}\n",
     )
+
+
+def _predictions(database_url: str) -> None:
+    """A stored prediction run over both homes (as `dampwatch predict` leaves one), so the
+    prediction routes answer with homes for the walk to look into."""
+    engine = create_db_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            run = PredictionRun(winter_start=datetime(2026, 10, 1, tzinfo=UTC), homes=2)
+            run.finished_at = datetime.now(UTC)
+            session.add(run)
+            session.flush()
+            homes = session.scalars(select(Home).where(Home.home_id.in_([NORTH, SOUTH])))
+            for number, home in enumerate(homes, start=1):
+                for kind in ("damp", "cold"):
+                    reason = {
+                        "feature": "energy_band",
+                        "value": "F",
+                        "contribution": 0.4,
+                        "text": f"energy band F: homes like this are more often {kind}",
+                    }
+                    session.add(
+                        Prediction(
+                            run_pk=run.id,
+                            home_pk=home.id,
+                            kind=kind,
+                            probability=0.1 * number,
+                            rank=number,
+                            monitored=False,
+                            lsoa="E01014540",
+                            msoa="E02003043",
+                            reasons=[reason],
+                        )
+                    )
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def _alert(database_url: str, home: str, room: str, evidence: str) -> int:

@@ -114,6 +114,20 @@ def test_no_operation_gives_or_changes_anothers_data(target: Target, intruder: s
     assert mine.status_code == 200 and "19.8765" in mine.text, mine.text
 
 
+def test_predictions_show_officers_their_own_homes_and_tenants_nothing(target: Target) -> None:
+    """The walk above finds no victim's home in any prediction; the control: its own officer
+    does see it, and tenants, the victim's own included, are refused."""
+    for route in ("/v1/predictions", "/v1/predictions/placement"):
+        own = target.call("GET", route, "officer-north")
+        assert own.status_code == 200 and NORTH in own.text, own.text
+        other = target.call("GET", route, "officer-south")
+        assert other.status_code == 200 and "south-1" in other.text
+        assert not [marker for marker in MARKERS if marker in other.text]
+        for tenant in ("tenant-north", "tenant-south"):
+            refused = target.call("GET", route, tenant)
+            assert refused.status_code == 403 and NORTH not in refused.text
+
+
 def test_a_co_tenant_sees_the_home_but_no_other_person_in_it(target: Target) -> None:
     """Every read of the shared home as its second tenant: no tenancy, note or staff name."""
     document = target.call("GET", "/openapi.json", None).json()

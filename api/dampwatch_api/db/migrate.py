@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "dampwatch_api.cases.models",
     "dampwatch_api.webhooks.models",
     "dampwatch_api.auth.ratelimit",
+    "dampwatch_api.predict.models",
     "dampwatch_api.places.models",
 )
 
