@@ -3,8 +3,9 @@
 A room's recent hours are carried on in a few plausible ways (scenarios: the last week again, the
 last three days' regime, the last day's (a change of habits), the last three days with their
 steady day-over-day trend continued; outdoor from a forecast when given). Each continuation is
-appended after the hours already judged and run through the same indicators and rules as the alerts (assess_rooms, room_verdicts), so a
-projection crosses exactly when the rule itself would raise. The share of scenarios that cross
+appended after the hours already judged and run through the same indicators and rules as the
+alerts (assess_rooms, room_verdicts), so a projection crosses exactly when the rule itself would
+raise. The share of scenarios that cross
 is the uncertainty: all of them crossing is a room that will most likely meet the rule however
 the household carries on.
 """
@@ -178,7 +179,13 @@ def _stacked(frames: list[RoomFrame]) -> RoomFrame:
     def cat(name: str) -> FloatArray:
         return np.concatenate([getattr(frame, name) for frame in frames], axis=0)
 
-    shared = None if first.outdoor_shared is None else cat("outdoor_shared")
+    shared = (
+        None
+        if first.outdoor_shared is None
+        else np.concatenate(
+            [frame.outdoor_shared for frame in frames if frame.outdoor_shared is not None]
+        )
+    )
     return RoomFrame(
         homes,
         [room for frame in frames for room in frame.rooms],
