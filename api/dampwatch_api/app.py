@@ -49,6 +49,7 @@ from dampwatch_api.routes import (
     readings,
     rooms,
     users,
+    watches,
 )
 from dampwatch_api.settings import ApiAppSettings
 from dampwatch_api.webhooks import routes as webhooks
@@ -74,6 +75,7 @@ ROUTERS = (
     cases,
     case_exports,
     webhooks,
+    watches,
 )
 BROKER_CONNECT_WAIT_S = 3.0
 
