@@ -37,7 +37,7 @@ class WatchSettings:
     """How often rooms are projected, how many scenarios must cross, when a watch clears."""
 
     step_h: int = 6
-    min_share: float = 0.5  # two of the four scenarios
+    min_share: float = 0.75  # three of the four scenarios
     clear_h: int = 24
 
 

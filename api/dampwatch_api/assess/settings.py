@@ -27,5 +27,5 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     # the scenarios reach a raise threshold, and stops being one `watch_clear_hours` after the
     # last projection that did.
     watch_every_hours: int = Field(default=6, ge=0, le=168)
-    watch_min_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    watch_min_share: float = Field(default=0.75, gt=0.0, le=1.0)
     watch_clear_hours: int = Field(default=24, ge=1, le=720)

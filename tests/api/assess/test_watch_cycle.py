@@ -44,7 +44,7 @@ def test_a_damp_bedroom_is_watched_for_mould_before_the_mould_alert(
     assert report.watches_opened == 1
     (watch,) = watches(sqlite_engine)
     assert (watch.home_id, watch.room, watch.kind) == ("damp-1", "bedroom-1", "mould_risk")
-    assert watch.share >= 0.5 and watch.expected_at > NOW
+    assert watch.share >= 0.75 and watch.expected_at > NOW
     assert watch.words.startswith("If the bedroom 1 carries on ")
     assert "the mould rule" in watch.words
     # No watch of a kind already alerted, and none in the home with only shower peaks.
