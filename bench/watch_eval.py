@@ -142,6 +142,9 @@ def score_watches(run: WatchRun, rooms: RoomFrame, truth: dict[str, Any]) -> dic
         entry = by_group.setdefault(group, {"alerts": 0, "preceded": 0})
         entry["alerts"] += 1
         entry["preceded"] += (row, group, at) in preceded
+    for group, entry in by_group.items():
+        group_leads = [at - w.opened for (_, g, at), w in preceded.items() if g == group]
+        entry["median_lead_h"] = int(statistics.median(group_leads)) if group_leads else -1
     total = sum(e["alerts"] for e in by_group.values())
     healthy = {
         h["home_id"] for h in truth["homes"] if not h["conditions"] and not h.get("borderline")
@@ -170,7 +173,8 @@ def watch_report(results: dict[str, Any]) -> str:
         return "n/a" if value is None else format(value, spec)
 
     groups = ", ".join(
-        f"{group} {e['preceded']}/{e['alerts']}" for group, e in sorted(results["by_group"].items())
+        f"{group} {e['preceded']}/{e['alerts']} (median lead {e['median_lead_h']} h)"
+        for group, e in sorted(results["by_group"].items())
     )
     return "\n".join(
         [

@@ -119,6 +119,13 @@ def apply_projection(
         elif watch is not None and now - watch.last_crossing_at >= clear_after:
             watch.cleared_at = now
             changes.cleared += 1
+    # A room no longer projected (no readings for a week, or removed) cannot stay watched.
+    seen = {(item.home_id, item.room, item.kind) for item in projected}
+    for key, watch in current.items():
+        stale = now - watch.last_crossing_at >= clear_after
+        if key not in seen and watch.cleared_at is None and stale:
+            watch.cleared_at = now
+            changes.cleared += 1
     session.flush()
     return changes
 

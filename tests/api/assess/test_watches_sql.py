@@ -101,7 +101,21 @@ def test_a_watch_needs_the_share_and_clears_after_the_hold_off(session: Session)
         clear_after=CLEAR_AFTER,
     )
     assert changes.cleared == 1
-    (watch,) = list_watches(session, None, include_cleared=True)
+    # A room that stops being projected at all (its sensor silent for a week) clears too.
+    apply_projection(
+        session,
+        [projected(1.0, 90.0, "cold_home")],
+        now=NOW,
+        min_share=0.5,
+        clear_after=CLEAR_AFTER,
+    )
+    gone = apply_projection(
+        session, [], now=NOW + timedelta(hours=24), min_share=0.5, clear_after=CLEAR_AFTER
+    )
+    assert gone.cleared == 1
+    (watch,) = [
+        w for w in list_watches(session, None, include_cleared=True) if w.kind != "cold_home"
+    ]
     assert watch.cleared_at == NOW + timedelta(hours=24) and watch.alert_id is None
     # An alert after the watch cleared is not the watch's.
     alert(session, "condensation_risk", NOW + timedelta(hours=30))
