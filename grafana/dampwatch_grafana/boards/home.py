@@ -58,6 +58,7 @@ HOURS_COLUMNS = (
     (s.FIELD_HOURS_BELOW_16C_7D, "Below 16 °C occupied (h, 7 d)"),
     (s.FIELD_OVERHEATING_NIGHT_PCT, "Nights above 26 °C (%)"),
     (s.FIELD_HOURS_CO2_1500_7D, "CO₂ ≥ 1500 ppm (h, 7 d)"),
+    (s.FIELD_WATCH, "On watch (kinds heading for a rule)"),
 )
 HOURS_QUERY = (
     "SELECT "
