@@ -109,8 +109,31 @@ def _projected(frame: RoomFrame, outlook: Outlook) -> list[Projected]:
     return found
 
 
-def watch_lines(session: Session, projected: Sequence[Projected], hour: int) -> list[str]:
-    """`watch` (kinds watched) and `watch_share` (highest share) on each room's `risk` point."""
+RoomKey = tuple[str, str]
+
+
+def projected_indicators(frame: RoomFrame, outlook: Outlook) -> dict[RoomKey, dict[str, float]]:
+    """Per room, the indicators the rules use at their highest in the week ahead (median over
+    the scenarios), as `risk` fields."""
+    return {
+        (home, room): {
+            "projected_mould_index": round(float(outlook.mould_index[row]), 3),
+            "projected_damp_run_days": float(outlook.damp_run_days[row]),
+            "projected_surface80_hours": float(outlook.surface80_hours[row]),
+            "projected_cold_days": float(outlook.cold_days[row]),
+        }
+        for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True))
+    }
+
+
+def watch_lines(
+    session: Session,
+    projected: Sequence[Projected],
+    hour: int,
+    indicators: dict[RoomKey, dict[str, float]] | None = None,
+) -> list[str]:
+    """`watch` (kinds watched), `watch_share` (highest share) and the projected indicators on
+    each room's `risk` point."""
     watched: dict[tuple[str, str], int] = {}
     for home, room, _kind in open_watches(session):
         watched[home, room] = watched.get((home, room), 0) + 1
@@ -121,6 +144,7 @@ def watch_lines(session: Session, projected: Sequence[Projected], hour: int) -> 
     lines = []
     for (home, room), highest in sorted(share.items()):
         values = {"watch": float(watched.get((home, room), 0)), "watch_share": round(highest, 3)}
+        values.update((indicators or {}).get((home, room), {}))
         line = risk_line(home, room, values, hour)
         if line is not None:
             lines.append(line)
@@ -150,6 +174,7 @@ def run_watch_pass(
     frame = build_rooms(_without_faulty(session, readings), [], facts, settings.assess_outdoor_home)
     rows, history, mould = _memory(session, frame, end_hour)
     projected: list[Projected] = []
+    indicators: dict[RoomKey, dict[str, float]] = {}
     step = settings.assess_chunk_rooms
     for chunk in range(0, len(rows), step):
         part_rows = np.array(rows[chunk : chunk + step], np.int64)
@@ -163,6 +188,7 @@ def run_watch_pass(
             config,
         )
         projected.extend(_projected(part, outlook))
+        indicators.update(projected_indicators(part, outlook))
     result = WatchPass(rooms=len(rows))
     result.changes = apply_projection(
         session,
@@ -171,7 +197,7 @@ def run_watch_pass(
         min_share=settings.watch_min_share,
         clear_after=timedelta(hours=settings.watch_clear_hours),
     )
-    result.lines = watch_lines(session, projected, end_hour - 1)
+    result.lines = watch_lines(session, projected, end_hour - 1, indicators)
     return result
 
 

@@ -57,6 +57,11 @@ def test_a_damp_bedroom_is_watched_for_mould_before_the_mould_alert(
     watched = {(r["home"], r["room"]): r["last"] for r in risk}
     assert watched[("damp-1", "bedroom-1")] == 1
     assert watched[("well-1", "bathroom")] == 0
+    ahead = influx_db.rows(
+        'SELECT last("projected_mould_index"), last("projected_damp_run_days") FROM "risk" '
+        "WHERE room = 'bedroom-1'"
+    )[0]
+    assert ahead["last"] >= 1.0 and ahead["last_1"] == 7  # damp every day of the week ahead
 
     # A week on, the mould alert has come: the watch that preceded it is linked.
     report = cycle(sqlite_engine, influx_db, NOW + timedelta(days=7))
