@@ -32,8 +32,8 @@ from dampwatch.assessment.rules import room_verdicts
 from dampwatch.influx import InfluxQL, LineWriter, make_writer
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.reader import read_fingerprints, read_hourly
-from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.registry import read_registry
+from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.watching import run_watch_pass
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.db.migrate import migrate_engine
