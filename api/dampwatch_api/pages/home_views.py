@@ -20,7 +20,7 @@ from dampwatch_api.pages.case_data import STEP_TITLES, WORDS, case_panels
 from dampwatch_api.pages.home_data import PERIODS, home_view
 from dampwatch_api.pages.render import PageError, page, redirect
 from dampwatch_api.pages.session import check_csrf
-from dampwatch_api.pages.watch_views import early_advice
+from dampwatch_api.pages.watch_views import early_advice, watch_lane
 from dampwatch_api.policy import Action, aggregated_only, may
 from dampwatch_api.routes.consent import get_consent, set_consent
 from dampwatch_api.schemas import ConsentIn
@@ -85,6 +85,7 @@ def render_home(
         "case_error": case_error,
         "step_titles": STEP_TITLES,
         "words": WORDS,
+        "home_watches": watch_lane(session, principal, home.home_id),  # watch_views.py
     }
     refused = status.HTTP_409_CONFLICT if case_error else status.HTTP_200_OK
     return page(

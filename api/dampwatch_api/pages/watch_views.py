@@ -51,14 +51,14 @@ class EarlyAdvice:
     helps: tuple[str, ...]
 
 
-def watch_lane(session: Session, principal: Principal) -> list[LaneLine]:
-    """Open watches of the homes the officer may see, soonest first."""
-    homes = {
-        home_id: address
-        for home_id, address in session.execute(
-            select(Home.home_id, Home.address).where(visible_homes(principal))
-        )
-    }
+def watch_lane(
+    session: Session, principal: Principal, home_id: str | None = None
+) -> list[LaneLine]:
+    """Open watches of the homes the officer may see (or of one of them), soonest first."""
+    query = select(Home.home_id, Home.address).where(visible_homes(principal))
+    if home_id is not None:
+        query = query.where(Home.home_id == home_id)
+    homes = {home: address for home, address in session.execute(query)}
     watches: list[Watch] = list_watches(session, sorted(homes))[:LANE_SIZE]
     names = room_names(session, {w.home_id for w in watches})
     return [

@@ -27,6 +27,10 @@ def test_the_board_shows_the_officers_watches_in_their_own_lane(
     assert "2 South Rd" not in html  # another portfolio's watch is not shown
     south_html = page_client(stack, "officer-south").get("/board").text
     assert f'id="watch-{south}"' in south_html and "Cold home" in south_html
+    # The home's own page lists its watches for the officer.
+    home = page_client(stack, "officer-north").get(f"/homes/{HOME_NORTH}").text
+    watched = home.split('id="home-watches"', 1)[1].split("</section>", 1)[0]
+    assert f'id="home-watch-{north}"' in watched and "about 4 days" in watched
 
 
 def test_a_tenant_gets_early_advice_for_a_watched_room_only_in_their_home(
