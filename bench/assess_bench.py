@@ -32,7 +32,9 @@ from dampwatch.assessment.rules import room_verdicts
 from dampwatch.influx import InfluxQL, LineWriter, make_writer
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.reader import read_fingerprints, read_hourly
+from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.watching import run_watch_pass
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.db.migrate import migrate_engine
 from dampwatch_api.db.session import create_db_engine
@@ -102,6 +104,7 @@ class InfluxFigures:
     cycle_regular_s: float  # a regular cycle with the last window kept in memory
     cycle_late_s: float  # the same with a backlog of late readings from some homes
     cycle_backfill_s: float  # the first cycle, from an empty state
+    watch_s: float  # the early-warning pass (every DAMPWATCH_WATCH_EVERY_HOURS, timed apart)
     late_hours: int
     device_hours: int
 
@@ -151,6 +154,7 @@ def influx_part(homes: int, data_dir: Path, late_share: float) -> InfluxFigures:
             influx_database="bench",
             assess_backfill_days=3,
             database_url=f"sqlite:///{data_dir / 'kept.db'}",
+            watch_every_hours=0,  # the early-warning pass is timed on its own below
         )
         writer = make_writer(settings)
         _write_homes(writer, homes, now - timedelta(hours=72), 72)
@@ -172,6 +176,7 @@ def influx_part(homes: int, data_dir: Path, late_share: float) -> InfluxFigures:
         late_homes = max(1, int(homes * late_share))
         _write_homes(writer, late_homes, now - 20 * hour + timedelta(minutes=5), 1)
         cycle_late, late = _timed_cycle(kept, influx, writer, settings, now, cache)
+        watch_s = _timed_watch_pass(kept, influx, settings, now)
         # The reads alone, after the cycles: InfluxDB has settled after the bulk write.
         end = hour_index(now)
         started = time.perf_counter()
@@ -206,9 +211,29 @@ def influx_part(homes: int, data_dir: Path, late_share: float) -> InfluxFigures:
         cycle_regular,
         cycle_late,
         cycle_backfill,
+        watch_s,
         late.late_hours,
         int((readings.frame.count > 0).sum()),
     )
+
+
+def _timed_watch_pass(
+    factory: sessionmaker[Session], influx: InfluxQL, settings: AssessSettings, now: datetime
+) -> float:
+    """Seconds of one early-warning pass over every room: a week read, projected, watches kept."""
+    with factory() as session:
+        started = time.perf_counter()
+        run_watch_pass(
+            session,
+            influx,
+            settings,
+            read_registry(session),
+            end_hour=hour_index(now),
+            now=now,
+            config=DEFAULT_CONFIG,
+        )
+        session.commit()
+        return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,6 +295,13 @@ def main(argv: list[str] | None = None) -> int:
             figures.cycle_backfill_s,
             "s",
             note="back-fills 3 days (DAMPWATCH_ASSESS_BACKFILL_DAYS=3)",
+        ),
+        Row(
+            f"early-warning pass, {measured}",
+            figures.watch_s,
+            "s",
+            note="every DAMPWATCH_WATCH_EVERY_HOURS (6): the last week read again, every room "
+            "projected in 4 scenarios × 168 h, watches kept",
         ),
         Row(
             f"backfill compute: {rooms:,} rooms × 720 h",

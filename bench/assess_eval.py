@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from bench.assess_hourly import hourly_readings
+from bench.watch_eval import WatchSettings, run_watches, score_watches, watch_report
 from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_30D, AssessmentConfig
 from dampwatch.assessment.devices import DeviceStart, device_health, without_faulty
-from dampwatch.assessment.frame import DeviceFrame, hour_index
-from dampwatch.assessment.indicators import MouldGrid, assess_rooms
+from dampwatch.assessment.frame import DeviceFrame, RoomFrame, hour_index
+from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
 from dampwatch.assessment.kinds import AlertKind
-from dampwatch.assessment.rules import room_verdicts
+from dampwatch.assessment.rules import KindVerdicts, room_verdicts
 from dampwatch.assessment.timeline import episodes
 from dampwatch_api.assess.alerting import hold_off
 from dampwatch_api.assess.reader import HourlyReadings
@@ -54,6 +55,15 @@ WET_ROOMS = frozenset({"bathroom", "kitchen"})
 DEFAULT_START = "2024-11-04"  # a Monday; 60 days run to early January
 
 
+@dataclass(frozen=True)
+class JudgedPeriod:
+    """The rooms of the whole period as judged: frame, indicators, verdicts."""
+
+    rooms: RoomFrame
+    indicators: RoomIndicators
+    verdicts: dict[AlertKind, KindVerdicts]
+
+
 @dataclass
 class Flags:
     """Per home: kinds flagged and the first hour each group was flagged."""
@@ -61,6 +71,7 @@ class Flags:
     kinds: dict[str, set[AlertKind]] = field(default_factory=lambda: defaultdict(set))
     first: dict[tuple[str, str], int] = field(default_factory=dict)
     rooms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # hazards
+    judged: JudgedPeriod | None = None  # the rooms' indicators and verdicts (early warning)
 
 
 def evaluate_flags(
@@ -81,7 +92,7 @@ def evaluate_flags(
     history = np.zeros((len(rooms.rooms), HOURS_30D), np.uint16)
     ind = assess_rooms(rooms, history, MouldGrid.zeros(len(rooms.rooms)), config)
     verdicts = room_verdicts(rooms, ind, np.zeros(len(rooms.rooms), bool), config)
-    flags = Flags()
+    flags = Flags(judged=JudgedPeriod(rooms, ind, verdicts))
 
     def note(home: str, kind: AlertKind, col: int) -> None:
         flags.kinds[home].add(kind)
@@ -239,10 +250,14 @@ def report(results: dict[str, Any]) -> str:
         f"in a bathroom or kitchen (showers, cooking): "
         f"{results['healthy_homes_with_wet_room_alerts']} (target 0)"
     )
+    if "early_warning" in results:
+        lines.append(watch_report(results["early_warning"]))
     return "\n".join(lines)
 
 
-def run(homes: int, days: int, seed: int, start: datetime) -> dict[str, Any]:
+def run(
+    homes: int, days: int, seed: int, start: datetime, watch: WatchSettings | None = None
+) -> dict[str, Any]:
     """Simulate the cohort, aggregate, evaluate; the results with timings."""
     began = time.monotonic()
     cohort = build_cohort(homes=homes, days=days, seed=seed, start=start)
@@ -271,6 +286,12 @@ def run(homes: int, days: int, seed: int, start: datetime) -> dict[str, Any]:
     simulated = time.monotonic() - began
     flags = evaluate_flags(readings, DEFAULT_CONFIG, arrivals)
     results = score(flags, cohort.truth, start_hour)
+    if watch is not None and flags.judged is not None:
+        judged = flags.judged
+        watches = run_watches(
+            judged.rooms, judged.indicators, judged.verdicts, DEFAULT_CONFIG, watch
+        )
+        results["early_warning"] = score_watches(watches, judged.rooms, cohort.truth)
     results["cohort"] = {"homes": homes, "days": days, "seed": seed, "start": start.isoformat()}
     results["seconds"] = {
         "simulate": round(simulated, 1),
@@ -287,12 +308,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start", default=DEFAULT_START, help="first day (UTC), YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-watch", action="store_true", help="leave out the early warning")
+    parser.add_argument("--watch-share", type=float, default=WatchSettings.min_share)
+    parser.add_argument("--watch-step", type=int, default=WatchSettings.step_h)
     args = parser.parse_args(argv)
     if args.homes < 1 or args.days < 28:
         parser.error("need at least 1 home and 28 days")
     try:
         start = datetime.fromisoformat(args.start).replace(tzinfo=UTC)
-        results = run(args.homes, args.days, args.seed, start)
+        watch = (
+            None
+            if args.no_watch
+            else WatchSettings(step_h=args.watch_step, min_share=args.watch_share)
+        )
+        results = run(args.homes, args.days, args.seed, start, watch)
     except (ValueError, CohortError) as error:
         print(f"assess_eval: {error}", file=sys.stderr)
         return 2

@@ -139,6 +139,9 @@ MEANINGS: Mapping[str, str] = {
     "assess_rewind_hours": "hours each cycle re-reads before the new ones, for late readings",
     "assess_outdoor_home": "a home whose `outdoor` sensor stands in for homes without one",
     "assess_chunk_rooms": "rooms assessed together in memory",
+    "watch_every_hours": "hours between early-warning projections of every room (0: none)",
+    "watch_min_share": "share of the projection's scenarios that must reach a rule for a watch",
+    "watch_clear_hours": "hours without a projection reaching the rule before a watch clears",
     "assess_query_hours": "hours of readings per InfluxQL request",
     "assess_query_timeout_s": "timeout of one InfluxQL request of the assessment (its reads are "
     "large; `INFLUX_TIMEOUT_S` for its writes)",

@@ -52,6 +52,7 @@ from dampwatch_api.routes import (
     readings,
     rooms,
     users,
+    watches,
 )
 from dampwatch_api.settings import ApiAppSettings
 from dampwatch_api.webhooks import routes as webhooks
@@ -80,6 +81,7 @@ ROUTERS = (
     predictions,
     opendata,
     places,
+    watches,
 )
 BROKER_CONNECT_WAIT_S = 3.0
 

@@ -48,6 +48,9 @@ FIELD_HOURS_BELOW_16C_7D: Final = "hours_below_16c_7d"
 FIELD_OVERHEATING_NIGHT_PCT: Final = "overheating_night_pct"
 FIELD_HOURS_CO2_1500_7D: Final = "hours_co2_1500_7d"
 FIELD_SCORE: Final = "score"
+# Written at each early-warning projection: kinds the room is watched for, the highest share.
+FIELD_WATCH: Final = "watch"
+FIELD_WATCH_SHARE: Final = "watch_share"
 
 # `home_risk` (tag home).
 MEASUREMENT_HOME_RISK: Final = "home_risk"

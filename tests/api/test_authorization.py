@@ -12,6 +12,7 @@ from dampwatch_api.deps import Guard
 from dampwatch_api.policy import CALLER_ONLY_PATHS, PUBLIC_PATHS
 from dampwatch_api.routes import health
 from tests.api.conftest import HOME_NORTH, Api
+from tests.api.test_watches_access import add_watch
 from tests.support.casework import seed_casework
 
 REFUSED = {401, 403, 404}
@@ -63,6 +64,7 @@ def _seed_victim(api: Api) -> dict[str, str]:
         "device_id": "dev-1",
         "gateway_id": "gw-1",
         "alert_id": str(alert_id),
+        "watch_id": str(add_watch(api, HOME_NORTH)),
         "username": "officer-north",
         "key_id": str(key["id"]),
         "table": "hazards_by_lsoa",  # the finer open-data table, for analysts only

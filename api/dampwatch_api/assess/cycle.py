@@ -35,7 +35,9 @@ from dampwatch_api.assess.series import (
 )
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import save_states
+from dampwatch_api.assess.watching import run_watch_pass, watch_due
 from dampwatch_api.assess.window import HourlyCache, read_window
+from dampwatch_api.watches.service import link_alerts
 
 WRITE_BATCH_LINES = 5000
 
@@ -54,6 +56,9 @@ class CycleReport:
     alerts_opened: int = 0
     alerts_cleared: int = 0
     points_written: int = 0
+    watches_opened: int = 0
+    watches_cleared: int = 0
+    watches_linked: int = 0
     seconds: float = 0.0
 
 
@@ -165,6 +170,17 @@ def run_cycle(
     judged_homes = set(rooms.frame.homes) | set(devices.frame.homes)
     home_rows = alerts.home_rows(facts.vulnerabilities)
     lines.extend(home_risk_lines(judged_homes, home_rows, room_scores, hour=hours.end - 1))
+    # Early warning (assess/watching.py): watches linked to the alerts that came, every cycle;
+    # rooms projected every `watch_every_hours`.
+    report.watches_linked = link_alerts(session)
+    if watch_due(hours.first_new, hours.end, settings.watch_every_hours):
+        watching = run_watch_pass(
+            session, influx, settings, facts, end_hour=hours.end, now=moment, config=config
+        )
+        lines.extend(watching.lines)
+        report.watches_opened = watching.changes.opened
+        report.watches_cleared = watching.changes.cleared
+        report.watches_linked += watching.changes.linked
     report.points_written = write_lines(writer, lines)
     report.points_written += export_alert_events(session, writer)
     report.alerts_opened, report.alerts_cleared = alerts.opened, alerts.cleared

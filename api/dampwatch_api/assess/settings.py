@@ -22,3 +22,10 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     # A day of every device in one request: at 30,000 devices InfluxDB 1.6 took 40-47 s on two
     # cores, longer beside the job's other requests; the API's short default would fail it.
     assess_query_timeout_s: float = Field(default=300.0, gt=0)
+    # Early warning: every this many hours (0: never) each room's next week is projected
+    # (dampwatch.assessment.outlook); a room becomes a watch when at least `watch_min_share` of
+    # the scenarios reach a raise threshold, and stops being one `watch_clear_hours` after the
+    # last projection that did.
+    watch_every_hours: int = Field(default=6, ge=0, le=168)
+    watch_min_share: float = Field(default=0.75, gt=0.0, le=1.0)
+    watch_clear_hours: int = Field(default=24, ge=1, le=720)

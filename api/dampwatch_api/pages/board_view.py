@@ -20,6 +20,7 @@ from dampwatch_api.deps import ContextDep, SessionDep
 from dampwatch_api.evidence import evidence_text, room_label, room_names
 from dampwatch_api.pages.render import PageError, page, redirect, templates
 from dampwatch_api.pages.session import check_csrf, page_principal
+from dampwatch_api.pages.watch_views import watch_lane
 from dampwatch_api.policy import is_staff, visible_homes, works_on_cases
 from dampwatch_api.registry.models import Home, Role
 from dampwatch_api.routes.assignees import colleagues
@@ -218,6 +219,7 @@ def board_view(
         "colleagues": colleagues(session, principal),
         "board_notice": _notice(notice, done, refused),
         "back": str(request.url.query),
+        "watches": watch_lane(session, principal),  # the lane below the queue (watch_views.py)
     }
     return page(request, context, "board.html", values, principal=principal)
 

@@ -20,6 +20,7 @@ from dampwatch_api.pages.case_data import STEP_TITLES, WORDS, case_panels
 from dampwatch_api.pages.home_data import PERIODS, home_view
 from dampwatch_api.pages.render import PageError, page, redirect
 from dampwatch_api.pages.session import check_csrf
+from dampwatch_api.pages.watch_views import early_advice, watch_lane
 from dampwatch_api.policy import Action, aggregated_only, may
 from dampwatch_api.registry.models import ConsentPurpose
 from dampwatch_api.routes.consent import get_consent, set_consent
@@ -75,6 +76,7 @@ def render_home(
     if tenant:
         values["consent"] = get_consent(home, session)
         values["letters"] = issued_letters(session, home.home_id)
+        values["early"] = early_advice(session, home.home_id)  # watched rooms (watch_views.py)
         return page(request, context, "tenant_home.html", values, principal=principal)
     today = datetime.now(UK_TIMEZONE).date()
     values |= {
@@ -86,6 +88,7 @@ def render_home(
         "case_error": case_error,
         "step_titles": STEP_TITLES,
         "words": WORDS,
+        "home_watches": watch_lane(session, principal, home.home_id),  # watch_views.py
     }
     refused = status.HTTP_409_CONFLICT if case_error else status.HTTP_200_OK
     return page(

@@ -64,6 +64,7 @@ def hours_columns(config: AssessmentConfig) -> tuple[tuple[str, str], ...]:
         (s.FIELD_HOURS_BELOW_16C_7D, f"Below {config.very_cold_c:g} °C occupied (h, 7 d)"),
         (s.FIELD_OVERHEATING_NIGHT_PCT, f"Nights above {config.overheating_c:g} °C (%)"),
         (s.FIELD_HOURS_CO2_1500_7D, f"CO₂ ≥ {config.co2_ppm:g} ppm (h, 7 d)"),
+        (s.FIELD_WATCH, "On watch (kinds heading for a rule)"),
     )
 
 

@@ -1,0 +1,219 @@
+"""The cycle's early warning: every few hours, each room's next week projected, watches kept.
+
+The last week of hourly readings is read again (the cycle itself reads only new hours), the
+rooms' flags and mould state come from the memory the cycle has just saved, and the projection
+runs the core's pure outlook (the alert rules over continued hours). A sensor with an open
+sensor-fault alert is left out, as the cycle leaves its readings out of the rooms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
+from dampwatch.assessment.frame import RoomFrame, hour_index
+from dampwatch.assessment.indicators import MouldGrid
+from dampwatch.assessment.kinds import AlertKind
+from dampwatch.assessment.outlook import WATCH_KINDS, Outlook, outlook_words, project
+from dampwatch.influx import InfluxQL
+from dampwatch_api.alerts.models import Alert, RoomAssessmentState
+from dampwatch_api.assess.reader import HourlyReadings, read_hourly
+from dampwatch_api.assess.registry import RegistryFacts
+from dampwatch_api.assess.rooms import build_rooms
+from dampwatch_api.assess.series import risk_line
+from dampwatch_api.assess.settings import AssessSettings
+from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory
+from dampwatch_api.watches.service import Projected, WatchChanges, apply_projection, open_watches
+
+
+@dataclass
+class WatchPass:
+    """What one early-warning pass did, and its `risk` lines (the `watch` fields)."""
+
+    rooms: int = 0
+    changes: WatchChanges = field(default_factory=WatchChanges)
+    lines: list[str] = field(default_factory=list)
+
+
+def watch_due(first_new: int, end_hour: int, every_hours: int) -> bool:
+    """True when the cycle's new hours end on (or pass) a multiple of `every_hours`."""
+    return every_hours > 0 and end_hour // every_hours > first_new // every_hours
+
+
+def _without_faulty(session: Session, readings: HourlyReadings) -> HourlyReadings:
+    faulty = set(
+        session.execute(
+            select(Alert.home_id, Alert.subject).where(
+                Alert.kind == AlertKind.SENSOR_FAULT.value, Alert.status != "resolved"
+            )
+        ).tuples()
+    )
+    frame = readings.frame
+    rows = [
+        r for r, key in enumerate(zip(frame.homes, frame.devices, strict=True)) if key in faulty
+    ]
+    if not rows:
+        return readings
+    temperature, humidity = frame.temperature_c.copy(), frame.humidity_pct.copy()
+    temperature[rows], humidity[rows] = np.nan, np.nan
+    return replace(readings, frame=replace(frame, temperature_c=temperature, humidity_pct=humidity))
+
+
+def _memory(
+    session: Session, frame: RoomFrame, end_hour: int
+) -> tuple[list[int], np.ndarray, MouldGrid]:
+    """Rows with a saved state, their flags up to the last hour, and their mould state then."""
+    states = {
+        (s.home_id, s.room): s
+        for s in session.scalars(
+            select(RoomAssessmentState).execution_options(populate_existing=True)
+        )
+    }
+    rows, flags, index, dry = [], [], [], []
+    for row, key in enumerate(zip(frame.homes, frame.rooms, strict=True)):
+        state = states.get(key)
+        if state is None:
+            continue
+        back = hour_index(state.last_hour) - (end_hour - 1)
+        history, mould, dry_hours = RoomHistory.unpack(state.history).before(back)
+        rows.append(row)
+        flags.append(history)
+        index.append(mould)
+        dry.append(dry_hours)
+    grid = np.array(flags, np.uint16).reshape(len(rows), FLAG_HOURS)
+    return rows, grid, MouldGrid(np.array(index, np.float64), np.array(dry, np.int64))
+
+
+def _projected(frame: RoomFrame, outlook: Outlook) -> list[Projected]:
+    found = []
+    for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True)):
+        for kind in WATCH_KINDS:
+            projected = outlook.kinds[kind]
+            hours = float(projected.expected_hours[row])
+            found.append(
+                Projected(
+                    home_id=home,
+                    room=room,
+                    kind=kind.value,
+                    share=float(projected.share[row]),
+                    hours_to_rule=None if np.isnan(hours) else hours,
+                    words=outlook_words(room, kind, outlook, row),
+                )
+            )
+    return found
+
+
+RoomKey = tuple[str, str]
+
+
+def projected_indicators(frame: RoomFrame, outlook: Outlook) -> dict[RoomKey, dict[str, float]]:
+    """Per room, the indicators the rules use at their highest in the week ahead (median over
+    the scenarios), as `risk` fields."""
+    return {
+        (home, room): {
+            "projected_mould_index": round(float(outlook.mould_index[row]), 3),
+            "projected_damp_run_days": float(outlook.damp_run_days[row]),
+            "projected_surface80_hours": float(outlook.surface80_hours[row]),
+            "projected_cold_days": float(outlook.cold_days[row]),
+        }
+        for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True))
+    }
+
+
+def watch_lines(
+    session: Session,
+    projected: Sequence[Projected],
+    hour: int,
+    indicators: dict[RoomKey, dict[str, float]] | None = None,
+) -> list[str]:
+    """`watch` (kinds watched), `watch_share` (highest share) and the projected indicators on
+    each room's `risk` point."""
+    watched: dict[tuple[str, str], int] = {}
+    for home, room, _kind in open_watches(session):
+        watched[home, room] = watched.get((home, room), 0) + 1
+    share: dict[tuple[str, str], float] = {}
+    for item in projected:
+        key = (item.home_id, item.room)
+        share[key] = max(share.get(key, 0.0), item.share)
+    lines = []
+    for (home, room), highest in sorted(share.items()):
+        values = {"watch": float(watched.get((home, room), 0)), "watch_share": round(highest, 3)}
+        values.update((indicators or {}).get((home, room), {}))
+        line = risk_line(home, room, values, hour)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def run_watch_pass(
+    session: Session,
+    influx: InfluxQL,
+    settings: AssessSettings,
+    facts: RegistryFacts,
+    *,
+    end_hour: int,
+    now: datetime,
+    config: AssessmentConfig,
+) -> WatchPass:
+    """Project every room with a saved state from its last week; open, refresh, clear watches."""
+    known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
+    readings = read_hourly(
+        influx,
+        end_hour - HOURS_7D,
+        end_hour,
+        known,
+        settings.assess_query_hours,
+        workers=settings.assess_query_workers,
+    )
+    frame = build_rooms(_without_faulty(session, readings), [], facts, settings.assess_outdoor_home)
+    rows, history, mould = _memory(session, frame, end_hour)
+    projected: list[Projected] = []
+    indicators: dict[RoomKey, dict[str, float]] = {}
+    step = settings.assess_chunk_rooms
+    for chunk in range(0, len(rows), step):
+        part_rows = np.array(rows[chunk : chunk + step], np.int64)
+        part = _rows(frame, part_rows)
+        vulnerable = np.array([bool(facts.vulnerabilities.get(home)) for home in part.homes])
+        outlook = project(
+            part,
+            history[chunk : chunk + step],
+            MouldGrid(mould.index[chunk : chunk + step], mould.dry_hours[chunk : chunk + step]),
+            vulnerable,
+            config,
+        )
+        projected.extend(_projected(part, outlook))
+        indicators.update(projected_indicators(part, outlook))
+    result = WatchPass(rooms=len(rows))
+    result.changes = apply_projection(
+        session,
+        projected,
+        now=now,
+        min_share=settings.watch_min_share,
+        clear_after=timedelta(hours=settings.watch_clear_hours),
+    )
+    result.lines = watch_lines(session, projected, end_hour - 1, indicators)
+    return result
+
+
+def _rows(frame: RoomFrame, rows: np.ndarray) -> RoomFrame:
+    """The rooms at `rows` (in that order)."""
+    shared = None if frame.outdoor_shared is None else frame.outdoor_shared[rows]
+    return RoomFrame(
+        [frame.homes[r] for r in rows],
+        [frame.rooms[r] for r in rows],
+        frame.bedroom[rows],
+        frame.cold_judged[rows],
+        frame.start_hour,
+        frame.temperature_c[rows],
+        frame.humidity_pct[rows],
+        frame.probe_c[rows],
+        frame.co2_ppm[rows],
+        frame.outdoor_c[rows],
+        shared,
+    )
