@@ -54,25 +54,34 @@ class EarlyAdvice:
 def watch_lane(
     session: Session, principal: Principal, home_id: str | None = None
 ) -> list[LaneLine]:
-    """Open watches of the homes the officer may see (or of one of them), soonest first."""
-    query = select(Home.home_id, Home.address).where(visible_homes(principal))
+    """Open watches of the homes the officer may see (or of one of them), soonest first.
+
+    One query joins the open watches to the visible homes: the board shows this lane on every
+    request, and an administrator sees every home of the estate.
+    """
+    query = (
+        select(Watch, Home.address)
+        .join(Home, Home.home_id == Watch.home_id)
+        .where(Watch.cleared_at.is_(None), visible_homes(principal))
+        .order_by(Watch.expected_at, Watch.id)
+        .limit(LANE_SIZE)
+    )
     if home_id is not None:
-        query = query.where(Home.home_id == home_id)
-    homes = {home: address for home, address in session.execute(query)}
-    watches: list[Watch] = list_watches(session, sorted(homes))[:LANE_SIZE]
-    names = room_names(session, {w.home_id for w in watches})
+        query = query.where(Watch.home_id == home_id)
+    found = session.execute(query).all()
+    names = room_names(session, {watch.home_id for watch, _ in found})
     return [
         LaneLine(
             w.id,
             w.home_id,
-            homes[w.home_id],
+            address,
             room_label(w.room, names, w.home_id),
             kind_title(w.kind),
             w.expected_at,
             w.share,
             w.words,
         )
-        for w in watches
+        for w, address in found
     ]
 
 
