@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from dampwatch.deprivation import load_deprivation
+from dampwatch.geography import GeographyLookup, Place
+from dampwatch.opendata.areas import load_regions
 from dampwatch.opendata.records import HomeMonth, floor_area_band, record_key
+from dampwatch.stockfacts import (
+    AgeBand,
+    BuiltForm,
+    EnergyBand,
+    MainHeating,
+    PropertyType,
+    WallType,
+)
 from dampwatch_sim import postcodes
 
 LIVERPOOL_CITY_REGION: Final = frozenset(postcodes.LIVERPOOL_CITY_REGION)
-FACT_VALUES: Final = {
-    "energy_band": ("B", "C", "D", "E", "F"),
-    "property_type": ("flat", "house", "maisonette", "bungalow"),
-    "built_form": ("detached", "semi_detached", "mid_terrace", "end_terrace"),
-    "age_band": ("pre_1919", "1919_1944", "1945_1964", "1965_1982", "1983_2002", "post_2002"),
-    "wall_type": ("solid_brick", "cavity_filled", "cavity_unfilled", "system_built"),
-    "main_heating": ("gas_boiler", "electric_storage", "heat_pump", "district"),
+# The stock facts a simulated home is drawn from: the product's own vocabulary (stockfacts.py).
+FACT_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "energy_band": tuple(band.value for band in EnergyBand if band.value in "BCDEF"),
+    "property_type": tuple(
+        kind.value for kind in PropertyType if kind is not PropertyType.PARK_HOME
+    ),
+    "built_form": tuple(form.value for form in BuiltForm if "enclosed" not in form.value),
+    "age_band": tuple(band.value for band in AgeBand),
+    "wall_type": (
+        WallType.SOLID_BRICK.value,
+        WallType.CAVITY_INSULATED.value,
+        WallType.CAVITY_UNINSULATED.value,
+        WallType.SYSTEM_BUILT.value,
+    ),
+    "main_heating": (
+        MainHeating.GAS_BOILER.value,
+        MainHeating.ELECTRIC_STORAGE.value,
+        MainHeating.HEAT_PUMP.value,
+        MainHeating.DISTRICT.value,
+    ),
 }
+POSTCODES: Final = "postcode_lsoa_lookup_lcr_bristol.csv"
+AREAS: Final = "lsoa11_msoa11_lad17_lookup_ew.csv"
+DEPRIVATION: Final = "imd2019_lsoa11_england_domains.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +62,20 @@ class Area:
 
 
 def load_areas(opendata: Path, lads: frozenset[str] = LIVERPOOL_CITY_REGION) -> list[Area]:
-    """Every postcode of `lads` in the shared extract, with its areas and IMD decile."""
-    regions: dict[str, str] = {}
-    with (opendata / "lsoa11_msoa11_lad17_lookup_ew.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            regions[row["lsoa11cd"]] = row["rgn11cd"]
-    deciles: dict[str, int] = {}
-    with (opendata / "imd2019_lsoa11_england_domains.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            deciles[row["lsoa11cd"]] = int(row["imd_decile"])
+    """Every live postcode of `lads` in the shared extract, with its areas and IMD decile, read
+    through the product's own loaders (geography, deprivation, the region lookup)."""
+    lookup = GeographyLookup.load(opendata / POSTCODES, lads=lads)
+    regions = load_regions(opendata / AREAS)
+    deprivation = load_deprivation(opendata / DEPRIVATION)
     areas: list[Area] = []
-    with (opendata / "postcode_lsoa_lookup_lcr_bristol.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            lsoa = row["lsoa11cd"]
-            if row["lad_code"] in lads and lsoa in regions:
-                areas.append(
-                    Area(row["postcode"], lsoa, row["msoa11cd"], row["lad_code"], regions[lsoa],
-                         deciles.get(lsoa))
-                )  # fmt: skip
+    for postcode in lookup.postcodes():
+        place = lookup.resolve(postcode)
+        if isinstance(place, Place) and place.lad in regions:
+            found = deprivation.get(place.lsoa)
+            decile = found.imd_decile if found is not None else None
+            areas.append(
+                Area(postcode, place.lsoa, place.msoa, place.lad, regions[place.lad], decile)
+            )
     return areas
 
 
