@@ -72,9 +72,11 @@ def cleared_case_rows(
     skip: Collection[str],
     vulnerability: Mapping[str, Collection[str]],
     now: datetime,
+    only: Collection[str] | None = None,
 ) -> list[BoardRow]:
-    """Board rows of homes with an open case and no open flag, ranked by the case's own flags."""
-    rows = session.execute(
+    """Board rows of homes with an open case and no open flag (of `only` these homes when
+    given), ranked by the case's own flags."""
+    query = (
         select(
             CASES.c.id,
             CASES.c.assigned_to,
@@ -90,7 +92,10 @@ def cleared_case_rows(
         .join(CASE_ALERTS, CASE_ALERTS.c.case_id == CASES.c.id)
         .join(Alert, Alert.id == CASE_ALERTS.c.alert_id)
         .where(CASES.c.status == OPEN)
-    ).all()
+    )
+    if only is not None:
+        query = query.where(CASES.c.home_id.in_(list(only)))
+    rows = session.execute(query).all()
     lines: list[AlertLine] = []
     cases: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
     for (

@@ -10,28 +10,29 @@ this process forgets the board at once (`dampwatch_api.freshness`).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.kinds import AlertStatus
-from dampwatch_api.alerts.board import BoardRow, board, rank_key
+from dampwatch_api.alerts.board import BoardRow, rank_key
 from dampwatch_api.alerts.models import Alert, AlertEvent
-from dampwatch_api.board_cases import (
-    CASE_DUTIES,
-    CASES,
-    cleared_case_rows,
-    next_duties,
-    open_case_homes,
+from dampwatch_api.board_cases import open_case_homes
+from dampwatch_api.board_update import (
+    Marker,
+    change_marker,
+    home_facts,
+    ranked_rows,
+    touched_homes,
+    touched_on_board,
 )
-from dampwatch_api.registry.models import Home
 
 # The board's clock (overdue, duration points) moves even when nothing changes.
 MAX_AGE = timedelta(seconds=60)
@@ -80,7 +81,7 @@ class BoardPage:
 class RankedBoard:
     """All rows, best first, with the facts of their homes and the pages built from them."""
 
-    marker: tuple[Any, ...]
+    marker: Marker
     computed_at: datetime
     rows: list[BoardRow]
     homes: dict[str, HomeFacts]
@@ -88,40 +89,13 @@ class RankedBoard:
     pages: OrderedDict[Hashable, BoardPage] = field(default_factory=OrderedDict)
 
 
-def change_marker(session: Session) -> tuple[Any, ...]:
-    """A value that changes whenever an alert, its audit trail or the set of homes changes."""
-    alerts = session.execute(
-        select(
-            func.count(Alert.id), func.max(Alert.updated_at), func.max(Alert.last_seen_at)
-        ).where(Alert.status != AlertStatus.RESOLVED.value)
-    ).one()
-    events = session.scalar(select(func.max(AlertEvent.id)))
-    homes = session.execute(select(func.count(Home.id), func.max(Home.id))).one()
-    duties = session.scalar(select(func.max(CASE_DUTIES.c.updated_at)))
-    cases = session.execute(select(func.count(CASES.c.id), func.max(CASES.c.updated_at))).one()
-    return (*alerts, events, *homes, duties, *cases)
-
-
-def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoard:
+def rank(session: Session, marker: Marker, now: datetime) -> RankedBoard:
     """Rank every registered home with open alerts or an open case."""
     open_homes = select(Alert.home_id).where(Alert.status != AlertStatus.RESOLVED.value)
-    on_board = open_homes.union(open_case_homes())
-    homes = session.execute(
-        select(
-            Home.home_id,
-            Home.address,
-            Home.postcode,
-            Home.portfolio,
-            Home.patch,
-            Home.vulnerabilities,
-        ).where(Home.home_id.in_(on_board))
-    ).all()
-    duties = next_duties(session, on_board)
+    homes, duties = home_facts(session, open_homes.union(open_case_homes()))
     facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes}
     vulnerability = {row[0]: list(row[5] or []) for row in homes}
-    rows = board(session, home_ids=None, vulnerability=vulnerability, now=now)
-    rows += cleared_case_rows(session, {row.home_id for row in rows}, vulnerability, now)
-    rows.sort(key=rank_key)
+    rows = ranked_rows(session, None, vulnerability, now)
     # Alerts of homes no longer in the registry have nobody to visit.
     return RankedBoard(
         marker,
@@ -132,7 +106,38 @@ def rank(session: Session, marker: tuple[Any, ...], now: datetime) -> RankedBoar
     )
 
 
-def last_actions(session: Session) -> dict[str, LastAction]:
+def refresh(session: Session, current: RankedBoard, marker: Marker, now: datetime) -> RankedBoard:
+    """The board after the changes since `current`: only the touched homes ranked again.
+
+    The kept rows keep the clock they were ranked at; the board's age (`MAX_AGE`) still ranks
+    everything again, so no row's clock is older than that.
+    """
+    touched = touched_homes(session, current.marker, marker)
+    if touched is None:
+        return rank(session, marker, now)
+    homes, duties = home_facts(session, touched_on_board(touched))
+    facts = {k: v for k, v in current.homes.items() if k not in touched}
+    facts |= {
+        row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes
+    }
+    vulnerability = {row[0]: list(row[5] or []) for row in homes}
+    fresh = [
+        row for row in ranked_rows(session, touched, vulnerability, now) if row.home_id in facts
+    ]
+    kept = [row for row in current.rows if row.home_id not in touched]
+    actions = {k: v for k, v in current.last_actions.items() if k not in touched}
+    return RankedBoard(
+        marker,
+        current.computed_at,
+        list(heapq.merge(kept, fresh, key=rank_key)),
+        facts,
+        last_actions=actions | last_actions(session, touched),
+    )
+
+
+def last_actions(
+    session: Session, home_ids: Collection[str] | None = None
+) -> dict[str, LastAction]:
     """The newest audit event of each home's open alerts (one grouped query)."""
     newest = (
         select(func.max(AlertEvent.id))
@@ -140,6 +145,8 @@ def last_actions(session: Session) -> dict[str, LastAction]:
         .where(Alert.status != AlertStatus.RESOLVED.value)
         .group_by(Alert.home_id)
     )
+    if home_ids is not None:
+        newest = newest.where(Alert.home_id.in_(list(home_ids)))
     rows = session.execute(
         select(Alert.home_id, AlertEvent.at, AlertEvent.actor, AlertEvent.action)
         .join(Alert, Alert.id == AlertEvent.alert_id)
@@ -160,7 +167,12 @@ class BoardCache:
         self._generation = 0  # counts invalidations, so a ranking begun before one is not kept
 
     def invalidate(self) -> None:
-        """Forget the board after a change made through this process (read your writes)."""
+        """Forget the board after a change made through this process (read your writes).
+
+        Any change may have been made (a home's address, a user), so everything is ranked
+        again; changes made by other processes are found by the marker and touch only their
+        homes (`board_update`).
+        """
         self._generation += 1
         self._board = None
 
@@ -208,12 +220,10 @@ class BoardCache:
                 marker = change_marker(session)
                 now = datetime.now(UTC)
                 current = self._board
-                if (
-                    current is None
-                    or current.marker != marker
-                    or now - current.computed_at >= MAX_AGE
-                ):
+                if current is None or now - current.computed_at >= MAX_AGE:
                     current = rank(session, marker, now)
+                elif current.marker != marker:
+                    current = refresh(session, current, marker, now)
             if generation == self._generation:
                 self._board, self._checked_at = current, time.monotonic()
             return current

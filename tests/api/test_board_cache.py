@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dampwatch_api.boardcache import RankedBoard, rank
+from dampwatch_api.boardcache import RankedBoard, rank, refresh
 from tests.api.conftest import HOME_NORTH, HOME_SOUTH, Api
 from tests.api.test_alerts_board import add_alert
 
@@ -107,7 +107,14 @@ def test_readers_get_the_last_board_while_the_next_is_ranked(
         release.wait(10)
         return rank(*args)
 
+    def slow_refresh(*args: Any) -> RankedBoard:
+        started.set()
+        release.wait(10)
+        return refresh(*args)
+
+    # A change found by the marker ranks its homes again (refresh); a full ranking is rank.
     monkeypatch.setattr("dampwatch_api.boardcache.rank", slow_rank)
+    monkeypatch.setattr("dampwatch_api.boardcache.refresh", slow_refresh)
     ranking = threading.Thread(target=context.board.current, args=(context.sessions,))
     ranking.start()
     assert started.wait(5)
