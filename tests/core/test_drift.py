@@ -60,11 +60,19 @@ def test_a_sensor_creeping_up_against_its_home_is_found_within_a_fortnight() -> 
     assert 8 * 24 < flagged[0] < 22 * 24
     assert not health.humidity_drift[[0, 2]].any()
     assert (health.verdicts[AlertKind.SENSOR_FAULT].verdict[1, flagged[0] :] == RAISE).all()
-    # Its humidity no longer counts for the room; its temperature still does.
+    # The room is still judged, on its humidity less the drift found, and says so.
     trusted = without_faulty(frame, health, DEFAULT_CONFIG)
-    assert np.isnan(trusted.humidity_pct[1, flagged[0] :]).all()
-    assert np.isfinite(trusted.temperature_c[1, flagged[0] :]).all()
-    assert np.isfinite(trusted.humidity_pct[1, : 8 * 24]).all()
+    true_rh = home_frame(None).humidity_pct[1]
+    after = slice(flagged[0], None)
+    assert np.isfinite(trusted.humidity_pct[1, after]).all()
+    assert trusted.drift_offset_pct is not None
+    assert (trusted.drift_offset_pct[1, after] > 0).all()
+    assert np.isnan(trusted.drift_offset_pct[[0, 2]]).all()
+    # Within a day's creep (1.5 %RH) and the sensors' noise of the true humidity, not 30 % over.
+    error = trusted.humidity_pct[1, after] - true_rh[after]
+    assert np.median(np.abs(error)) < 4.0, np.median(np.abs(error))
+    assert np.isfinite(trusted.temperature_c[1, after]).all()
+    assert (trusted.humidity_pct[1, : 8 * 24] == frame.humidity_pct[1, : 8 * 24]).all()
 
 
 def test_a_home_with_one_sensor_has_nothing_to_compare_against() -> None:

@@ -35,6 +35,7 @@ from dampwatch_api.assess.series import (
 )
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import save_states
+from dampwatch_api.assess.weather import feed_outdoor_c
 from dampwatch_api.assess.window import HourlyCache, read_window
 
 WRITE_BATCH_LINES = 5000
@@ -142,6 +143,12 @@ def run_cycle(
         first_hour=hours.first,
         outdoor_home=settings.assess_outdoor_home,
         config=config,
+        weather_c=feed_outdoor_c(
+            settings.assess_weather_source,
+            window.readings.frame.start_hour,
+            window.readings.frame.hours,
+        ),
+        climate_region=settings.assess_climate_region,
     )
     alerts = CycleAlerts.start(session, config, moment)
     lines: list[str] = []

@@ -120,6 +120,10 @@ class AssessmentConfig:
     drift_min_concordance: float = 0.9
     drift_wet_pct: float = 90.0
     drift_baseline_nights: int = 3
+    # ...a creep, not a damp room's onset (no night gives more than this share of the rise),
+    # with the sensor's night temperature steady (a cold snap makes a damp room damper).
+    drift_max_step_share: float = 0.4
+    drift_max_temperature_k_per_night: float = 0.15
     drift_clear_hpa: float = 1.0  # back within this of the baseline: recalibrated or replaced
     # Hold-off: how long the clear condition must hold before an alert clears (hours)
     hold_off_hazard_h: int = 72

@@ -57,14 +57,15 @@ def device_evidence(
             f"The humidity reported by sensor {name}{where} has been rising steadily night "
             f"after night against the home's other sensors (its air now holds {excess:.1f} hPa "
             f"more water vapour than before, compared with them), which rooms do not do: the "
-            f"sensor is drifting. Its humidity is left out of the damp and mould judgement "
-            f"until it is recalibrated or replaced."
+            f"sensor is drifting. Until it is recalibrated or replaced, the room's damp and "
+            f"mould judgement goes on with its humidity less the drift found, and any damp "
+            f"alert of the room says so."
         )
         return Evidence(
             text,
             24 * 10,
-            "night-time vapour gap to the other sensors rising by 0.2 hPa a night or more over "
-            "10 nights",
+            "night-time vapour gap to the other sensors creeping up by 0.2 hPa a night or more "
+            "over 10 nights, with no step and the sensor's temperature steady",
             {"drift_excess_hpa": round(excess, 2)},
         )
     if bool(health.lossy[row, col]):
