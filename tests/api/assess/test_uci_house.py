@@ -97,6 +97,9 @@ def test_uci_house_shower_peaks_raise_no_damp_alert(
         damp = [a for a in alerts if a.kind in ("mould_risk", "condensation_risk")]
         assert damp == [], [a.evidence["text"] for a in damp]
         assert [(a.room, a.kind) for a in alerts if a.room == "outdoor"] == []
+        # Every sensor reported from the first hour read to the last: no device alert at all.
+        devices = [a for a in alerts if a.kind in ("device_offline", "sensor_fault", "battery_low")]
+        assert devices == [], [(a.subject, a.kind, a.evidence["text"]) for a in devices]
     judged = influx_db.rows('SELECT count("score") FROM "risk" GROUP BY "room"')
     rooms = {row["room"] for row in judged}
     assert "outdoor" not in rooms
