@@ -8,6 +8,7 @@ overloaded or misconfigured: retry with backoff, the data is fine).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from dampwatch.settings import InfluxSettings
 # Statuses that describe the request's data rather than the server's state.
 BAD_DATA_STATUSES = frozenset({400, 413, 422})
 HTTP_NOT_FOUND = 404
+OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?")
 
 
 class InfluxError(Exception):
@@ -74,9 +76,8 @@ def _translate(status: int, body: bytes, url: str = "") -> InfluxError:
 
 def _unreachable(url: str, error: Exception) -> InfluxUnavailable:
     """The error of a request that got no answer, naming the server and what to check."""
-    reason = getattr(error, "reason", None) or error
-    if isinstance(reason, Exception) and reason.args:
-        reason = reason.args[-1] if isinstance(reason.args[-1], str) else reason
+    # urllib3 words a refused connection as "<...HTTPConnection object at 0x...>: Failed to ...".
+    reason = OBJECT_REPR.sub("", str(getattr(error, "reason", None) or error)).strip()
     return InfluxUnavailable(
         f"InfluxDB unreachable at {url} ({reason}); is it running there? Set DAMPWATCH_INFLUX_URL "
         f"(a stack started by `dampwatch up` writes its settings to DATA_DIR/up/stack.env)"

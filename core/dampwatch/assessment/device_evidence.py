@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch.assessment.devices import DeviceHealth, DeviceStart
 from dampwatch.assessment.frame import DeviceFrame
 from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
@@ -56,16 +57,19 @@ def device_evidence(
         text = (
             f"The humidity reported by sensor {name}{where} has been rising steadily night "
             f"after night against the home's other sensors (its air now holds {excess:.1f} hPa "
-            f"more water vapour than before, compared with them), which rooms do not do: the "
-            f"sensor is drifting. Until it is recalibrated or replaced, the room's damp and "
-            f"mould judgement goes on with its humidity less the drift found, and any damp "
-            f"alert of the room says so."
+            f"more water vapour than before, compared with them), as a steady creep with no "
+            f"sudden step and while the room did not cool, which a room turning damp does not "
+            f"do: the sensor is probably drifting. Until it is recalibrated or replaced, the "
+            f"room's damp and mould judgement goes on with its humidity less the drift found, "
+            f"and any damp alert of the room says so."
         )
         return Evidence(
             text,
-            24 * 10,
-            "night-time vapour gap to the other sensors creeping up by 0.2 hPa a night or more "
-            "over 10 nights, with no step and the sensor's temperature steady",
+            24 * DEFAULT_CONFIG.drift_window_nights,
+            f"night-time vapour gap to the other sensors creeping up by "
+            f"{DEFAULT_CONFIG.drift_min_rise_hpa_per_night} hPa a night or more over "
+            f"{DEFAULT_CONFIG.drift_window_nights} nights, with no step and the sensor's "
+            f"temperature not falling",
             {"drift_excess_hpa": round(excess, 2)},
         )
     if bool(health.lossy[row, col]):

@@ -119,6 +119,14 @@ def _wettest_neighbour_pct(frame: DeviceFrame, indoor: BoolArray) -> FloatArray:
     return wettest
 
 
+def _rolling_max(values: FloatArray, hours: int) -> FloatArray:
+    """Per row and hour: the largest finite value of that hour and the `hours` - 1 before it."""
+    result = values.copy()
+    for back in range(1, min(hours, values.shape[1])):
+        result[:, back:] = np.fmax(result[:, back:], values[:, :-back])
+    return result
+
+
 def _lost_share_24h(gaps: FloatArray, received: FloatArray) -> FloatArray:
     """Per device-hour: the share of the last 24 hours' readings lost on the way (seq gaps)."""
     window = 24
@@ -173,7 +181,9 @@ def device_health(
             )
         )
         # Saturated air fills a whole damp home; one sensor at 100 % beside drier rooms is wet.
-        neighbours = _wettest_neighbour_pct(frame, indoor)
+        # The neighbours' wettest hour of the run counts: a damp home's rooms are not all
+        # reported in every hour, nor all above the limit in the same one.
+        neighbours = _rolling_max(_wettest_neighbour_pct(frame, indoor), config.saturated_hours)
         saturated = (
             has
             & indoor[:, None]

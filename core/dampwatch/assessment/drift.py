@@ -9,9 +9,9 @@ steady. A gap that widens night after night, nearly every night, is the sensor, 
 
 A room turning damp widens the gap too, so a rise is called drift only with evidence a damp room
 cannot give: the rise is a straight creep, with no night carrying a large share of it (a room
-turns damp at an onset: a step), and the sensor's own temperature holds steady over the nights
-compared (a room getting damper in a cold snap cools as its gap grows; a calibration creep does
-not follow the weather). A drift verdict never hides the room: the damp judgement goes on with
+turns damp at an onset: a step), and the sensor's own temperature is not falling over the
+nights compared (a room getting damper in a cold snap cools as its gap grows; a calibration creep
+does not follow the weather). A drift verdict never hides the room: the damp judgement goes on with
 the humidity less the drift found (see devices.drift_corrected), and says so.
 """
 
@@ -36,6 +36,7 @@ from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
 
 BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2
+EXTEND_FROM_NIGHTS = 7
 NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
 
 
@@ -146,7 +147,8 @@ def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> 
 
     A steady rise (Theil–Sen slope, pairwise concordance) that is a creep, not a step (no one
     night gives more than `drift_max_step_share` of the rise), while the sensor's own night
-    temperature keeps steady (Theil–Sen slope within `drift_max_temperature_k_per_night`).
+    temperature is not falling (Theil–Sen slope above −`drift_max_temperature_k_per_night`): a
+    room that cools gets damper at its walls and in its air, a sensor's creep does not care.
     """
     nights = window.shape[1]
     enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
@@ -159,9 +161,25 @@ def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> 
             & (slope >= config.drift_min_rise_hpa_per_night)
             & (concordance >= config.drift_min_concordance)
             & (_largest_step(window) <= config.drift_max_step_share * rise)
-            & (np.abs(temperature_slope) <= config.drift_max_temperature_k_per_night)
+            & (temperature_slope >= -config.drift_max_temperature_k_per_night)
         )
     return rising
+
+
+def _extend_excess(excess: FloatArray, status: BoolArray) -> None:
+    """Fill the unmeasured nights of a drift under way with the drift's own creep, in place.
+
+    A drifted sensor soon reads past `drift_wet_pct`, where nights are not compared; a creep
+    goes on creeping, so its excess grows by the median night-to-night rise of the week before.
+    """
+    for col in range(1, excess.shape[1]):
+        for row in np.flatnonzero(status[:, col] & ~np.isfinite(excess[:, col])):
+            before = excess[row, max(0, col - EXTEND_FROM_NIGHTS) : col]
+            before = before[np.isfinite(before)]
+            if not before.size:
+                continue
+            rise = float(np.median(np.diff(before))) if before.size > 1 else 0.0
+            excess[row, col] = before[-1] + max(rise, 0.0)
 
 
 def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentConfig) -> DriftResult:
@@ -207,11 +225,7 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
                 baseline[new] = nan_median(span[new, : config.drift_baseline_nights], axis=1)
         status[:, col] = np.isfinite(since)
         excess[:, col] = np.where(status[:, col], latest - baseline, np.nan)
-    # A drifted sensor may read past `drift_wet_pct`, where nights are not compared: its drift
-    # is at least the last one measured.
-    for col in range(1, nights.shape[1]):
-        carry = status[:, col] & ~np.isfinite(excess[:, col])
-        excess[carry, col] = excess[carry, col - 1]
+    _extend_excess(excess, status)
     dates = local_dates(frame.start_hour, frame.hours)
     after_night = local_hours(frame.start_hour, frame.hours) >= config.drift_night_hours[1]
     verdict_col = np.clip(dates - start - np.where(after_night, 0, 1), 0, None)
