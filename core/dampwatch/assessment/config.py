@@ -115,7 +115,7 @@ class AssessmentConfig:
     # or above `drift_wet_pct` are not compared (saturated air hides differences).
     drift_night_hours: tuple[int, int] = (2, 6)
     drift_window_nights: int = 7
-    drift_min_nights: int = 6
+    drift_min_nights: int = 5
     drift_min_rise_hpa_per_night: float = 0.2
     drift_min_concordance: float = 0.9
     drift_wet_pct: float = 90.0

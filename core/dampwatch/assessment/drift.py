@@ -37,6 +37,7 @@ from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
 BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2
 EXTEND_FROM_NIGHTS = 7
+HISTORY_NIGHTS = 14  # nights kept before a window, to tell a creep from a swing
 NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
 
 
@@ -86,10 +87,10 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
         humidity = frame.humidity_pct[:, night_cols]
         vapour = vapour_pressure_hpa(frame.temperature_c[:, night_cols], humidity)
         dry = np.isfinite(vapour) & (humidity < config.drift_wet_pct)
-        wet = np.isfinite(vapour) & ~dry
     slots = HomeSlots.of(frame.homes, indoor)
     vapour_grid = slots.spread(vapour, np.nan)
-    dry_grid, wet_grid = slots.spread(dry, False), slots.spread(wet, False)
+    dry_grid = slots.spread(dry, False)
+    exists_grid = slots.spread(np.ones(dry.shape, np.bool_), False)
     gap = np.full(vapour.shape, np.nan)
     for slot in range(slots.slots):
         rows = np.flatnonzero((slots.home >= 0) & (slots.slot == slot))
@@ -97,8 +98,10 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
         others = np.ones(slots.slots, np.bool_)
         others[slot] = False
         # A silent sensor is no evidence either way; a saturated one hides differences.
-        others_dry = ~wet_grid[homes][:, others].any(axis=1) & dry_grid[homes][:, others].any(
-            axis=1
+        # ...and the reference is the same sensors every night: a night missing one of them
+        # would move the median by that sensor's own offset, a step no room took.
+        others_dry = (dry_grid[homes][:, others] == exists_grid[homes][:, others]).all(axis=1) & (
+            dry_grid[homes][:, others].any(axis=1)
         )
         reference = np.where(dry_grid[homes][:, others], vapour_grid[homes][:, others], np.nan)
         with np.errstate(invalid="ignore"):
@@ -131,14 +134,17 @@ def _theil_sen(window: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _largest_step(window: FloatArray) -> FloatArray:
-    """Per row: the largest rise from one measured night to the next measured one."""
+    """Per row: the largest rise a night from one measured night to the next measured one."""
     largest = np.zeros(window.shape[0])
     last = np.full(window.shape[0], np.nan)
+    last_col = np.zeros(window.shape[0])
     for col in range(window.shape[1]):
         value = window[:, col]
         with np.errstate(invalid="ignore"):
-            largest = np.fmax(largest, value - last)
-        last = np.where(np.isfinite(value), value, last)
+            largest = np.fmax(largest, (value - last) / (col - last_col))
+        measured = np.isfinite(value)
+        last = np.where(measured, value, last)
+        last_col = np.where(measured, col, last_col)
     return largest
 
 
@@ -219,7 +225,17 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
         if col + 1 >= window:
             span = nights[:, col + 1 - window : col + 1]
             temperature_span = temps[:, col + 1 - window : col + 1]
-            new = ~np.isfinite(since) & _rising(span, temperature_span, config)
+            # A creep reaches gaps the sensor never showed before; a gap that swings between
+            # two levels (a window opened some nights, a room slept in) has been there already.
+            earlier = nights[:, max(0, col + 1 - window - HISTORY_NIGHTS) : col + 1 - window]
+            with np.errstate(invalid="ignore"):
+                beyond = ~(
+                    np.nanmax(
+                        np.where(np.isfinite(earlier), earlier, -np.inf), axis=1, initial=-np.inf
+                    )
+                    >= span[:, -1] - config.drift_clear_hpa
+                )
+            new = ~np.isfinite(since) & beyond & _rising(span, temperature_span, config)
             if new.any():
                 since[new] = start + col + 1 - window
                 baseline[new] = nan_median(span[new, : config.drift_baseline_nights], axis=1)
@@ -232,7 +248,7 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
     known = dates - start - np.where(after_night, 0, 1) >= 0
     drifting = status[:, verdict_col] & known[None, :]
     excess_hours = np.where(drifting, excess[:, verdict_col], np.nan)
-    keep = max(window, config.drift_baseline_nights) + 4
+    keep = max(window, config.drift_baseline_nights) + HISTORY_NIGHTS
     kept_from = max(0, nights.shape[1] - keep)
     state = DriftState(
         start + kept_from, nights[:, kept_from:], temps[:, kept_from:], since, baseline
