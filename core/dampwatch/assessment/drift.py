@@ -38,6 +38,7 @@ BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2
 EXTEND_FROM_NIGHTS = 7
 HISTORY_NIGHTS = 14  # nights kept before a window, to tell a creep from a swing
+HISTORY_PERCENTILE = 80.0
 NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
 
 
@@ -225,16 +226,16 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
         if col + 1 >= window:
             span = nights[:, col + 1 - window : col + 1]
             temperature_span = temps[:, col + 1 - window : col + 1]
-            # A creep reaches gaps the sensor never showed before; a gap that swings between
-            # two levels (a window opened some nights, a room slept in) has been there already.
+            # A creep reaches gaps the sensor seldom showed before; a gap that swings between
+            # two levels (a window opened some nights, a room slept in) has been there often.
+            # (One night's spike, washing dried there, is no such level: a high percentile.)
             earlier = nights[:, max(0, col + 1 - window - HISTORY_NIGHTS) : col + 1 - window]
+            usual_high = np.full(len(earlier), -np.inf)
+            known = np.isfinite(earlier).any(axis=1) if earlier.shape[1] else usual_high > 0
+            if known.any():
+                usual_high[known] = np.nanpercentile(earlier[known], HISTORY_PERCENTILE, axis=1)
             with np.errstate(invalid="ignore"):
-                beyond = ~(
-                    np.nanmax(
-                        np.where(np.isfinite(earlier), earlier, -np.inf), axis=1, initial=-np.inf
-                    )
-                    >= span[:, -1] - config.drift_clear_hpa
-                )
+                beyond = ~(usual_high >= span[:, -1] - config.drift_clear_hpa)
             new = ~np.isfinite(since) & beyond & _rising(span, temperature_span, config)
             if new.any():
                 since[new] = start + col + 1 - window
