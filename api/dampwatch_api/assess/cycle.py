@@ -165,7 +165,9 @@ def run_cycle(
             end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
         )
         save_states(session, RoomAssessmentState, rows)
-    alerts.apply_devices(devices.frame, devices.health, devices.start, hours.first_new)
+    alerts.apply_devices(
+        devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
+    )
     lines.extend(device_health_lines(devices.frame, devices.health, hours.first_new))
     save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
     # Lines out: the series, then each home's rank after this cycle's alert changes.

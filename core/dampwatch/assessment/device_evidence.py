@@ -24,10 +24,12 @@ def device_evidence(
     *,
     row: int,
     col: int,
+    room_name: str = "",
 ) -> Evidence:
-    """What was seen of device `row` at hour `col`, in plain words."""
+    """What was seen of device `row` at hour `col`, in plain words (its room as registered)."""
     name = frame.devices[row]
-    where = f" in the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else ""
+    room = room_name or (f"the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else "")
+    where = f" in {room}" if room else ""
     if kind is AlertKind.DEVICE_OFFLINE:
         age, allowed = float(health.last_seen_age_h[row, col]), float(start.offline_after_h[row])
         return Evidence(

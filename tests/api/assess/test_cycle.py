@@ -304,3 +304,30 @@ def test_a_device_first_heard_inside_the_backfill_is_not_offline(
     # n1 reported throughout: nothing, not even an alert opened and resolved at once. n2 fell
     # silent 30 hours ago after it had been heard: offline.
     assert alerts == {("n2", "device_offline", "open")}
+
+
+@pytest.mark.servers
+def test_evidence_names_rooms_as_registered(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    from dampwatch_api.registry.models import Home, Room  # noqa: PLC0415
+
+    with Session(sqlite_engine) as session:
+        home = Home(home_id="named-1", address="1 Street", postcode="M1 1AA", portfolio="p")
+        home.rooms = [Room(room_id="bed1", name="Main bedroom", kind="bedroom")]
+        session.add(home)
+        session.commit()
+    influx_db.write(
+        "\n".join(
+            series("named-1", "n1", "bed1", damp)
+            + series("named-1", "n2", "living", healthy, until=NOW - timedelta(hours=30))
+        )
+    )
+    cycle(sqlite_engine, influx_db, NOW)
+    with Session(sqlite_engine) as session:
+        texts = {a.kind: a.evidence["text"] for a in session.scalars(select(Alert))}
+    assert "in Main bedroom" in texts["condensation_risk"]
+    assert "bed1" not in texts["condensation_risk"]
+    assert "This has held since" in texts["condensation_risk"]
+    # A room not registered keeps its id, spelled out.
+    assert "Sensor n2 in the living has sent nothing" in texts["device_offline"]
