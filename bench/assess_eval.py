@@ -194,6 +194,24 @@ def score(flags: Flags, truth: dict[str, Any], start_hour: int) -> dict[str, Any
         for (home, group), col in flags.first.items()
         if group == "device_offline" and col < HOURS_30D and home not in offline
     )
+    # The two ways drift goes wrong: a drifting sensor not found, a damp room taken for drift.
+    drifting = {
+        h["home_id"]
+        for h in homes
+        if any((c.get("evidence") or {}).get("fault") == "drift" for c in h["conditions"])
+    }
+    damp_without_fault = {
+        h["home_id"]
+        for h in homes
+        if any(condition_group(c) == DAMP for c in h["conditions"])
+        and not any(c["kind"] == AlertKind.SENSOR_FAULT.value for c in h["conditions"])
+    }
+    flagged_fault = {home for home, found in flags.kinds.items() if AlertKind.SENSOR_FAULT in found}
+    results["drift_found"] = [len(drifting & flagged_fault), len(drifting)]
+    results["damp_taken_for_faulty"] = [
+        len(damp_without_fault & flagged_fault),
+        len(damp_without_fault),
+    ]
     healthy = [h["home_id"] for h in homes if not h["conditions"] and not h.get("borderline")]
     results["healthy_homes"] = len(healthy)
     flagged_healthy = [home for home in healthy if flags.kinds.get(home, set()) & HAZARDS]

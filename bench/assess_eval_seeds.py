@@ -47,6 +47,8 @@ def summary(all_results: list[dict[str, Any]]) -> tuple[str, bool]:
     worst: dict[str, list[float]] = {kind: [1.0, 1.0] for kind in KINDS}
     ok = True
     zeros = {"healthy": 0, "wet": 0, "first": 0, "fault": 0}
+    drift = [0, 0]
+    damp_faulty = [0, 0]
     for results in all_results:
         groups = results["groups"]
         row = f"{results['cohort']['seed']:>4} "
@@ -64,6 +66,12 @@ def summary(all_results: list[dict[str, Any]]) -> tuple[str, bool]:
         zeros["wet"] += wet
         zeros["first"] += first
         zeros["fault"] += fault
+        for total, (found, of) in (
+            (drift, results["drift_found"]),
+            (damp_faulty, results["damp_taken_for_faulty"]),
+        ):
+            total[0] += found
+            total[1] += of
         lines.append(row + f"{healthy:>9}{wet:>5}{first:>12}{fault:>12}")
     lines.append(
         "worst" + "".join(f"{fmt(worst[k][0]) + ' / ' + fmt(worst[k][1]):>22}" for k in KINDS)
@@ -76,6 +84,10 @@ def summary(all_results: list[dict[str, Any]]) -> tuple[str, bool]:
         f"their bathrooms or kitchens {zeros['wet']} (target 0); offline alerts in the first "
         f"cycle's 30-day back-fill on devices that kept reporting {zeros['first']} (target 0); "
         f"homes with a sensor-fault alert and no fault {zeros['fault']}"
+    )
+    lines.append(
+        f"drifting humidity sensors found: {drift[0]} of {drift[1]} homes; damp homes without a "
+        f"faulty sensor given a sensor-fault alert: {damp_faulty[0]} of {damp_faulty[1]}"
     )
     lines.append(
         "targets: damp/mould, cold, device_offline precision and recall ≥ 0.95 on the worst seed"

@@ -123,7 +123,7 @@ class AssessmentConfig:
     # ...a creep, not a damp room's onset (no night gives more than this share of the rise),
     # with the sensor's night temperature not falling (a cold snap makes a damp room damper).
     drift_max_step_share: float = 0.4
-    drift_max_temperature_k_per_night: float = 0.15
+    drift_max_cooling_k: float = 0.5  # over the window, by its Theil–Sen slope
     drift_clear_hpa: float = 1.0  # back within this of the baseline: recalibrated or replaced
     # Hold-off: how long the clear condition must hold before an alert clears (hours)
     hold_off_hazard_h: int = 72

@@ -154,8 +154,8 @@ def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> 
 
     A steady rise (Theil–Sen slope, pairwise concordance) that is a creep, not a step (no one
     night gives more than `drift_max_step_share` of the rise), while the sensor's own night
-    temperature is not falling (Theil–Sen slope above −`drift_max_temperature_k_per_night`): a
-    room that cools gets damper at its walls and in its air, a sensor's creep does not care.
+    temperature did not fall by `drift_max_cooling_k` over the window (Theil–Sen): a room that
+    cools gets damper at its walls and in its air, a sensor's creep does not care.
     """
     nights = window.shape[1]
     enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
@@ -168,7 +168,8 @@ def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> 
             & (slope >= config.drift_min_rise_hpa_per_night)
             & (concordance >= config.drift_min_concordance)
             & (_largest_step(window) <= config.drift_max_step_share * rise)
-            & (temperature_slope >= -config.drift_max_temperature_k_per_night)
+            # Unknown night temperatures (state kept before they were) do not hold it back.
+            & ~(temperature_slope * (nights - 1) < -config.drift_max_cooling_k)
         )
     return rising
 
