@@ -76,7 +76,7 @@ bench-assess:
 
 # Precision and recall per kind of the assessment rules on SEEDS draws of a labelled winter
 # cohort, each seed's and the worst seed's (`python -m bench.assess_eval --seed N` for one draw
-# with its time to flag). About 15 minutes on two free cores at the defaults.
+# with its time to flag). About 5 minutes on two cores at the defaults.
 SEEDS ?= 10
 EVAL_HOMES ?= 120
 eval:
