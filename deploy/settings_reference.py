@@ -138,6 +138,11 @@ MEANINGS: Mapping[str, str] = {
     "assess_backfill_days": "how far back the first cycle reads readings",
     "assess_rewind_hours": "hours each cycle re-reads before the new ones, for late readings",
     "assess_outdoor_home": "a home whose `outdoor` sensor stands in for homes without one",
+    "assess_weather_source": (
+        "hourly outdoor temperatures of the homes' place (Open-Meteo JSON; URL or file) for "
+        "homes without an outdoor sensor"
+    ),
+    "assess_climate_region": "the climate by month used when no outdoor temperature is known",
     "assess_chunk_rooms": "rooms assessed together in memory",
     "watch_every_hours": "hours between early-warning projections of every room (0: none)",
     "watch_min_share": "share of the projection's scenarios that must reach a rule for a watch",

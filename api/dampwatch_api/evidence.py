@@ -26,6 +26,8 @@ FIGURES: Final[dict[str, tuple[str, str, int]]] = {
     "very_cold_days_7d": ("Very cold days (below 16 °C), last 7 days", "", 0),
     "severe_cold_days_7d": ("Dangerously cold days (below 12 °C), last 7 days", "", 0),
     "setback_days_7d": ("Days the household seemed out", "", 0),
+    "presence_unknown_days_7d": ("Days nobody could tell whether the household was in", "", 0),
+    "drift_offset_pct": ("Humidity taken off a drifting sensor's readings", " %", 1),
     "hours_below_18c_7d": ("Hours below 18 °C, last 7 days", " h", 0),
     "occupied_hours_7d": ("Waking hours at home, last 7 days", " h", 0),
     "hot_night_hours_30d": ("Night hours above 26 °C, last 30 days", " h", 0),

@@ -8,6 +8,7 @@ overloaded or misconfigured: retry with backoff, the data is fine).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 from urllib.parse import urlencode
@@ -18,6 +19,8 @@ from dampwatch.settings import InfluxSettings
 
 # Statuses that describe the request's data rather than the server's state.
 BAD_DATA_STATUSES = frozenset({400, 413, 422})
+HTTP_NOT_FOUND = 404
+OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?")
 
 
 class InfluxError(Exception):
@@ -56,11 +59,29 @@ def _error_text(body: bytes) -> str:
     return str(document)[:500]
 
 
-def _translate(status: int, body: bytes) -> InfluxError:
-    message = f"InfluxDB answered {status}: {_error_text(body)}"
+def _translate(status: int, body: bytes, url: str = "") -> InfluxError:
+    where = f" at {url}" if url else ""
+    message = f"InfluxDB{where} answered {status}: {_error_text(body)}"
+    if status == HTTP_NOT_FOUND:
+        # The other API's endpoint: InfluxDB 1.x has no /api/v2/write, 2.x no v1 database.
+        message += (
+            "; check DAMPWATCH_INFLUX_API (v1 for InfluxDB 1.x, v2 for 2.x) and the database "
+            "or bucket name (a stack started by `dampwatch up` is InfluxDB 1.x: its settings "
+            "are in DATA_DIR/up/stack.env)"
+        )
     if status in BAD_DATA_STATUSES:
         return InfluxBadData(message, status)
     return InfluxUnavailable(message, status)
+
+
+def _unreachable(url: str, error: Exception) -> InfluxUnavailable:
+    """The error of a request that got no answer, naming the server and what to check."""
+    # urllib3 words a refused connection as "<...HTTPConnection object at 0x...>: Failed to ...".
+    reason = OBJECT_REPR.sub("", str(getattr(error, "reason", None) or error)).strip()
+    return InfluxUnavailable(
+        f"InfluxDB unreachable at {url} ({reason}); is it running there? Set DAMPWATCH_INFLUX_URL "
+        f"(a stack started by `dampwatch up` writes its settings to DATA_DIR/up/stack.env)"
+    )
 
 
 def _pool(settings: InfluxSettings, timeout_s: float | None = None) -> urllib3.PoolManager:
@@ -86,7 +107,8 @@ class V1LineWriter:
         params = {"db": settings.influx_database, "precision": "n"}
         if settings.influx_retention_policy:
             params["rp"] = settings.influx_retention_policy
-        self._url = f"{settings.influx_url.rstrip('/')}/write?{urlencode(params)}"
+        self._base = settings.influx_url.rstrip("/")
+        self._url = f"{self._base}/write?{urlencode(params)}"
         self._headers = _auth_headers(settings) | {"Content-Type": "text/plain; charset=utf-8"}
 
     def write(self, lines: Sequence[str]) -> None:
@@ -95,9 +117,9 @@ class V1LineWriter:
         try:
             response = self._http.request("POST", self._url, body=body, headers=self._headers)
         except urllib3.exceptions.HTTPError as error:
-            raise InfluxUnavailable(f"InfluxDB unreachable: {error}") from error
+            raise _unreachable(self._base, error) from error
         if response.status != 204:
-            raise _translate(response.status, response.data)
+            raise _translate(response.status, response.data, self._base)
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -128,6 +150,7 @@ class V2LineWriter:
         self._bucket = settings.influx_bucket
         self._org = settings.influx_org
         self._precision = cast(WritePrecision, WritePrecision.NS)
+        self._base = settings.influx_url.rstrip("/")
 
     def write(self, lines: Sequence[str]) -> None:
         """Write the lines to the bucket."""
@@ -142,9 +165,9 @@ class V2LineWriter:
             )
         except ApiException as error:
             body = error.body.encode() if isinstance(error.body, str) else bytes(error.body or b"")
-            raise _translate(int(error.status or 0), body) from error
+            raise _translate(int(error.status or 0), body, self._base) from error
         except urllib3.exceptions.HTTPError as error:
-            raise InfluxUnavailable(f"InfluxDB unreachable: {error}") from error
+            raise _unreachable(self._base, error) from error
 
     def close(self) -> None:
         """Close the client."""
@@ -177,9 +200,9 @@ class InfluxQL:
                 encode_multipart=False,
             )
         except urllib3.exceptions.HTTPError as error:
-            raise InfluxUnavailable(f"InfluxDB unreachable: {error}") from error
+            raise _unreachable(self._base, error) from error
         if response.status != 200:
-            raise _translate(response.status, response.data)
+            raise _translate(response.status, response.data, self._base)
         series: list[dict[str, Any]] = []
         for result in json.loads(response.data).get("results", []):
             if "error" in result:

@@ -6,8 +6,10 @@ instantiated at import time.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -185,3 +187,18 @@ class PlaceSettings(BaseAppSettings):
         if unknown:
             raise ValueError(f"unknown fields {unknown}; known: {sorted(FIELD_CANDIDATES)}")
         return value
+
+
+STACK_ENV_FILE: Final = Path("up") / "stack.env"
+
+
+def one_off_env_files(environ: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+    """The `.env` files a command run by hand reads: `.env`, then a running stack's settings.
+    `dampwatch up` writes the settings of the stack it started to DATA_DIR/up/stack.env; a
+    one-off command (`dampwatch assess --once`) given only DAMPWATCH_DATA_DIR finds the stack's
+    InfluxDB and database there. The environment still wins over both files.
+    """
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("DAMPWATCH_DATA_DIR", "data"))
+    stack = data_dir / STACK_ENV_FILE
+    return (Path(".env"), stack) if stack.is_file() else (Path(".env"),)

@@ -156,6 +156,11 @@ class Cohort:
             self.homes, self.room_table, simulation.hourly, self.days
         )
         borderline = truth_rules.borderline_damp(self.homes, simulation.hourly, self.days)
+        cold = truth_rules.borderline_cold(
+            self.homes, self.room_table, simulation.hourly, self.days
+        )
+        for home_id, entries in cold.items():
+            borderline.setdefault(home_id, []).extend(entries)
         devices_by_home: dict[str, list[DevicePlan]] = {}
         for plan in self.devices:
             devices_by_home.setdefault(plan.home_id, []).append(plan)
@@ -206,7 +211,8 @@ DEFINITIONS: Final = {
     "period's night hours and >= 3 h (CIBSE TM59)",
     "device_offline": "no reading sent for more than 25 h (outage or flat battery)",
     "borderline": "a mould_risk or condensation_risk that appears or vanishes when the room's "
-    "humidity moves by the sensors' stated accuracy (2 %RH); holds: whether it is a condition",
+    "humidity moves by the sensors' stated accuracy (2 %RH), or a cold_home when the living "
+    "room's temperature moves by 0.3 K; holds: whether it is a condition",
     "battery_low": "battery below 20 %",
     "sensor_fault": "stuck values (detectable after 24 h), humidity drift (detectable at 5 %RH), "
     "or radio dropouts losing about a third of readings (detectable after a day)",

@@ -18,8 +18,10 @@ Every rule is applied to hourly means of the simulated true conditions (before a
 Borderline: a damp condition that appears or vanishes when the room's humidity is moved by the
 sensors' stated accuracy (±2 %RH: Sensirion SHTC3 and SHT3x, the parts in most £4–£8 sensors)
 cannot be told from the readings by any rule, since a sensor within its specification reads the
-same room either side of the limit. Such conditions are listed apart, so an evaluation can score
-the decidable ones and count these separately.
+same room either side of the limit. Likewise a cold living room whose label changes when its
+temperature moves by the sensors' ±0.3 K (evenings heated to 17.9 °C or to 18.1 °C). Such
+conditions are listed apart, so an evaluation can score the decidable ones and count these
+separately.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ OVERHEATING_LIMIT_C: Final = 26.0
 OVERHEATING_SHARE: Final = 0.01
 OVERHEATING_MIN_HOURS: Final = 3
 SENSOR_HUMIDITY_ACCURACY_PCT: Final = 2.0
+SENSOR_TEMPERATURE_ACCURACY_C: Final = 0.3  # the simulated calibration error is N(0, 0.2 K)
 DAMP_RULES: Final = {
     MOULD_RISK: "wall-surface RH >= 80 % for >= 12 h a day",
     CONDENSATION_RISK: "room RH >= 70 % at a wall surface RH >= 80 % for >= 12 h a day",
@@ -126,6 +129,30 @@ def borderline_damp(
             for kind in DAMP_RULES
             if low[kind][room] != high[kind][room]
         ]
+        result[home.home_id] = entries
+    return result
+
+
+def borderline_cold(
+    homes: list[Home], rooms: RoomTable, hourly: HourlyRecord, days: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Per home: a cold living room whose label differs within the sensors' temperature accuracy."""
+    air = hourly.stacked("air_c")
+    awake = hourly.stacked("awake_home")
+    local_hour = hourly.stacked("local_hour")
+    result: dict[str, list[dict[str, Any]]] = {}
+    for home in homes:
+        entries = []
+        for name, room in zip(home.rooms, home.room_index, strict=True):
+            if rooms.kind[room] != KIND_LIVING:
+                continue
+            at_home = awake[:, home_index(rooms, room)]
+            low, nominal, high = (
+                _cold(air[:, room] + shift, at_home, local_hour, days) is not None
+                for shift in (-SENSOR_TEMPERATURE_ACCURACY_C, 0.0, SENSOR_TEMPERATURE_ACCURACY_C)
+            )
+            if low != high:
+                entries.append({"kind": COLD_HOME, "room": name, "holds": nominal})
         result[home.home_id] = entries
     return result
 

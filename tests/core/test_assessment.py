@@ -19,7 +19,7 @@ from dampwatch.assessment.frame import RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms, run_mould
 from dampwatch.assessment.kinds import SEVERITY_RANK, AlertKind, Severity, hazard_level
 from dampwatch.assessment.priority import OpenAlertView, home_priority
-from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, room_verdicts
+from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, room_finding, room_verdicts
 from dampwatch.assessment.surface import SurfaceSource, surface_temperature
 from dampwatch.assessment.timeline import Episode, episodes
 from dampwatch.psychrometrics import relative_humidity_pct, vapour_pressure_hpa
@@ -233,8 +233,9 @@ def test_moisture_in_the_living_room_tells_a_household_out_by_day_from_one_at_ho
     bedroom_rh = relative_humidity_pct(19.0, 11.0)
     away = two_room_frame(evening_heat, living_rh(out_by_day), bedroom_rh)
     home = two_room_frame(evening_heat, living_rh(at_home), bedroom_rh)
-    # Out at work: the evenings are the hours in use, and they were warm.
-    assert not (verdicts_of_rooms(away)[AlertKind.COLD_HOME][0] == RAISE).any()
+    # Out at work: once the weekdays show it, the evenings are the hours in use, and they were
+    # warm. Before that, presence cannot be told and all waking hours are judged.
+    assert not (verdicts_of_rooms(away)[AlertKind.COLD_HOME][0][-14 * 24 :] == RAISE).any()
     # At home all day: most of the waking hours were cold.
     assert verdicts_of_rooms(home)[AlertKind.COLD_HOME][0][-1] == RAISE
 
@@ -312,3 +313,65 @@ def test_priority_ranks_severity_then_duration_then_vulnerability() -> None:
     assert home_priority([new_damp], ["child_under_5"], now) > home_priority([new_damp], [], now)
     assert home_priority([offline, offline, offline], [], now) < home_priority([new_damp], [], now)
     assert home_priority([], ["over_65"], now) == 0.0
+
+
+def test_damp_evidence_names_the_room_says_since_when_and_flags_a_drifting_sensor() -> None:
+    hours = 24 * 8
+    frame = frame_of(np.full(hours, 16.0), np.full(hours, 82.0))
+    frame.outdoor_c = np.full((1, hours), 4.0)
+    frame.names = ["Main bedroom"]
+    frame.drift_offset_pct = np.full((1, hours), np.nan)
+    frame.drift_offset_pct[0, -48:] = 6.0
+    ind = assess_rooms(
+        frame, np.zeros((1, HOURS_30D), np.uint16), MouldGrid.zeros(1), DEFAULT_CONFIG
+    )
+    verdicts = room_verdicts(frame, ind, np.zeros(1, bool), DEFAULT_CONFIG)
+    condensation = verdicts[AlertKind.CONDENSATION_RISK]
+    raised = np.flatnonzero(condensation.verdict[0] == RAISE)
+    assert raised.size
+    early = room_finding(
+        AlertKind.CONDENSATION_RISK,
+        frame,
+        ind,
+        condensation,
+        row=0,
+        col=int(raised[0]),
+        config=DEFAULT_CONFIG,
+    )
+    text = early.evidence.text
+    assert "in Main bedroom" in text and "bedroom 1" not in text
+    since = early.condition_since
+    assert f"since {since:%-d %B %Y, %H:%M} UTC" in text
+    assert "drifting" not in text
+    late = room_finding(
+        AlertKind.CONDENSATION_RISK,
+        frame,
+        ind,
+        condensation,
+        row=0,
+        col=hours - 1,
+        config=DEFAULT_CONFIG,
+    )
+    assert "suspected of drifting" in late.evidence.text and "6 % RH" in late.evidence.text
+    assert late.evidence.observed["drift_offset_pct"] == 6.0
+
+
+def test_a_home_at_17_c_all_day_is_cold_when_presence_cannot_be_told() -> None:
+    hours = 24 * 10
+    local = np.arange(hours) % 24
+    # 17 °C all day, 18.5 °C for two evening hours; the living room's air no moister than the
+    # bedroom's, so whether anyone is in by day cannot be told.
+    living_c = np.where((local >= 19) & (local < 21), 18.5, 17.0)
+    living_rh = np.array([relative_humidity_pct(t, 11.0) for t in living_c])
+    frame = two_room_frame(living_c, living_rh, relative_humidity_pct(19.0, 11.0))
+    ind = assess_rooms(
+        frame, np.zeros((2, HOURS_30D), np.uint16), MouldGrid.zeros(2), DEFAULT_CONFIG
+    )
+    verdicts = room_verdicts(frame, ind, np.zeros(2, bool), DEFAULT_CONFIG)
+    cold = verdicts[AlertKind.COLD_HOME]
+    assert cold.verdict[0, -1] == RAISE
+    finding = room_finding(
+        AlertKind.COLD_HOME, frame, ind, cold, row=0, col=hours - 1, config=DEFAULT_CONFIG
+    )
+    assert "could not be told" in finding.evidence.text
+    assert finding.evidence.observed["presence_unknown_days_7d"] == 7

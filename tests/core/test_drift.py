@@ -13,7 +13,7 @@ from dampwatch.assessment.drift import DriftState, humidity_drift
 from dampwatch.assessment.frame import DeviceFrame, hour_index
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import RAISE
-from dampwatch.psychrometrics import relative_humidity_pct
+from dampwatch.psychrometrics import relative_humidity_pct, vapour_pressure_hpa
 
 START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # midnight, GMT: UTC is UK local time
 DAYS = 30
@@ -60,11 +60,19 @@ def test_a_sensor_creeping_up_against_its_home_is_found_within_a_fortnight() -> 
     assert 8 * 24 < flagged[0] < 22 * 24
     assert not health.humidity_drift[[0, 2]].any()
     assert (health.verdicts[AlertKind.SENSOR_FAULT].verdict[1, flagged[0] :] == RAISE).all()
-    # Its humidity no longer counts for the room; its temperature still does.
+    # The room is still judged, on its humidity less the drift found, and says so.
     trusted = without_faulty(frame, health, DEFAULT_CONFIG)
-    assert np.isnan(trusted.humidity_pct[1, flagged[0] :]).all()
-    assert np.isfinite(trusted.temperature_c[1, flagged[0] :]).all()
-    assert np.isfinite(trusted.humidity_pct[1, : 8 * 24]).all()
+    true_rh = home_frame(None).humidity_pct[1]
+    after = slice(flagged[0], None)
+    assert np.isfinite(trusted.humidity_pct[1, after]).all()
+    assert trusted.drift_offset_pct is not None
+    assert (trusted.drift_offset_pct[1, after] > 0).all()
+    assert np.isnan(trusted.drift_offset_pct[[0, 2]]).all()
+    # Within a day's creep (1.5 %RH) and the sensors' noise of the true humidity, not 30 % over.
+    error = trusted.humidity_pct[1, after] - true_rh[after]
+    assert np.median(np.abs(error)) < 4.0, np.median(np.abs(error))
+    assert np.isfinite(trusted.temperature_c[1, after]).all()
+    assert (trusted.humidity_pct[1, : 8 * 24] == frame.humidity_pct[1, : 8 * 24]).all()
 
 
 def test_a_home_with_one_sensor_has_nothing_to_compare_against() -> None:
@@ -105,3 +113,45 @@ def slice_hours(frame: DeviceFrame, start: int, end: int) -> DeviceFrame:
         if isinstance(value, np.ndarray)
     }
     return replace(frame, start_hour=frame.start_hour + start, **grids)
+
+
+def test_a_room_turning_damp_then_damper_in_a_cold_snap_is_not_drift() -> None:
+    """The onset is a step; the cold snap's rise comes with the room cooling: both a room's."""
+    frame = home_frame(None)
+    day = np.arange(frame.hours) / 24.0
+    onset, snap = 8.0, 12.0
+    # From the onset the bedroom holds 1.5 hPa more vapour (washing dried, vents shut); in the
+    # snap it cools by 0.2 K a night and its excess grows by 0.25 hPa a night, for 7 nights.
+    cooling = np.clip(day - snap, 0, 7) * 0.2
+    excess = np.where(day >= onset, 1.5, 0.0) + np.clip(day - snap, 0, 7) * 0.25
+    temperature = frame.temperature_c[1] - cooling
+    vapour = [
+        vapour_pressure_hpa(t, h) + e
+        for t, h, e in zip(frame.temperature_c[1], frame.humidity_pct[1], excess, strict=True)
+    ]
+    frame.temperature_c[1] = temperature
+    frame.humidity_pct[1] = [
+        relative_humidity_pct(t, v) for t, v in zip(temperature, vapour, strict=True)
+    ]
+    # Damp, but every night of the onset and the snap still compared (below 90 %).
+    assert np.nanmax(frame.humidity_pct[1, : 21 * 24]) < 90.0
+    health = health_of(frame)
+    assert not health.humidity_drift.any()
+    assert not (health.verdicts[AlertKind.SENSOR_FAULT].verdict == RAISE).any()
+
+
+def test_a_creep_that_swings_back_and_forth_is_not_drift() -> None:
+    """A gap between two levels some nights (a window opened, a room slept in) is no creep."""
+    frame = home_frame(None)
+    day = np.arange(frame.hours) / 24.0
+    high_nights = (np.floor(day).astype(int) % 3) == 0
+    vapour = [
+        vapour_pressure_hpa(t, h) + (3.5 if high else 0.0)
+        for t, h, high in zip(
+            frame.temperature_c[1], frame.humidity_pct[1], high_nights, strict=True
+        )
+    ]
+    frame.humidity_pct[1] = [
+        relative_humidity_pct(t, v) for t, v in zip(frame.temperature_c[1], vapour, strict=True)
+    ]
+    assert not health_of(frame).humidity_drift.any()

@@ -30,12 +30,26 @@ def test_bad_lines_are_bad_data(influx_db):
 
 
 def test_unreachable_server_is_unavailable():
-    settings = settings_for(f"http://127.0.0.1:{free_port()}", "x", influx_timeout_s=1)
-    with pytest.raises(InfluxUnavailable):
+    url = f"http://127.0.0.1:{free_port()}"
+    settings = settings_for(url, "x", influx_timeout_s=1)
+    with pytest.raises(InfluxUnavailable) as caught:
         V1LineWriter(settings).write(["m f=1 1"])
-    with pytest.raises(InfluxUnavailable):
+    # The message names the server and what to set, not a connection object's repr.
+    assert f"unreachable at {url}" in str(caught.value)
+    assert "DAMPWATCH_INFLUX_URL" in str(caught.value) and " object at 0x" not in str(caught.value)
+    with pytest.raises(InfluxUnavailable, match="unreachable at"):
         V2LineWriter(settings).write(["m f=1 1"])
+    with pytest.raises(InfluxUnavailable, match="unreachable at"):
+        InfluxQL(settings).query("SHOW DATABASES")
     assert InfluxQL(settings).ping() is False
+
+
+def test_the_v2_api_against_influxdb_1_says_what_to_set(influx_db):
+    settings = settings_for(influx_db.url, influx_db.database, influx_api="v2", influx_token="t")
+    with pytest.raises(InfluxUnavailable) as caught:
+        V2LineWriter(settings).write(["m f=1 1"])
+    assert caught.value.status == 404
+    assert influx_db.url in str(caught.value) and "DAMPWATCH_INFLUX_API" in str(caught.value)
 
 
 def test_missing_database_is_unavailable_not_bad_data(influx_server):

@@ -1,5 +1,7 @@
 """Settings from the environment, and refusals of unsafe defaults in production."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -8,6 +10,7 @@ from dampwatch.settings import (
     InfluxSettings,
     MqttSettings,
     describe_settings_error,
+    one_off_env_files,
 )
 from dampwatch_api.report.main import main as report_main
 from dampwatch_ingest.settings import IngestSettings
@@ -109,3 +112,15 @@ def test_commands_print_the_variable_not_the_field(monkeypatch, capsys):
     assert report_main(["any-home"]) == 2
     err = capsys.readouterr().err
     assert "DAMPWATCH_TOKEN_LIFETIME_S" in err and "token_lifetime_s" not in err
+
+
+def test_one_off_commands_find_a_running_stacks_settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    assert one_off_env_files({"DAMPWATCH_DATA_DIR": str(tmp_path)}) == (Path(".env"),)
+    stack = tmp_path / "up" / "stack.env"
+    stack.parent.mkdir()
+    stack.write_text("DAMPWATCH_INFLUX_URL=http://127.0.0.1:18086\nDAMPWATCH_INFLUX_API=v1\n")
+    files = one_off_env_files({"DAMPWATCH_DATA_DIR": str(tmp_path)})
+    assert files == (Path(".env"), stack)
+    settings = InfluxSettings(_env_file=files, influx_database="dampwatch")
+    assert settings.influx_url == "http://127.0.0.1:18086" and settings.influx_api == "v1"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dampwatch.assessment.kinds import AlertKind, Severity
 from dampwatch_api.alerts import service
 from dampwatch_api.alerts.models import Alert
-from dampwatch_api.boardcache import next_duties
+from dampwatch_api.board_cases import next_duties
 from dampwatch_api.registry.models import Home
 from dampwatch_api.settings import ApiAppSettings
 from dampwatch_api.worker.loop import casework

@@ -156,9 +156,15 @@ class CycleAlerts:
             )
 
     def apply_devices(
-        self, frame: DeviceFrame, health: DeviceHealth, start: DeviceStart, first_new: int
+        self,
+        frame: DeviceFrame,
+        health: DeviceHealth,
+        start: DeviceStart,
+        first_new: int,
+        room_names: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         """Raise, refresh or clear the device alerts (one per device and kind)."""
+        names = room_names or {}
         first = frame.start_hour
         for kind, verdicts in health.verdicts.items():
             keys = [
@@ -172,7 +178,15 @@ class CycleAlerts:
                     room=frame.rooms[row],
                     kind=kind,
                     severity=DEVICE_SEVERITY[kind],
-                    evidence=device_evidence(kind, frame, health, start, row=row, col=col),
+                    evidence=device_evidence(
+                        kind,
+                        frame,
+                        health,
+                        start,
+                        row=row,
+                        col=col,
+                        room_name=names.get((frame.homes[row], frame.rooms[row]), ""),
+                    ),
                     condition_since=hour_start(first + col),
                     subject=frame.devices[row],
                 )

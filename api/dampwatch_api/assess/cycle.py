@@ -36,6 +36,7 @@ from dampwatch_api.assess.series import (
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import save_states
 from dampwatch_api.assess.watching import run_watch_pass, watch_due
+from dampwatch_api.assess.weather import feed_outdoor_c
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.watches.service import link_alerts
 
@@ -147,6 +148,12 @@ def run_cycle(
         first_hour=hours.first,
         outdoor_home=settings.assess_outdoor_home,
         config=config,
+        weather_c=feed_outdoor_c(
+            settings.assess_weather_source,
+            window.readings.frame.start_hour,
+            window.readings.frame.hours,
+        ),
+        climate_region=settings.assess_climate_region,
     )
     alerts = CycleAlerts.start(session, config, moment)
     lines: list[str] = []
@@ -163,7 +170,9 @@ def run_cycle(
             end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
         )
         save_states(session, RoomAssessmentState, rows)
-    alerts.apply_devices(devices.frame, devices.health, devices.start, hours.first_new)
+    alerts.apply_devices(
+        devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
+    )
     lines.extend(device_health_lines(devices.frame, devices.health, hours.first_new))
     save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
     # Lines out: the series, then each home's rank after this cycle's alert changes.

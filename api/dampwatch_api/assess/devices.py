@@ -85,11 +85,15 @@ def drift_state_of(states: list[DeviceAssessmentState | None]) -> DriftState:
     first = min(firsts)
     width = max(int(e["first_night"]) + len(e["nights"]) for e in saved if e.get("nights")) - first
     drift.first_night, drift.nights = first, np.full((len(states), width), np.nan)
+    drift.temps = drift.nights.copy()
     for row, entry in enumerate(saved):
         if entry.get("nights"):
             offset = int(entry["first_night"]) - first
             values = [np.nan if value is None else float(value) for value in entry["nights"]]
             drift.nights[row, offset : offset + len(values)] = values
+            # Entries written before night temperatures were kept have none.
+            temps = [np.nan if value is None else float(value) for value in entry.get("temps", [])]
+            drift.temps[row, offset : offset + len(temps)] = temps[: len(values)]
         if entry.get("since") is not None:
             drift.since[row] = float(entry["since"])
             drift.baseline_hpa[row] = float(entry["baseline_hpa"])
@@ -104,9 +108,11 @@ def drift_entry(drift: DriftState, row: int) -> dict[str, Any] | None:
     if drift.first_night == NO_NIGHTS_YET or (not known.size and not active):
         return None
     nights = values[known[0] :] if known.size else values[:0]
+    temps = drift.temps[row][known[0] :] if known.size else values[:0]
     return {
         "first_night": drift.first_night + (int(known[0]) if known.size else 0),
         "nights": [None if not np.isfinite(v) else round(float(v), 3) for v in nights],
+        "temps": [None if not np.isfinite(v) else round(float(v), 2) for v in temps],
         "since": int(drift.since[row]) if active else None,
         "baseline_hpa": round(float(drift.baseline_hpa[row]), 3) if active else None,
     }

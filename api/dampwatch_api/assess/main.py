@@ -12,7 +12,7 @@ from types import FrameType
 from pydantic import ValidationError
 
 from dampwatch.influx import InfluxError, InfluxQL, make_writer
-from dampwatch.settings import UnsafeSettingsError, describe_settings_error
+from dampwatch.settings import UnsafeSettingsError, describe_settings_error, one_off_env_files
 from dampwatch_api.assess.cycle import CycleReport, run_cycle
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.window import HourlyCache
@@ -53,9 +53,14 @@ def run(settings: AssessSettings, once: bool, stop: threading.Event | None = Non
                 failures = 0
             except InfluxError as error:
                 failures += 1
-                log.error("cycle failed, nothing committed; retrying: %s", error)
                 if once:
+                    log.error("cycle failed, nothing committed: %s", error)
                     return 1
+                log.error(
+                    "cycle failed, nothing committed; retrying in %.0f s: %s",
+                    RETRY_AFTER_ERROR_S,
+                    error,
+                )
             if once:
                 return 0
             wait = settings.assess_interval_s if failures == 0 else RETRY_AFTER_ERROR_S
@@ -75,12 +80,15 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
     args = parser.parse_args(argv)
+    env_files = one_off_env_files()
     try:
-        settings = AssessSettings()
+        settings = AssessSettings(_env_file=env_files)
     except (ValidationError, UnsafeSettingsError) as error:
         print(f"dampwatch assess: bad settings: {describe_settings_error(error)}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    if len(env_files) > 1:
+        log.info("settings of the running stack read from %s", env_files[-1])
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

@@ -27,6 +27,7 @@ class RegistryFacts:
     """Room kinds, devices and vulnerability flags per home; empty without a registry."""
 
     room_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
+    room_names: dict[tuple[str, str], str] = field(default_factory=dict)  # as registered
     devices: dict[tuple[str, str], DeviceFacts] = field(default_factory=dict)
     vulnerabilities: dict[str, list[str]] = field(default_factory=dict)
 
@@ -42,10 +43,12 @@ def read_registry(session: Session) -> RegistryFacts:
 
     for home_id, vulnerabilities in session.execute(select(Home.home_id, Home.vulnerabilities)):
         facts.vulnerabilities[home_id] = json_list(vulnerabilities)
-    for home_id, room_id, kind in session.execute(
-        select(Home.home_id, Room.room_id, Room.kind).join(Room, Room.home_pk == Home.id)
+    for home_id, room_id, kind, name in session.execute(
+        select(Home.home_id, Room.room_id, Room.kind, Room.name).join(Room, Room.home_pk == Home.id)
     ):
         facts.room_kinds[home_id, room_id] = kind
+        if name:
+            facts.room_names[home_id, room_id] = name
     query = (
         select(Home.home_id, Device, Room.room_id)
         .join(Device, Device.home_pk == Home.id)

@@ -1,9 +1,11 @@
 """Room conditions from device aggregates: devices of a room are averaged; the `outdoor` room
 gives the home's outdoor temperature and is never judged as a room.
 
-A home without its own outdoor sensor takes the outdoor temperature of a configured reference
-home (a weather station registered as one), else the median of every outdoor sensor of the
-stock in that hour. A landlord's homes share a town's weather: the median is within a few kelvin
+A home without its own outdoor sensor takes, hour by hour, the outdoor temperature of a
+configured reference home (a weather station registered as one), else the configured weather
+feed's (dampwatch_api.assess.weather), else the median of every outdoor sensor of the stock,
+else the region's climate by month (dampwatch.climate); `outdoor_source` records which.
+A landlord's homes share a town's weather: the median is within a few kelvin
 of the home's own outdoor air, and the wall estimate moves by only (1 − f_Rsi) of that error
 (0.25 K per K at f_Rsi 0.75), far less than a fixed air-to-wall margin that ignores the weather.
 """
@@ -19,6 +21,8 @@ import numpy.typing as npt
 from dampwatch.assessment.config import AssessmentConfig
 from dampwatch.assessment.devices import without_faulty
 from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, cold_rooms, is_bedroom
+from dampwatch.assessment.surface import OutdoorSource
+from dampwatch.climate import DEFAULT_REGION, monthly_outdoor_c
 from dampwatch_api.assess.devices import DeviceCheck
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
@@ -55,13 +59,34 @@ def stock_median(outdoor: FloatArray) -> FloatArray:
     return np.where(counts > 0, middle, np.nan)
 
 
+def outdoor_fallback(
+    sources: list[tuple[OutdoorSource, FloatArray | None]], hours: int
+) -> tuple[FloatArray, npt.NDArray[np.int8]]:
+    """Per hour, the first of `sources` (in order) with a value, and which it was."""
+    values = np.full(hours, np.nan)
+    source = np.full(hours, OutdoorSource.CLIMATE, np.int8)
+    for kind, series in sources:
+        if series is None:
+            continue
+        fill = ~np.isfinite(values) & np.isfinite(series)
+        values[fill], source[fill] = series[fill], kind
+    return values, source
+
+
 def build_rooms(
     readings: HourlyReadings,
     known_rooms: Iterable[tuple[str, str]],
     facts: RegistryFacts,
     outdoor_home: str | None = None,
+    *,
+    weather_c: FloatArray | None = None,
+    climate_region: str | None = DEFAULT_REGION,
 ) -> RoomFrame:
-    """One row per judged room (seen in the data or remembered in state), outdoor excluded."""
+    """One row per judged room (seen in the data or remembered in state), outdoor excluded.
+
+    `weather_c` is a weather feed's outdoor temperature for the frame's hours (NaN where none);
+    `climate_region` names the climate of last resort (None: none, the fixed margin applies).
+    """
     frame = readings.frame
     keys: dict[tuple[str, str], int] = {}
     for key in known_rooms:
@@ -85,22 +110,37 @@ def build_rooms(
         ],
         dtype=np.bool_,
     )
+    result.names = [facts.room_names.get(key, "") for key in keys]
     result.cold_judged = cold_rooms(homes, rooms, [facts.room_kinds.get(key) for key in keys])
     size = len(keys)
     result.temperature_c = _group_mean(frame.temperature_c, device_room, size)
     result.humidity_pct = _group_mean(frame.humidity_pct, device_room, size)
     result.probe_c = _group_mean(readings.probe_c, device_room, size)
     result.co2_ppm = _group_mean(readings.co2_ppm, device_room, size)
+    if frame.drift_offset_pct is not None:
+        result.drift_offset_pct = _group_mean(frame.drift_offset_pct, device_room, size)
     outdoor = _group_mean(frame.temperature_c, device_home_outdoor, len(home_ids))
-    fallback = (
-        outdoor[home_ids[outdoor_home]] if outdoor_home in home_ids else stock_median(outdoor)
+    reference = outdoor[home_ids[outdoor_home]] if outdoor_home in home_ids else None
+    climate = (
+        monthly_outdoor_c(frame.start_hour, frame.hours, climate_region) if climate_region else None
+    )
+    fallback, fallback_source = outdoor_fallback(
+        [
+            (OutdoorSource.AREA, reference),
+            (OutdoorSource.FEED, weather_c),
+            (OutdoorSource.AREA, stock_median(outdoor)),
+            (OutdoorSource.CLIMATE, climate),
+        ],
+        frame.hours,
     )
     result.outdoor_shared = np.zeros(result.outdoor_c.shape, np.bool_)
+    result.outdoor_source = np.zeros(result.outdoor_c.shape, np.int8)
     for row, home in enumerate(homes):
         own = outdoor[home_ids[home]] if home in home_ids else np.full(frame.hours, np.nan)
         has_own = np.isfinite(own)
         result.outdoor_c[row] = np.where(has_own, own, fallback)
         result.outdoor_shared[row] = ~has_own
+        result.outdoor_source[row] = np.where(has_own, np.int8(OutdoorSource.OWN), fallback_source)
     return result
 
 
@@ -122,6 +162,8 @@ def rooms_to_judge(
     first_hour: int,
     outdoor_home: str | None,
     config: AssessmentConfig,
+    weather_c: FloatArray | None = None,
+    climate_region: str | None = DEFAULT_REGION,
 ) -> RoomsToJudge:
     """Room conditions from the devices not known faulty, cut to the hours worth judging again.
 
@@ -130,7 +172,14 @@ def rooms_to_judge(
     """
     readings = window.readings
     trusted = replace(readings, frame=without_faulty(readings.frame, devices.health, config))
-    rooms = build_rooms(trusted, states, facts, outdoor_home)
+    rooms = build_rooms(
+        trusted,
+        states,
+        facts,
+        outdoor_home,
+        weather_c=weather_c,
+        climate_region=climate_region,
+    )
     known = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
     if not known:
         return RoomsToJudge(rooms.hours_from(first_hour), None)

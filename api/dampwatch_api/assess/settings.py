@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from dampwatch.settings import DatabaseSettings, InfluxSettings
@@ -16,6 +18,12 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     # A home (or weather station registered as one) whose `outdoor` room stands in for homes
     # without their own outdoor sensor; unset: the median of all outdoor sensors of the stock.
     assess_outdoor_home: str | None = None
+    # Hourly outdoor temperatures for the homes' place (Open-Meteo-shaped JSON; an http(s) URL
+    # or a file), for homes without an outdoor sensor; then the region's climate by month.
+    assess_weather_source: str | None = None
+    assess_climate_region: Literal["north-west-england", "south-east-england", "west-scotland"] = (
+        "north-west-england"
+    )
     assess_chunk_rooms: int = Field(default=4096, ge=1)
     assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
     assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time

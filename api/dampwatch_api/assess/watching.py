@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
-from dampwatch.assessment.frame import RoomFrame, hour_index
+from dampwatch.assessment.frame import FloatArray, RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid
 from dampwatch.assessment.kinds import AlertKind
-from dampwatch.assessment.outlook import WATCH_KINDS, Outlook, outlook_words, project
+from dampwatch.assessment.outlook import HORIZON_H, WATCH_KINDS, Outlook, outlook_words, project
+from dampwatch.climate import monthly_outdoor_c
 from dampwatch.influx import InfluxQL
 from dampwatch_api.alerts.models import Alert, RoomAssessmentState
 from dampwatch_api.assess.reader import HourlyReadings, read_hourly
@@ -29,6 +30,7 @@ from dampwatch_api.assess.rooms import build_rooms
 from dampwatch_api.assess.series import risk_line
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory
+from dampwatch_api.assess.weather import feed_outdoor_c
 from dampwatch_api.watches.service import Projected, WatchChanges, apply_projection, open_watches
 
 
@@ -171,7 +173,18 @@ def run_watch_pass(
         settings.assess_query_hours,
         workers=settings.assess_query_workers,
     )
-    frame = build_rooms(_without_faulty(session, readings), [], facts, settings.assess_outdoor_home)
+    # The walls follow the same outdoor temperature as the hourly judgement; the week ahead
+    # takes the feed's forecast where it has one (Open-Meteo's forecast answers future hours).
+    feed = feed_outdoor_c(settings.assess_weather_source, end_hour - HOURS_7D, HOURS_7D + HORIZON_H)
+    frame = build_rooms(
+        _without_faulty(session, readings),
+        [],
+        facts,
+        settings.assess_outdoor_home,
+        weather_c=None if feed is None else feed[:HOURS_7D],
+        climate_region=settings.assess_climate_region,
+    )
+    ahead = forecast_ahead(feed, end_hour, settings.assess_climate_region)
     rows, history, mould = _memory(session, frame, end_hour)
     projected: list[Projected] = []
     indicators: dict[RoomKey, dict[str, float]] = {}
@@ -186,6 +199,7 @@ def run_watch_pass(
             MouldGrid(mould.index[chunk : chunk + step], mould.dry_hours[chunk : chunk + step]),
             vulnerable,
             config,
+            outdoor_c=None if ahead is None else np.tile(ahead, (len(part.rooms), 1)),
         )
         projected.extend(_projected(part, outlook))
         indicators.update(projected_indicators(part, outlook))
@@ -217,3 +231,17 @@ def _rows(frame: RoomFrame, rows: np.ndarray) -> RoomFrame:
         frame.outdoor_c[rows],
         shared,
     )
+
+
+def forecast_ahead(
+    feed: FloatArray | None, end_hour: int, climate_region: str | None
+) -> FloatArray | None:
+    """The outdoor temperature of the next HORIZON_H hours from the feed's forecast, its gaps
+    filled with the region's climate; None without a forecast (the recent hours are repeated)."""
+    if feed is None or not np.isfinite(feed[HOURS_7D:]).any():
+        return None
+    ahead = feed[HOURS_7D:].copy()
+    missing = ~np.isfinite(ahead)
+    if missing.any() and climate_region:
+        ahead[missing] = monthly_outdoor_c(end_hour, HORIZON_H, climate_region)[missing]
+    return ahead if np.isfinite(ahead).all() else None

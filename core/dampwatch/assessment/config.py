@@ -117,12 +117,16 @@ class AssessmentConfig:
     # with nearly every pair of nights rising (Kendall's tau ≥ 0.8); nights with any of them at
     # or above `drift_wet_pct` are not compared (saturated air hides differences).
     drift_night_hours: tuple[int, int] = (2, 6)
-    drift_window_nights: int = 10
-    drift_min_nights: int = 8
+    drift_window_nights: int = 7
+    drift_min_nights: int = 5
     drift_min_rise_hpa_per_night: float = 0.2
     drift_min_concordance: float = 0.9
     drift_wet_pct: float = 90.0
     drift_baseline_nights: int = 3
+    # ...a creep, not a damp room's onset (no night gives more than this share of the rise),
+    # with the sensor's night temperature not falling (a cold snap makes a damp room damper).
+    drift_max_step_share: float = 0.4
+    drift_max_cooling_k: float = 0.5  # over the window, by its Theil–Sen slope
     drift_clear_hpa: float = 1.0  # back within this of the baseline: recalibrated or replaced
     # Hold-off: how long the clear condition must hold before an alert clears (hours)
     hold_off_hazard_h: int = 72

@@ -112,14 +112,20 @@ def cold_days(
         "evening_warm": waking & ~cold18 & hour_mask(hours_of_day, *config.setback_evening_hours),
     }
     part_cum = {name: _cumulative(present) for name, present in parts.items()}
-    out, decided, measurable = out_by_day(history, flags, start_hour, config)
-    # Until presence is decided, a home where it can be is judged as out by day: the judgement
-    # that flags fewer days. Where it cannot be (no bedroom measured), the set-back days decide.
-    out_by_day_now = np.where(decided, out, measurable)
+    out, decided, _measurable = out_by_day(history, flags, start_hour, config)
+    # Where presence is decided it says whether the household is out by day. Where it is not
+    # (too few compared hours, no bedroom measured), nobody is assumed out: a household at home
+    # all day in a cold home must not be judged on its warmest hours only. Only a day whose
+    # heating shows the set-back (warm morning and evening, cooled between) counts as out.
     ends = np.arange(lead + 1, joined.shape[1] + 1)
     result = {
         name: np.zeros(flags.shape, np.int32)
-        for name in (*COLD_DAY_LIMITS, "judged_days_7d", "setback_days_7d")
+        for name in (
+            *COLD_DAY_LIMITS,
+            "judged_days_7d",
+            "setback_days_7d",
+            "presence_unknown_days_7d",
+        )
     }
     for day in range(HOURS_7D // DAY_HOURS):
         end = ends - day * DAY_HOURS
@@ -135,8 +141,9 @@ def cold_days(
             & (count["daytime_heating"] <= config.setback_max_daytime_heating)
             & (count["evening_warm"] >= config.setback_min_evening_warm)
         )
-        setback = np.where(decided | measurable, out_by_day_now, setback)
+        setback = np.where(decided, out, setback)
         result["judged_days_7d"] += judged
+        result["presence_unknown_days_7d"] += judged & ~decided
         result["setback_days_7d"] += judged & setback
         for name, cum in below_cum.items():
             below = cum[:, end] - cum[:, start]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch.assessment.devices import DeviceHealth, DeviceStart
 from dampwatch.assessment.frame import DeviceFrame
 from dampwatch.assessment.kinds import AlertKind, Evidence, Severity
@@ -23,10 +24,12 @@ def device_evidence(
     *,
     row: int,
     col: int,
+    room_name: str = "",
 ) -> Evidence:
-    """What was seen of device `row` at hour `col`, in plain words."""
+    """What was seen of device `row` at hour `col`, in plain words (its room as registered)."""
     name = frame.devices[row]
-    where = f" in the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else ""
+    room = room_name or (f"the {frame.rooms[row].replace('-', ' ')}" if frame.rooms[row] else "")
+    where = f" in {room}" if room else ""
     if kind is AlertKind.DEVICE_OFFLINE:
         age, allowed = float(health.last_seen_age_h[row, col]), float(start.offline_after_h[row])
         return Evidence(
@@ -56,15 +59,19 @@ def device_evidence(
         text = (
             f"The humidity reported by sensor {name}{where} has been rising steadily night "
             f"after night against the home's other sensors (its air now holds {excess:.1f} hPa "
-            f"more water vapour than before, compared with them), which rooms do not do: the "
-            f"sensor is drifting. Its humidity is left out of the damp and mould judgement "
-            f"until it is recalibrated or replaced."
+            f"more water vapour than before, compared with them), as a steady creep with no "
+            f"sudden step and while the room did not cool, which a room turning damp does not "
+            f"do: the sensor is probably drifting. Until it is recalibrated or replaced, the "
+            f"room's damp and mould judgement goes on with its humidity less the drift found, "
+            f"and any damp alert of the room says so."
         )
         return Evidence(
             text,
-            24 * 10,
-            "night-time vapour gap to the other sensors rising by 0.2 hPa a night or more over "
-            "10 nights",
+            24 * DEFAULT_CONFIG.drift_window_nights,
+            f"night-time vapour gap to the other sensors creeping up by "
+            f"{DEFAULT_CONFIG.drift_min_rise_hpa_per_night} hPa a night or more over "
+            f"{DEFAULT_CONFIG.drift_window_nights} nights, with no step and the sensor's "
+            f"temperature not falling",
             {"drift_excess_hpa": round(excess, 2)},
         )
     if bool(health.lossy[row, col]):

@@ -2,7 +2,8 @@
 values, and sequence gaps.
 
 A missing hour is not a fault (ESP32 and gateway receivers miss BLE adverts): a device is offline
-only once it has been silent for longer than its allowance, 25 h for battery sensors by default.
+only once it has been silent for longer than its allowance, 25 h for battery sensors by default,
+after it was last heard from; a device never heard from is not offline (it is not installed yet).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dampwatch.assessment.drift import DriftState, humidity_drift
 from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame, HomeSlots
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
+from dampwatch.psychrometrics_array import saturation_vapour_pressure_hpa
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -117,6 +119,14 @@ def _wettest_neighbour_pct(frame: DeviceFrame, indoor: BoolArray) -> FloatArray:
     return wettest
 
 
+def _rolling_max(values: FloatArray, hours: int) -> FloatArray:
+    """Per row and hour: the largest finite value of that hour and the `hours` - 1 before it."""
+    result = values.copy()
+    for back in range(1, min(hours, values.shape[1])):
+        result[:, back:] = np.fmax(result[:, back:], values[:, :-back])
+    return result
+
+
 def _lost_share_24h(gaps: FloatArray, received: FloatArray) -> FloatArray:
     """Per device-hour: the share of the last 24 hours' readings lost on the way (seq gaps)."""
     window = 24
@@ -138,9 +148,11 @@ def device_health(
     columns = frame.start_hour + np.arange(frame.hours, dtype=np.float64)
     seen = np.where(frame.count > 0, columns[None, :], np.nan)
     last_seen = _forward_fill(seen, start.last_seen_hour)
+    # A device is offline only once it has been heard from: before its first reading (a back-fill
+    # reaching back before it was installed) its age is unknown (NaN), not the window's length.
     age = (columns[None, :] + 1) - (last_seen + 1)
-    age = np.where(np.isfinite(age), age, columns[None, :] + 1 - frame.start_hour)
-    offline = age > start.offline_after_h[:, None]
+    with np.errstate(invalid="ignore"):
+        offline = age > start.offline_after_h[:, None]
     battery = _forward_fill(frame.battery_pct, start.battery_pct)
     gaps = _seq_gaps(frame, start.last_seq)
     gaps_7d = np.cumsum(gaps, axis=1) + gaps_before_7d[:, None]
@@ -169,7 +181,9 @@ def device_health(
             )
         )
         # Saturated air fills a whole damp home; one sensor at 100 % beside drier rooms is wet.
-        neighbours = _wettest_neighbour_pct(frame, indoor)
+        # The neighbours' wettest hour of the run counts: a damp home's rooms are not all
+        # reported in every hour, nor all above the limit in the same one.
+        neighbours = _rolling_max(_wettest_neighbour_pct(frame, indoor), config.saturated_hours)
         saturated = (
             has
             & indoor[:, None]
@@ -227,9 +241,11 @@ def without_faulty(
 
     A stuck sensor repeats one reading and an indoor temperature outside 0–45 °C is not a room's:
     neither is evidence of a damp or cold room. A stuck run is removed from its first hour, not
-    only from the hour it became long enough to be called stuck. A drifting humidity sensor
-    keeps its temperature. Humidity pinned near 100 % stays: saturated air or a wet sensor both
-    mean a very damp room, whatever the fault alert says.
+    only from the hour it became long enough to be called stuck. A drifting humidity sensor is
+    not silenced: its readings are judged less the drift found (its night vapour excess above the
+    baseline, as %RH at the hour's temperature), so a room that turns damp beyond the drift is
+    still found, and the room's damp evidence says so (`drift_offset_pct`). Humidity pinned near
+    100 % stays: saturated air or a wet sensor both mean a very damp room.
     """
     indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
     with np.errstate(invalid="ignore"):
@@ -246,8 +262,27 @@ def without_faulty(
         for col in starts:
             run = int(health.stuck_run_h[row, col])
             bad[row, max(0, col - run + 1) : col] = True
+    drifting = health.humidity_drift & ~bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        offset = np.where(
+            drifting,
+            np.clip(
+                100.0
+                * np.nan_to_num(health.drift_excess_hpa)
+                / saturation_vapour_pressure_hpa(frame.temperature_c),
+                0.0,
+                None,
+            ),
+            np.nan,
+        )
+        humidity = np.where(
+            drifting,
+            np.clip(frame.humidity_pct - np.nan_to_num(offset), 0.0, 100.0),
+            frame.humidity_pct,
+        )
     return replace(
         frame,
         temperature_c=np.where(bad, np.nan, frame.temperature_c),
-        humidity_pct=np.where(bad | health.humidity_drift, np.nan, frame.humidity_pct),
+        humidity_pct=np.where(bad, np.nan, humidity),
+        drift_offset_pct=offset if drifting.any() else None,
     )

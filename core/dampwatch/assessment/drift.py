@@ -6,6 +6,13 @@ a room getting damp. Its fellow sensors tell it apart: at night (02:00–06:00) 
 its rooms exchange air and their vapour pressures move together with the weather, so the gap
 between one sensor's vapour pressure and the median of the home's other indoor sensors stays
 steady. A gap that widens night after night, nearly every night, is the sensor, not the room.
+
+A room turning damp widens the gap too, so a rise is called drift only with evidence a damp room
+cannot give: the rise is a straight creep, with no night carrying a large share of it (a room
+turns damp at an onset: a step), and the sensor's own temperature is not falling over the
+nights compared (a room getting damper in a cold snap cools as its gap grows; a calibration creep
+does not follow the weather). A drift verdict never hides the room: the damp judgement goes on with
+the humidity less the drift found (see devices.drift_corrected), and says so.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
 
 BoolArray = npt.NDArray[np.bool_]
 MIN_NIGHT_HOURS = 2
+EXTEND_FROM_NIGHTS = 7
+HISTORY_NIGHTS = 14  # nights kept before a window, to tell a creep from a swing
+HISTORY_PERCENTILE = 80.0
 NO_NIGHTS_YET = 2**31  # first_night of a state with no nights: any frame's nights come first
 
 
@@ -38,6 +48,7 @@ class DriftState:
 
     first_night: int  # local date ordinal of column 0 of `nights`
     nights: FloatArray  # (D, N) hPa; NaN where not measured
+    temps: FloatArray  # (D, N) the sensor's median night temperature, °C
     since: FloatArray  # (D,) date ordinal the drift started; NaN when none
     baseline_hpa: FloatArray  # (D,) the gap before it started
 
@@ -45,7 +56,8 @@ class DriftState:
     def unknown(cls, devices: int) -> DriftState:
         """Nothing known of any device."""
         nan = np.full(devices, np.nan)
-        return cls(NO_NIGHTS_YET, np.full((devices, 0), np.nan), nan.copy(), nan.copy())
+        empty = np.full((devices, 0), np.nan)
+        return cls(NO_NIGHTS_YET, empty, empty.copy(), nan.copy(), nan.copy())
 
 
 @dataclass
@@ -57,13 +69,17 @@ class DriftResult:
     state: DriftState  # to remember for the next frame
 
 
-def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, FloatArray]:
-    """(first date ordinal, (D, nights)): each indoor sensor's median night-time vapour gap."""
+def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, FloatArray, FloatArray]:
+    """(first date ordinal, gaps, temps): each sensor's median night vapour gap and temperature.
+
+    Both are (D, nights); the gap is NaN where it cannot be told.
+    """
     dates = local_dates(frame.start_hour, frame.hours)
     night = hour_mask(local_hours(frame.start_hour, frame.hours), *config.drift_night_hours)
     first = int(dates[0]) if dates.size else 0
     count = int(dates[-1]) - first + 1 if dates.size else 0
     gaps = np.full((len(frame.devices), count), np.nan)
+    temps = np.full((len(frame.devices), count), np.nan)
     indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], np.bool_)
     # Only night hours are compared: work on those columns alone.
     night_cols = np.flatnonzero(night)
@@ -72,10 +88,10 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
         humidity = frame.humidity_pct[:, night_cols]
         vapour = vapour_pressure_hpa(frame.temperature_c[:, night_cols], humidity)
         dry = np.isfinite(vapour) & (humidity < config.drift_wet_pct)
-        wet = np.isfinite(vapour) & ~dry
     slots = HomeSlots.of(frame.homes, indoor)
     vapour_grid = slots.spread(vapour, np.nan)
-    dry_grid, wet_grid = slots.spread(dry, False), slots.spread(wet, False)
+    dry_grid = slots.spread(dry, False)
+    exists_grid = slots.spread(np.ones(dry.shape, np.bool_), False)
     gap = np.full(vapour.shape, np.nan)
     for slot in range(slots.slots):
         rows = np.flatnonzero((slots.home >= 0) & (slots.slot == slot))
@@ -83,23 +99,27 @@ def night_gaps(frame: DeviceFrame, config: AssessmentConfig) -> tuple[int, Float
         others = np.ones(slots.slots, np.bool_)
         others[slot] = False
         # A silent sensor is no evidence either way; a saturated one hides differences.
-        others_dry = ~wet_grid[homes][:, others].any(axis=1) & dry_grid[homes][:, others].any(
-            axis=1
+        # ...and the reference is the same sensors every night: a night missing one of them
+        # would move the median by that sensor's own offset, a step no room took.
+        others_dry = (dry_grid[homes][:, others] == exists_grid[homes][:, others]).all(axis=1) & (
+            dry_grid[homes][:, others].any(axis=1)
         )
         reference = np.where(dry_grid[homes][:, others], vapour_grid[homes][:, others], np.nan)
         with np.errstate(invalid="ignore"):
             difference = vapour[rows] - nan_median(reference, axis=1)
         gap[rows] = np.where(dry[rows] & others_dry, difference, np.nan)
+    night_temperature = frame.temperature_c[:, night_cols]
     for day in range(count):
         values = gap[:, night_dates == day]
         enough = np.isfinite(values).sum(axis=1) >= MIN_NIGHT_HOURS
         if enough.any():
             gaps[enough, day] = nan_median(values[enough], axis=1)
-    return first, gaps
+            temps[enough, day] = nan_median(night_temperature[enough][:, night_dates == day], 1)
+    return first, gaps, temps
 
 
-def _rising(window: FloatArray, config: AssessmentConfig) -> BoolArray:
-    """Per row: a steady rise over the window (Theil–Sen slope, pairwise concordance)."""
+def _theil_sen(window: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per row: the median pairwise slope and the share of pairs rising (NaN-aware)."""
     nights = window.shape[1]
     first, second = np.triu_indices(nights, 1)
     with np.errstate(invalid="ignore"):
@@ -107,32 +127,87 @@ def _rising(window: FloatArray, config: AssessmentConfig) -> BoolArray:
         slopes = change / (second - first)
         pairs = np.isfinite(change).sum(axis=1)
         concordance = (change > 0).sum(axis=1) / np.maximum(pairs, 1)
-    enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
     slope = np.full(window.shape[0], np.nan)
-    if enough.any():
-        slope[enough] = nan_median(slopes[enough], axis=1)
+    some = pairs > 0
+    if some.any():
+        slope[some] = nan_median(slopes[some], axis=1)
+    return slope, concordance
+
+
+def _largest_step(window: FloatArray) -> FloatArray:
+    """Per row: the largest rise a night from one measured night to the next measured one."""
+    largest = np.zeros(window.shape[0])
+    last = np.full(window.shape[0], np.nan)
+    last_col = np.zeros(window.shape[0])
+    for col in range(window.shape[1]):
+        value = window[:, col]
+        with np.errstate(invalid="ignore"):
+            largest = np.fmax(largest, (value - last) / (col - last_col))
+        measured = np.isfinite(value)
+        last = np.where(measured, value, last)
+        last_col = np.where(measured, col, last_col)
+    return largest
+
+
+def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> BoolArray:
+    """Per row: a drift's creep over the window.
+
+    A steady rise (Theil–Sen slope, pairwise concordance) that is a creep, not a step (no one
+    night gives more than `drift_max_step_share` of the rise), while the sensor's own night
+    temperature did not fall by `drift_max_cooling_k` over the window (Theil–Sen): a room that
+    cools gets damper at its walls and in its air, a sensor's creep does not care.
+    """
+    nights = window.shape[1]
+    enough = np.isfinite(window).sum(axis=1) >= config.drift_min_nights
+    slope, concordance = _theil_sen(window)
+    temperature_slope, _ = _theil_sen(temps)
+    rise = slope * (nights - 1)
     with np.errstate(invalid="ignore"):
         rising: BoolArray = (
             enough
             & (slope >= config.drift_min_rise_hpa_per_night)
             & (concordance >= config.drift_min_concordance)
+            & (_largest_step(window) <= config.drift_max_step_share * rise)
+            # Unknown night temperatures (state kept before they were) do not hold it back.
+            & ~(temperature_slope * (nights - 1) < -config.drift_max_cooling_k)
         )
     return rising
 
 
+def _extend_excess(excess: FloatArray, status: BoolArray) -> None:
+    """Fill the unmeasured nights of a drift under way with the drift's own creep, in place.
+
+    A drifted sensor soon reads past `drift_wet_pct`, where nights are not compared; a creep
+    goes on creeping, so its excess grows by the median night-to-night rise of the week before.
+    """
+    for col in range(1, excess.shape[1]):
+        for row in np.flatnonzero(status[:, col] & ~np.isfinite(excess[:, col])):
+            before = excess[row, max(0, col - EXTEND_FROM_NIGHTS) : col]
+            before = before[np.isfinite(before)]
+            if not before.size:
+                continue
+            rise = float(np.median(np.diff(before))) if before.size > 1 else 0.0
+            excess[row, col] = before[-1] + max(rise, 0.0)
+
+
 def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentConfig) -> DriftResult:
     """Which sensors drift, hour by hour; a night's verdict holds from the end of that night."""
-    first, gaps = night_gaps(frame, config)
+    first, gaps, night_temps = night_gaps(frame, config)
     start = min(before.first_night, first)
     end = first + gaps.shape[1]
     nights = np.full((len(frame.devices), end - start), np.nan)
-    if before.nights.shape[1]:
-        offset = before.first_night - start
-        kept = before.nights[:, : max(0, nights.shape[1] - offset)]
-        nights[:, offset : offset + kept.shape[1]] = kept
-    # The frame's own nights win: they hold the readings as they are now.
+    temps = nights.copy()
     frame_cols = slice(first - start, end - start)
-    nights[:, frame_cols] = np.where(np.isfinite(gaps), gaps, nights[:, frame_cols])
+    for merged, kept_before, own in (
+        (nights, before.nights, gaps),
+        (temps, before.temps, night_temps),
+    ):
+        if kept_before.shape[1]:
+            offset = before.first_night - start
+            kept = kept_before[:, : max(0, merged.shape[1] - offset)]
+            merged[:, offset : offset + kept.shape[1]] = kept
+        # The frame's own nights win: they hold the readings as they are now.
+        merged[:, frame_cols] = np.where(np.isfinite(own), own, merged[:, frame_cols])
     since, baseline = before.since.copy(), before.baseline_hpa.copy()
     status = np.zeros(nights.shape, np.bool_)
     excess = np.full(nights.shape, np.nan)
@@ -151,19 +226,33 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
         since[ended], baseline[ended] = np.nan, np.nan
         if col + 1 >= window:
             span = nights[:, col + 1 - window : col + 1]
-            new = ~np.isfinite(since) & _rising(span, config)
+            temperature_span = temps[:, col + 1 - window : col + 1]
+            # A creep reaches gaps the sensor seldom showed before; a gap that swings between
+            # two levels (a window opened some nights, a room slept in) has been there often.
+            # (One night's spike, washing dried there, is no such level: a high percentile.)
+            earlier = nights[:, max(0, col + 1 - window - HISTORY_NIGHTS) : col + 1 - window]
+            usual_high = np.full(len(earlier), -np.inf)
+            known = np.isfinite(earlier).any(axis=1) if earlier.shape[1] else usual_high > 0
+            if known.any():
+                usual_high[known] = np.nanpercentile(earlier[known], HISTORY_PERCENTILE, axis=1)
+            with np.errstate(invalid="ignore"):
+                beyond = ~(usual_high >= span[:, -1] - config.drift_clear_hpa)
+            new = ~np.isfinite(since) & beyond & _rising(span, temperature_span, config)
             if new.any():
                 since[new] = start + col + 1 - window
                 baseline[new] = nan_median(span[new, : config.drift_baseline_nights], axis=1)
         status[:, col] = np.isfinite(since)
         excess[:, col] = np.where(status[:, col], latest - baseline, np.nan)
+    _extend_excess(excess, status)
     dates = local_dates(frame.start_hour, frame.hours)
     after_night = local_hours(frame.start_hour, frame.hours) >= config.drift_night_hours[1]
     verdict_col = np.clip(dates - start - np.where(after_night, 0, 1), 0, None)
     known = dates - start - np.where(after_night, 0, 1) >= 0
     drifting = status[:, verdict_col] & known[None, :]
     excess_hours = np.where(drifting, excess[:, verdict_col], np.nan)
-    keep = max(window, config.drift_baseline_nights) + 4
+    keep = max(window, config.drift_baseline_nights) + HISTORY_NIGHTS
     kept_from = max(0, nights.shape[1] - keep)
-    state = DriftState(start + kept_from, nights[:, kept_from:], since, baseline)
+    state = DriftState(
+        start + kept_from, nights[:, kept_from:], temps[:, kept_from:], since, baseline
+    )
     return DriftResult(drifting, excess_hours, state)

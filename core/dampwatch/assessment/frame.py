@@ -137,6 +137,11 @@ class RoomFrame:
     co2_ppm: FloatArray
     outdoor_c: FloatArray  # the home's outdoor temperature, repeated per room
     outdoor_shared: BoolArray | None = None  # (R, H): outdoor_c is not the home's own sensor
+    # (R, H) %RH taken off a drifting humidity sensor's readings (NaN where none was drifting)
+    drift_offset_pct: FloatArray | None = None
+    # (R, H) how outdoor_c was found (surface.OutdoorSource); None: measured by the home
+    outdoor_source: npt.NDArray[np.int8] | None = None
+    names: list[str] | None = None  # (R,) the rooms' registered names ("" where none)
 
     @property
     def hours(self) -> int:
@@ -180,6 +185,9 @@ class RoomFrame:
             self.co2_ppm[:, cut:],
             self.outdoor_c[:, cut:],
             None if self.outdoor_shared is None else self.outdoor_shared[:, cut:],
+            None if self.drift_offset_pct is None else self.drift_offset_pct[:, cut:],
+            None if self.outdoor_source is None else self.outdoor_source[:, cut:],
+            self.names,
         )
 
     def take(self, rows: slice) -> RoomFrame:
@@ -196,7 +204,15 @@ class RoomFrame:
             self.co2_ppm[rows],
             self.outdoor_c[rows],
             None if self.outdoor_shared is None else self.outdoor_shared[rows],
+            None if self.drift_offset_pct is None else self.drift_offset_pct[rows],
+            None if self.outdoor_source is None else self.outdoor_source[rows],
+            None if self.names is None else self.names[rows],
         )
+
+    def room_words(self, row: int) -> str:
+        """The room as evidence names it: its registered name, else "the bedroom 1"."""
+        name = self.names[row] if self.names is not None else ""
+        return name or f"the {self.rooms[row].replace('-', ' ')}"
 
 
 def is_bedroom(room: str, kind: str | None = None) -> bool:
@@ -266,6 +282,8 @@ class DeviceFrame:
     seq_min: FloatArray
     seq_max: FloatArray
     seq_count: FloatArray
+    # (D, H) %RH taken off a drifting humidity sensor's readings (see devices.without_faulty)
+    drift_offset_pct: FloatArray | None = None
 
     @classmethod
     def empty(

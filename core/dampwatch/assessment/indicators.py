@@ -215,7 +215,12 @@ def assess_rooms(
 ) -> RoomIndicators:
     """Indicators of every room-hour of `frame`, given the flags of the hours before it."""
     surface_c, source = surface_temperature(
-        frame.temperature_c, frame.outdoor_c, frame.probe_c, config, frame.outdoor_shared
+        frame.temperature_c,
+        frame.outdoor_c,
+        frame.probe_c,
+        config,
+        frame.outdoor_shared,
+        outdoor_source=frame.outdoor_source,
     )
     surface_pct = surface_rh_pct(frame.temperature_c, frame.humidity_pct, surface_c)
     flags = hour_flags(frame, surface_c, surface_pct, config)

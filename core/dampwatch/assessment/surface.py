@@ -1,10 +1,15 @@
 """The coldest wall surface of a room: its temperature and the relative humidity there.
 
 Room air is not the wall. In order of preference: a wall probe (`surface_temperature_c`); the
-temperature factor with the outdoor temperature, T_si = T_out + f_Rsi·(T_in − T_out) with
-f_Rsi = 0.75 the UK design minimum (BRE IP1/06, BS 5250:2021 Annex); else room air less a stated
-margin. The surface RH keeps the room air's vapour pressure at the colder surface (Magnus, WMO),
-capped at 100 %.
+temperature factor at the internal surface, f_Rsi = (T_si − T_out) / (T_in − T_out) (BS EN ISO
+13788:2012, 3.1.4), so T_si = T_out + f_Rsi·(T_in − T_out) with f_Rsi = 0.75 the UK design
+minimum (BRE IP1/06, BS 5250:2021 Annex). The wall follows the indoor-outdoor difference: a 13 °C
+room on a mild day has a wall about 2 K below its air, a 21 °C room in a frost one 5 K below. The
+outdoor temperature is, in order: the home's own outdoor sensor, a reference home's or the
+stock's outdoor sensors, a configured weather feed for the home's place, the region's climate by
+month (dampwatch.climate); the evidence says which. Room air less a fixed margin remains only
+for a frame given no outdoor temperature at all. The surface RH keeps the room air's vapour
+pressure at the colder surface (Magnus, WMO), capped at 100 %.
 """
 
 from __future__ import annotations
@@ -26,6 +31,25 @@ class SurfaceSource(IntEnum):
     TEMPERATURE_FACTOR = 2
     AIR_MARGIN = 3
     AREA_OUTDOOR = 4  # temperature factor with the stock's (or a reference) outdoor temperature
+    FEED_OUTDOOR = 5  # ...with a weather feed's outdoor temperature for the home's place
+    CLIMATE_OUTDOOR = 6  # ...with the region's climate by month
+
+
+class OutdoorSource(IntEnum):
+    """Where a room's outdoor temperature came from (RoomFrame.outdoor_source)."""
+
+    OWN = 0
+    AREA = 1  # a reference home's outdoor sensor or the median of the stock's
+    FEED = 2
+    CLIMATE = 3
+
+
+OUTDOOR_SURFACE = {
+    OutdoorSource.OWN: SurfaceSource.TEMPERATURE_FACTOR,
+    OutdoorSource.AREA: SurfaceSource.AREA_OUTDOOR,
+    OutdoorSource.FEED: SurfaceSource.FEED_OUTDOOR,
+    OutdoorSource.CLIMATE: SurfaceSource.CLIMATE_OUTDOOR,
+}
 
 
 SOURCE_WORDS = {
@@ -37,6 +61,14 @@ SOURCE_WORDS = {
         "estimated from the outdoor temperature measured nearby (f_Rsi {f}); the home has no "
         "outdoor sensor of its own"
     ),
+    SurfaceSource.FEED_OUTDOOR: (
+        "estimated from the weather feed's outdoor temperature for the home's place (f_Rsi {f}); "
+        "the home has no outdoor sensor"
+    ),
+    SurfaceSource.CLIMATE_OUTDOOR: (
+        "estimated from the region's average outdoor temperature for the time of year "
+        "(f_Rsi {f}), as neither an outdoor sensor nor a weather feed was available"
+    ),
 }
 
 
@@ -46,10 +78,13 @@ def surface_temperature(
     probe_c: FloatArray,
     config: AssessmentConfig,
     outdoor_shared: npt.NDArray[np.bool_] | None = None,
+    *,
+    outdoor_source: npt.NDArray[np.int8] | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int8]]:
     """Surface temperature and its source per element: probe, else factor, else margin.
 
-    `outdoor_shared` marks outdoor temperatures that are not the home's own sensor's.
+    `outdoor_source` (OutdoorSource) says where each outdoor temperature came from;
+    `outdoor_shared`, used without it, marks those that are not the home's own sensor's.
     """
     factor = outdoor_c + config.temperature_factor * (air_c - outdoor_c)
     margin = air_c - config.air_margin_k
@@ -62,7 +97,12 @@ def surface_temperature(
         [SurfaceSource.WALL_PROBE, SurfaceSource.TEMPERATURE_FACTOR, SurfaceSource.AIR_MARGIN],
         SurfaceSource.NONE,
     ).astype(np.int8)
-    if outdoor_shared is not None:
-        area = (source == SurfaceSource.TEMPERATURE_FACTOR) & outdoor_shared
+    factor_rows = source == SurfaceSource.TEMPERATURE_FACTOR
+    if outdoor_source is not None:
+        for outdoor, surface_source in OUTDOOR_SURFACE.items():
+            picked = factor_rows & (outdoor_source == outdoor)
+            source = np.where(picked, np.int8(surface_source), source).astype(np.int8)
+    elif outdoor_shared is not None:
+        area = factor_rows & outdoor_shared
         source = np.where(area, np.int8(SurfaceSource.AREA_OUTDOOR), source).astype(np.int8)
     return surface, source

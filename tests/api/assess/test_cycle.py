@@ -272,13 +272,62 @@ def test_a_drifting_humidity_sensor_is_found_across_cycles_and_not_taken_for_dam
         cycle(sqlite_engine, influx_db, NOW + timedelta(days=day))
     alerts = open_alerts(sqlite_engine)
     assert ("home-h", "bedroom-1", "sensor_fault", "bed") in alerts
-    # The drifted bedroom reads over 80 % by now, but its humidity is left out of the judgement.
+    # The drifted bedroom reads over 80 % by now, but it is judged less the drift found.
     assert not {a for a in alerts if a[2] in {"condensation_risk", "mould_risk"}}
     assert {a[3] for a in alerts if a[2] == "sensor_fault"} == {"bed"}
     with Session(sqlite_engine) as session:
         fault = session.scalars(select(Alert).where(Alert.kind == "sensor_fault")).one()
         assert "rising steadily night after night" in fault.evidence["text"]
+        assert "humidity less the drift found" in fault.evidence["text"]
         saved = session.get(DeviceAssessmentState, ("home-h", "bed"))
         assert saved is not None and saved.humidity_drift is not None
         assert saved.humidity_drift["since"] is not None
         assert len(saved.humidity_drift["nights"]) >= 10
+
+
+@pytest.mark.servers
+def test_a_device_first_heard_inside_the_backfill_is_not_offline(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    """The first cycle reads 10 days back; a sensor installed 4 days ago was never offline."""
+    installed_ms = (NOW - timedelta(days=4)).timestamp() * 1000
+    fresh = [
+        line
+        for line in series("new-1", "n1", "living-room", healthy)
+        + series("new-1", "n2", "bedroom-1", healthy, until=NOW - timedelta(hours=30))
+        if int(line.rsplit(" ", 1)[1]) >= installed_ms
+    ]
+    influx_db.write("\n".join(fresh))
+    cycle(sqlite_engine, influx_db, NOW)
+    with Session(sqlite_engine) as session:
+        alerts = {(a.subject, a.kind, a.status) for a in session.scalars(select(Alert))}
+    # n1 reported throughout: nothing, not even an alert opened and resolved at once. n2 fell
+    # silent 30 hours ago after it had been heard: offline.
+    assert alerts == {("n2", "device_offline", "open")}
+
+
+@pytest.mark.servers
+def test_evidence_names_rooms_as_registered(
+    influx_db: InfluxDatabase, sqlite_engine: Engine
+) -> None:
+    from dampwatch_api.registry.models import Home, Room  # noqa: PLC0415
+
+    with Session(sqlite_engine) as session:
+        home = Home(home_id="named-1", address="1 Street", postcode="M1 1AA", portfolio="p")
+        home.rooms = [Room(room_id="bed1", name="Main bedroom", kind="bedroom")]
+        session.add(home)
+        session.commit()
+    influx_db.write(
+        "\n".join(
+            series("named-1", "n1", "bed1", damp)
+            + series("named-1", "n2", "living", healthy, until=NOW - timedelta(hours=30))
+        )
+    )
+    cycle(sqlite_engine, influx_db, NOW)
+    with Session(sqlite_engine) as session:
+        texts = {a.kind: a.evidence["text"] for a in session.scalars(select(Alert))}
+    assert "in Main bedroom" in texts["condensation_risk"]
+    assert "bed1" not in texts["condensation_risk"]
+    assert "This has held since" in texts["condensation_risk"]
+    # A room not registered keeps its id, spelled out.
+    assert "Sensor n2 in the living has sent nothing" in texts["device_offline"]

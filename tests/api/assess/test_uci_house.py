@@ -19,6 +19,7 @@ from dampwatch.assessment.flags import HourFlag
 from dampwatch.assessment.frame import OUTDOOR_ROOM as OUTDOOR
 from dampwatch.assessment.frame import hour_index
 from dampwatch.assessment.indicators import MouldGrid, assess_rooms
+from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import RAISE, room_verdicts
 from dampwatch.influx import InfluxQL, make_writer
 from dampwatch_api.alerts.models import Alert
@@ -96,6 +97,9 @@ def test_uci_house_shower_peaks_raise_no_damp_alert(
         damp = [a for a in alerts if a.kind in ("mould_risk", "condensation_risk")]
         assert damp == [], [a.evidence["text"] for a in damp]
         assert [(a.room, a.kind) for a in alerts if a.room == "outdoor"] == []
+        # Every sensor reported from the first hour read to the last: no device alert at all.
+        devices = [a for a in alerts if a.kind in ("device_offline", "sensor_fault", "battery_low")]
+        assert devices == [], [(a.subject, a.kind, a.evidence["text"]) for a in devices]
     judged = influx_db.rows('SELECT count("score") FROM "risk" GROUP BY "room"')
     rooms = {row["room"] for row in judged}
     assert "outdoor" not in rooms
@@ -141,7 +145,18 @@ def test_uci_house_whole_dataset_bathroom_condensation_is_transient() -> None:
     ind = assess_rooms(rooms, history, MouldGrid.zeros(count), DEFAULT_CONFIG)
     verdicts = room_verdicts(rooms, ind, np.zeros(count, bool), DEFAULT_CONFIG)
     for kind, grid in verdicts.items():
+        if kind is AlertKind.COLD_HOME:
+            continue
         assert not (grid.verdict == RAISE).any(), (kind, np.flatnonzero((grid.verdict == 2).any(1)))
+    # The living room spent most of some January days at 17 °C with no sign of whether anyone
+    # was home by day (the bedrooms' air is as moist as its): judged on all waking hours, those
+    # are cold days, and only there. No wet room and no device raises anything.
+    cold = (verdicts[AlertKind.COLD_HOME].verdict == RAISE).any(axis=1)
+    assert {rooms.rooms[row] for row in np.flatnonzero(cold)} <= {"living-room"}
+    living = rooms.rooms.index("living-room")
+    raised = np.flatnonzero(verdicts[AlertKind.COLD_HOME].verdict[living] == RAISE)
+    assert raised.size
+    assert ind.counts["presence_unknown_days_7d"][living, raised].min() > 0
     bathroom = rooms.rooms.index("bathroom")
     below_dew = (ind.flags[bathroom] & HourFlag.BELOW_DEW) != 0
     assert 0 < below_dew.sum() < 0.03 * hours  # a few dozen shower hours in 137 days
