@@ -95,7 +95,8 @@ def test_the_worker_writes_the_feed_once_a_day_after_its_time(
 ) -> None:
     _opened(sqlite_api)
     clock = Clock()
-    feed_dir = tmp_path / "feed"
+    # Not the API's own DATA_DIR/feed, which the worker of `_opened` writes after 06:00.
+    feed_dir = tmp_path / "daily-feed"
     runner = worker(
         sqlite_api, clock, case_feed_dir=feed_dir, case_feed_time=time(0, 0), case_feed_keep_days=2
     )
