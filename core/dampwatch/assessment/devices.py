@@ -151,8 +151,10 @@ def device_health(
     # A device is offline only once it has been heard from: before its first reading (a back-fill
     # reaching back before it was installed) its age is unknown (NaN), not the window's length.
     age = (columns[None, :] + 1) - (last_seen + 1)
+    # At the end of hour `c` the silence is longer than `age` (the last reading came during
+    # its hour, not at its end), so `age` reaching the allowance already means "more than".
     with np.errstate(invalid="ignore"):
-        offline = age > start.offline_after_h[:, None]
+        offline = age >= start.offline_after_h[:, None]
     battery = _forward_fill(frame.battery_pct, start.battery_pct)
     gaps = _seq_gaps(frame, start.last_seq)
     gaps_7d = np.cumsum(gaps, axis=1) + gaps_before_7d[:, None]
