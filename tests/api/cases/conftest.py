@@ -4,7 +4,6 @@ them, and the casework worker driven pass by pass on a clock the test moves."""
 from __future__ import annotations
 
 import socket
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,15 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from dampwatch.assessment.kinds import AlertKind, Evidence, Finding, Severity
 from dampwatch_api.alerts.raising import raise_or_update
 from dampwatch_api.db import migrate
 from dampwatch_api.worker.loop import CaseworkWorker
 from tests.api.conftest import Api, api_settings, seed, start_api
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+from tests.support.postgres import temporary_database
 
 
 @dataclass
@@ -44,20 +41,8 @@ def free_port() -> int:
 
 
 def _postgres_url() -> Iterator[str]:
-    name = f"dampwatch_cases_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 is not available: {error}")
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A PostgreSQL database of this test's own."""
+    return temporary_database("dampwatch_cases")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

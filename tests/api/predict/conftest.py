@@ -3,14 +3,13 @@ simulated homes in two portfolios and a stored prediction run."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from dampwatch.prediction.features import HomeRow
 from dampwatch_api.auth.tokens import create_access_token
@@ -20,28 +19,16 @@ from dampwatch_api.predict.store import store_run
 from dampwatch_api.registry.models import Home, Role, Tenant, User
 from dampwatch_sim.stock import made_up_places, simulate_stock
 from tests.api.conftest import Api, api_settings, seed, start_api
+from tests.support.postgres import temporary_database
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 HOMES = 400
 MONITORED_EVERY = 2  # every second home has sensors
 OPTED_OUT = "stock-3-000000"  # a home whose tenant opted out of statistics
 
 
 def postgres_url() -> Iterator[str]:
-    name = f"dampwatch_predict_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 is not available: {error}")
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A PostgreSQL database of this test's own."""
+    return temporary_database("dampwatch_predict")
 
 
 def portfolio_of(number: int) -> str:
