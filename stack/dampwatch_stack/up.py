@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -155,9 +156,13 @@ class Stack:
         return self.stack_dir / ENV_FILE
 
     def write_env_file(self) -> None:
-        """Write the stack's DAMPWATCH_* settings as a `.env` file for commands run by hand."""
+        """Write the stack's DAMPWATCH_* settings as a `.env` file for commands run by hand.
+
+        Values are quoted as a shell quotes them, so `set -a; . up/stack.env` works as well as
+        the settings' own `.env` reading (python-dotenv takes the same single quotes).
+        """
         lines = [
-            f"{name}={value}"
+            f"{name}={shlex.quote(value)}"
             for name, value in sorted(self.component_env().items())
             if name.startswith("DAMPWATCH_")
         ]

@@ -189,6 +189,15 @@ def test_demo_flags_the_damp_and_cold_homes_and_runs_again(tmp_path: Path) -> No
         children = list(state["children"].values())
         assert "assess" in state["children"], "serving adds the assessment loop"
         assert "casework" in state["children"], "and the casework worker"
+        # The stack's settings file sources in a shell as the README says, values intact.
+        stack_env = data_dir / "demo" / "up" / "stack.env"
+        sourced = subprocess.run(
+            ["bash", "-c", f'set -a; . "{stack_env}"; printf %s "$DAMPWATCH_CONTACT_HOURS"'],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert sourced.stderr == "" and sourced.stdout.startswith("8am to 8pm every day;")
         demo.process.send_signal(signal.SIGTERM)
         assert demo.process.wait(60) == 0, demo.errors()
         assert not [pid for pid in children if process_is_alive(pid)], "everything stopped"
