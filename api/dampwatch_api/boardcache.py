@@ -17,8 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dampwatch.assessment.kinds import AlertStatus
@@ -89,12 +90,19 @@ class RankedBoard:
     pages: OrderedDict[Hashable, BoardPage] = field(default_factory=OrderedDict)
 
 
+def _facts(
+    session: Session, on_board: CompoundSelect[Any]
+) -> tuple[dict[str, HomeFacts], dict[str, list[str]]]:
+    """The facts and vulnerability flags of the homes `on_board` selects."""
+    homes, duties = home_facts(session, on_board)
+    facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes}
+    return facts, {row[0]: list(row[5] or []) for row in homes}
+
+
 def rank(session: Session, marker: Marker, now: datetime) -> RankedBoard:
     """Rank every registered home with open alerts or an open case."""
     open_homes = select(Alert.home_id).where(Alert.status != AlertStatus.RESOLVED.value)
-    homes, duties = home_facts(session, open_homes.union(open_case_homes()))
-    facts = {row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes}
-    vulnerability = {row[0]: list(row[5] or []) for row in homes}
+    facts, vulnerability = _facts(session, open_homes.union(open_case_homes()))
     rows = ranked_rows(session, None, vulnerability, now)
     # Alerts of homes no longer in the registry have nobody to visit.
     return RankedBoard(
@@ -115,12 +123,8 @@ def refresh(session: Session, current: RankedBoard, marker: Marker, now: datetim
     touched = touched_homes(session, current.marker, marker)
     if touched is None:
         return rank(session, marker, now)
-    homes, duties = home_facts(session, touched_on_board(touched))
-    facts = {k: v for k, v in current.homes.items() if k not in touched}
-    facts |= {
-        row[0]: HomeFacts(row[1], row[2], row[3], row[4], duties.get(row[0])) for row in homes
-    }
-    vulnerability = {row[0]: list(row[5] or []) for row in homes}
+    fresh_facts, vulnerability = _facts(session, touched_on_board(touched))
+    facts = {k: v for k, v in current.homes.items() if k not in touched} | fresh_facts
     fresh = [
         row for row in ranked_rows(session, touched, vulnerability, now) if row.home_id in facts
     ]
