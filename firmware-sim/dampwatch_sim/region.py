@@ -25,7 +25,10 @@ from dampwatch_sim import postcodes
 LIVERPOOL_CITY_REGION: Final = frozenset(postcodes.LIVERPOOL_CITY_REGION)
 # The stock facts a simulated home is drawn from: the product's own vocabulary (stockfacts.py).
 FACT_VALUES: Final[dict[str, tuple[str, ...]]] = {
-    "energy_band": tuple(band.value for band in EnergyBand if band.value in "BCDEF"),
+    # Social homes rated A or G are rare; the simulated region leaves them out.
+    "energy_band": tuple(
+        band.value for band in EnergyBand if band not in {EnergyBand.A, EnergyBand.G}
+    ),
     "property_type": tuple(
         kind.value for kind in PropertyType if kind is not PropertyType.PARK_HOME
     ),
