@@ -24,7 +24,7 @@ from dampwatch.assessment.surface import SurfaceSource, surface_temperature
 from dampwatch.assessment.timeline import Episode, episodes
 from dampwatch.psychrometrics import relative_humidity_pct, vapour_pressure_hpa
 from dampwatch.psychrometrics_array import surface_rh_pct as surface_rh
-from dampwatch.statutory import HazardLevel
+from dampwatch.statutory import UK_TIMEZONE, HazardLevel
 
 START = hour_index(datetime(2026, 1, 5, tzinfo=UTC))  # a Monday, GMT
 
@@ -341,7 +341,7 @@ def test_damp_evidence_names_the_room_says_since_when_and_flags_a_drifting_senso
     text = early.evidence.text
     assert "in Main bedroom" in text and "bedroom 1" not in text
     since = early.condition_since
-    assert f"since {since:%-d %B %Y, %H:%M} UTC" in text
+    assert f"since {since.astimezone(UK_TIMEZONE):%-d %B %Y, %H:%M} UK time" in text
     assert "drifting" not in text
     late = room_finding(
         AlertKind.CONDENSATION_RISK,

@@ -25,6 +25,7 @@ from dampwatch.assessment.kinds import (
     Verdict,
 )
 from dampwatch.assessment.room_evidence import room_evidence
+from dampwatch.statutory import UK_TIMEZONE
 
 CLEAR: Final = 0
 HOLD: Final = 1
@@ -146,8 +147,10 @@ def room_finding(
     evidence = room_evidence(kind, frame, ind, row=row, col=col, config=config)
     # Judged on hours before this frame too: a run from the frame's first hour began earlier.
     lasted = "at least since" if onset == 0 else "since"
+    # In the homes' own time, as every other time officers and tenants read.
+    local = since.astimezone(UK_TIMEZONE)
     evidence = replace(
-        evidence, text=f"{evidence.text} This has held {lasted} {since:%-d %B %Y, %H:%M} UTC."
+        evidence, text=f"{evidence.text} This has held {lasted} {local:%-d %B %Y, %H:%M} UK time."
     )
     return Finding(
         home_id=frame.homes[row],
