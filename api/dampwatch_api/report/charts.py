@@ -100,7 +100,15 @@ def climate_chart(room: RoomFigures) -> bytes:
     _time_axis(left, _span_days(room))
     handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     if handles:
-        left.legend(handles=handles, loc="upper left", ncol=3, fontsize=FONT - 1, frameon=False)
+        # Above the plot, beside the room's name: inside it the legend hid readings at 100 %.
+        left.legend(
+            handles=handles,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=3,
+            fontsize=FONT - 1,
+            frameon=False,
+        )
     left.set_title(room.name, fontsize=FONT + 1, loc="left")
     return _png(figure)
 
@@ -122,7 +130,9 @@ def mould_chart(rooms: list[RoomFigures]) -> bytes | None:
     axes.set_ylabel("mould index (0–6)", fontsize=FONT)
     days = max(_span_days(room) for room in assessed)
     _time_axis(axes, days)
-    axes.legend(fontsize=FONT - 1, frameon=False, loc="upper left", ncol=3)
+    axes.legend(
+        fontsize=FONT - 1, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3
+    )
     return _png(figure)
 
 
