@@ -19,6 +19,7 @@ from dampwatch.assessment.kinds import (
     Verdict,
     hazard_level,
 )
+from dampwatch.assessment.rules import held_since
 from dampwatch.statutory import investigation_due_by
 from dampwatch_api.alerts.audit import SYSTEM_ACTOR, record_event
 from dampwatch_api.alerts.models import Alert, AlertEvent
@@ -97,6 +98,9 @@ def raise_or_update(session: Session, finding: Finding, now: datetime | None = N
             detail={"evidence": finding.evidence.text},
         )
         return alert
+    # Unbroken while no clearing began: then the condition dates from the alert's own start.
+    unbroken = CONDITION_CLEARED_KEY not in (alert.evidence or {})
+    unbroken = unbroken and alert.clear_candidate_since is None
     if CONDITION_CLEARED_KEY in (alert.evidence or {}):
         record_event(
             session,
@@ -107,6 +111,11 @@ def raise_or_update(session: Session, finding: Finding, now: datetime | None = N
             detail={"evidence": finding.evidence.text},
         )
     alert.evidence = finding.evidence.as_json()
+    if unbroken and finding.held_before_frame and alert.condition_since < finding.condition_since:
+        # The cycle judged only recent hours; the open alert knows the condition is older.
+        judged = held_since(finding.condition_since, exact=False)
+        known = held_since(alert.condition_since, exact=False)
+        alert.evidence["text"] = finding.evidence.text.replace(judged, known)
     alert.last_seen_at = moment
     alert.clear_candidate_since = None
     if SEVERITY_RANK[finding.severity] > SEVERITY_RANK[Severity(alert.severity)]:
@@ -197,7 +206,13 @@ def kind_of(alert: Alert) -> AlertKind:
     return AlertKind(alert.kind)
 
 
-def unexported_events(session: Session, limit: int = 5000) -> Sequence[AlertEvent]:
-    """Lifecycle changes not yet written to InfluxDB, oldest first."""
+def unexported_events(
+    session: Session, limit: int = 5000, home_ids: Collection[str] | None = None
+) -> Sequence[AlertEvent]:
+    """Lifecycle changes not yet written to InfluxDB, oldest first (of some homes only)."""
     query = select(AlertEvent).where(AlertEvent.exported.is_(False)).order_by(AlertEvent.id)
+    if home_ids is not None:
+        query = query.join(Alert, Alert.id == AlertEvent.alert_id).where(
+            Alert.home_id.in_(home_ids)
+        )
     return list(session.scalars(query.limit(limit)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -105,12 +105,20 @@ class CycleAlerts:
     open_keys: set[AlertKey] = field(default_factory=set)
     opened: int = 0
     cleared: int = 0
+    home_ids: Collection[str] | None = None  # the cycle's homes; None: every home
 
     @classmethod
-    def start(cls, session: Session, config: AssessmentConfig, now: datetime) -> CycleAlerts:
-        """Begin from the alerts open now."""
-        keys = {(a.home_id, a.room, a.kind, a.subject) for a in open_alerts(session)}
-        return cls(session, config, now, keys)
+    def start(
+        cls,
+        session: Session,
+        config: AssessmentConfig,
+        now: datetime,
+        home_ids: Collection[str] | None = None,
+    ) -> CycleAlerts:
+        """Begin from the alerts open now (of `home_ids` only, when given)."""
+        open_now = open_alerts(session, home_ids)
+        keys = {(a.home_id, a.room, a.kind, a.subject) for a in open_now}
+        return cls(session, config, now, keys, home_ids=home_ids)
 
     def _apply(
         self,
@@ -203,5 +211,6 @@ class CycleAlerts:
     def home_rows(self, vulnerabilities: Mapping[str, list[str]]) -> dict[str, BoardRow]:
         """Each home with open alerts after the changes, as the board ranks it."""
         self.session.flush()
-        rows = home_rows(open_alert_lines(self.session), vulnerabilities, self.now)
+        lines = open_alert_lines(self.session, self.home_ids)
+        rows = home_rows(lines, vulnerabilities, self.now)
         return {row.home_id: row for row in rows}

@@ -10,7 +10,7 @@ new hours raise, refresh or clear alerts. Lines out: `risk`, `device_health`, `h
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -23,10 +23,17 @@ from dampwatch.influx import InfluxQL, LineWriter
 from dampwatch_api.alerts.models import DeviceAssessmentState, RoomAssessmentState
 from dampwatch_api.alerts.raising import unexported_events
 from dampwatch_api.assess.alerting import CycleAlerts
-from dampwatch_api.assess.devices import device_state_rows, judge_devices, read_device_states
+from dampwatch_api.assess.devices import (
+    device_state_rows,
+    judge_devices,
+    read_device_states,
+    without_open_faults,
+)
 from dampwatch_api.assess.judge import judge_rooms, worst_scores
+from dampwatch_api.assess.reader import only_homes
 from dampwatch_api.assess.registry import read_registry
-from dampwatch_api.assess.rooms import rooms_to_judge
+from dampwatch_api.assess.rooms import rooms_to_judge, shared_outdoor
+from dampwatch_api.assess.scope import ALL_HOMES, HomeScope
 from dampwatch_api.assess.series import (
     alert_event_lines,
     device_health_lines,
@@ -91,9 +98,9 @@ def write_lines(writer: LineWriter, lines: list[str]) -> int:
     return len(lines)
 
 
-def export_alert_events(session: Session, writer: LineWriter) -> int:
+def export_alert_events(session: Session, writer: LineWriter, scope: HomeScope = ALL_HOMES) -> int:
     """Write the lifecycle changes not yet in InfluxDB as `alert` points; mark them written."""
-    events = unexported_events(session)
+    events = unexported_events(session, home_ids=scope.home_ids)
     lines = alert_event_lines(events)
     if lines:
         writer.write(lines)
@@ -112,21 +119,24 @@ def run_cycle(
     config: AssessmentConfig = DEFAULT_CONFIG,
     now: datetime | None = None,
     cache: HourlyCache | None = None,
+    scope: HomeScope = ALL_HOMES,
 ) -> CycleReport:
     """Assess every complete hour since the last cycle; the caller commits the session.
 
     `cache` keeps the hourly aggregates between the cycles of one process, so a cycle reads
-    only new hours and the rewind hours that changed (dampwatch_api.assess.window).
+    only new hours and the rewind hours that changed (dampwatch_api.assess.window); the cache
+    belongs to one `scope` (all homes, or one partition of them: dampwatch_api.assess.scope).
     """
     started = time.monotonic()
     moment = now or datetime.now(UTC)
     # Read: what the last cycle kept, the registry, the window's hourly readings.
-    room_states = {(s.home_id, s.room): s for s in session.scalars(select(RoomAssessmentState))}
+    kept = select(RoomAssessmentState).where(scope.where(RoomAssessmentState.home_id))
+    room_states = {(s.home_id, s.room): s for s in session.scalars(kept)}
     hours = cycle_window(list(room_states.values()), hour_index(moment), settings)
     report = CycleReport(hour_start(hours.first), hour_start(hours.end))
     if hours.first_new >= hours.end:
         return report
-    facts = read_registry(session)
+    facts = read_registry(session, scope)
     window = read_window(
         influx,
         cache if cache is not None else HourlyCache(),
@@ -137,9 +147,17 @@ def run_cycle(
         hours_per_query=settings.assess_query_hours,
         workers=settings.assess_query_workers,
         compared_from=hours.end - settings.assess_rewind_hours,
+        series_filter=scope.series_filter(),
     )
+    shared = None
+    if scope.homes is not None:
+        # A partition's read holds every home's outdoor sensors, for the stock's outdoor
+        # temperature (a faulty one left out); only the partition's own homes are judged.
+        outdoor = without_open_faults(session, window.readings)
+        shared = shared_outdoor(outdoor, settings.assess_outdoor_home)
+        window = replace(window, readings=only_homes(window.readings, scope.__contains__))
     # Judge the devices, then the rooms on the devices' trusted values, chunk by chunk.
-    devices = judge_devices(window.readings, facts, read_device_states(session), config)
+    devices = judge_devices(window.readings, facts, read_device_states(session, scope), config)
     rooms = rooms_to_judge(
         window,
         devices,
@@ -154,8 +172,9 @@ def run_cycle(
             window.readings.frame.hours,
         ),
         climate_region=settings.assess_climate_region,
+        shared=shared,
     )
-    alerts = CycleAlerts.start(session, config, moment)
+    alerts = CycleAlerts.start(session, config, moment, scope.home_ids)
     lines: list[str] = []
     room_scores: dict[str, float] = {}
     for chunk in range(0, len(rooms.frame.rooms), settings.assess_chunk_rooms):
@@ -181,17 +200,24 @@ def run_cycle(
     lines.extend(home_risk_lines(judged_homes, home_rows, room_scores, hour=hours.end - 1))
     # Early warning (assess/watching.py): watches linked to the alerts that came, every cycle;
     # rooms projected every `watch_every_hours`.
-    report.watches_linked = link_alerts(session)
-    if watch_due(hours.first_new, hours.end, settings.watch_every_hours):
+    report.watches_linked = link_alerts(session, home_ids=scope.home_ids)
+    if watch_due(hours.first_new, hours.end, settings.watch_every_hours, scope.partition):
         watching = run_watch_pass(
-            session, influx, settings, facts, end_hour=hours.end, now=moment, config=config
+            session,
+            influx,
+            settings,
+            facts,
+            end_hour=hours.end,
+            now=moment,
+            config=config,
+            scope=scope,
         )
         lines.extend(watching.lines)
         report.watches_opened = watching.changes.opened
         report.watches_cleared = watching.changes.cleared
         report.watches_linked += watching.changes.linked
     report.points_written = write_lines(writer, lines)
-    report.points_written += export_alert_events(session, writer)
+    report.points_written += export_alert_events(session, writer, scope)
     report.alerts_opened, report.alerts_cleared = alerts.opened, alerts.cleared
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)
     report.rooms, report.devices = len(rooms.frame.rooms), len(devices.frame.devices)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +19,11 @@ from dampwatch.assessment.devices import (
 )
 from dampwatch.assessment.drift import NO_NIGHTS_YET, DriftState
 from dampwatch.assessment.frame import DeviceFrame, hour_index, hour_start
-from dampwatch_api.alerts.models import DeviceAssessmentState
+from dampwatch.assessment.kinds import AlertKind
+from dampwatch_api.alerts.models import Alert, DeviceAssessmentState
 from dampwatch_api.assess.reader import HourlyReadings
 from dampwatch_api.assess.registry import RegistryFacts
+from dampwatch_api.assess.scope import ALL_HOMES, HomeScope
 from dampwatch_api.assess.state import StateRows
 
 
@@ -35,9 +37,12 @@ class DeviceCheck:
     states: dict[tuple[str, str], DeviceAssessmentState]
 
 
-def read_device_states(session: Session) -> dict[tuple[str, str], DeviceAssessmentState]:
-    """Every device's state row, by (home, device)."""
-    return {(s.home_id, s.device_id): s for s in session.scalars(select(DeviceAssessmentState))}
+def read_device_states(
+    session: Session, scope: HomeScope = ALL_HOMES
+) -> dict[tuple[str, str], DeviceAssessmentState]:
+    """The state rows of the scope's devices, by (home, device)."""
+    query = select(DeviceAssessmentState).where(scope.where(DeviceAssessmentState.home_id))
+    return {(s.home_id, s.device_id): s for s in session.scalars(query)}
 
 
 def judge_devices(
@@ -166,3 +171,20 @@ def _new_state(
         "humidity_drift": drift_entry(health.drift_state, row),
         "updated_at": now,
     }
+
+
+def without_open_faults(session: Session, readings: HourlyReadings) -> HourlyReadings:
+    """The readings with every sensor under an open sensor-fault alert blanked."""
+    query = select(Alert.home_id, Alert.subject).where(
+        Alert.kind == AlertKind.SENSOR_FAULT.value, Alert.status != "resolved"
+    )
+    faulty = {(home, subject) for home, subject in session.execute(query)}
+    frame = readings.frame
+    rows = [
+        r for r, key in enumerate(zip(frame.homes, frame.devices, strict=True)) if key in faulty
+    ]
+    if not rows:
+        return readings
+    temperature, humidity = frame.temperature_c.copy(), frame.humidity_pct.copy()
+    temperature[rows], humidity[rows] = np.nan, np.nan
+    return replace(readings, frame=replace(frame, temperature_c=temperature, humidity_pct=humidity))

@@ -13,24 +13,26 @@ from pydantic import ValidationError
 
 from dampwatch.influx import InfluxError, InfluxQL, make_writer
 from dampwatch.settings import UnsafeSettingsError, describe_settings_error, one_off_env_files
-from dampwatch_api.assess.cycle import CycleReport, run_cycle
+from dampwatch_api.assess.cycle import CycleReport
+from dampwatch_api.assess.leases import PartitionCountConflict
 from dampwatch_api.assess.settings import AssessSettings
-from dampwatch_api.assess.window import HourlyCache
+from dampwatch_api.assess.worker import LeaseLost, Worker
 from dampwatch_api.db.migrate import migrate_engine
-from dampwatch_api.db.session import engine_from_settings, make_session_factory, session_scope
+from dampwatch_api.db.session import engine_from_settings, make_session_factory
 
 log = logging.getLogger("dampwatch.assess")
 EXIT_USAGE = 2
 RETRY_AFTER_ERROR_S = 60.0
 
 
-def describe(report: CycleReport) -> str:
+def describe(report: CycleReport, partition: str = "") -> str:
     """One line for the log."""
     return (
-        f"assessed {report.rooms} rooms and {report.devices} devices, {report.new_hours} new "
-        f"hours from {report.first_hour:%Y-%m-%d %H:%M} UTC ({report.late_hours} rewind hours with "
-        f"late readings); alerts opened {report.alerts_opened}, "
-        f"cleared {report.alerts_cleared}; {report.points_written} points in {report.seconds:.1f} s"
+        f"{partition}assessed {report.rooms} rooms and {report.devices} devices, "
+        f"{report.new_hours} new hours from {report.first_hour:%Y-%m-%d %H:%M} UTC "
+        f"({report.late_hours} rewind hours with late readings); "
+        f"alerts opened {report.alerts_opened}, cleared {report.alerts_cleared}; "
+        f"{report.points_written} points in {report.seconds:.1f} s"
     )
 
 
@@ -43,14 +45,25 @@ def run(settings: AssessSettings, once: bool, stop: threading.Event | None = Non
     influx = InfluxQL(settings, timeout_s=settings.assess_query_timeout_s)
     writer = make_writer(settings)
     failures = 0
-    cache = HourlyCache()
+    partitions = settings.assess_partitions if engine.dialect.name != "sqlite" else 1
+    worker = Worker(factory, influx, writer, settings, partitions=partitions)
+    # Between passes a worker looks again for partitions due, freed or beyond its share.
+    poll_s = min(settings.assess_interval_s, settings.assess_lease_s / 3)
     try:
+        worker.start()
+        log.info("worker %s: %d partition(s)", worker.worker_id, partitions)
         while True:
             try:
-                with session_scope(factory) as session:
-                    report = run_cycle(session, influx, writer, settings, cache=cache)
-                log.info(describe(report))
+                for done in worker.run_pass(force=once):
+                    where = (
+                        f"partition {done.partition + 1}/{done.partitions} ({done.homes} homes): "
+                    )
+                    log.info(describe(done.report, where if done.partitions > 1 else ""))
                 failures = 0
+            except (LeaseLost, PartitionCountConflict) as error:
+                log.warning("nothing committed: %s", error)
+                if once:
+                    return 1
             except InfluxError as error:
                 failures += 1
                 if once:
@@ -63,10 +76,11 @@ def run(settings: AssessSettings, once: bool, stop: threading.Event | None = Non
                 )
             if once:
                 return 0
-            wait = settings.assess_interval_s if failures == 0 else RETRY_AFTER_ERROR_S
+            wait = poll_s if failures == 0 else RETRY_AFTER_ERROR_S
             if stop.wait(wait):
                 return 0
     finally:
+        worker.close()
         writer.close()
         influx.close()
         engine.dispose()

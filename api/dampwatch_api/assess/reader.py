@@ -30,13 +30,17 @@ AGGREGATES: Final = (
 # sensor shows as identical hourly means, and the seq count is taken to be the reading count.
 
 
-def hourly_statement(first_hour: int, end_hour: int) -> str:
-    """InfluxQL for per-device hourly aggregates of hours [first_hour, end_hour)."""
+def hourly_statement(first_hour: int, end_hour: int, series_filter: str = "") -> str:
+    """InfluxQL for per-device hourly aggregates of hours [first_hour, end_hour).
+
+    `series_filter` is an `AND ...` condition on tags (dampwatch_api.assess.scope).
+    """
     columns = ", ".join(f"{expression} AS {name}" for expression, name in AGGREGATES)
     # Only integers and constants are interpolated: nothing from outside reaches the statement.
     return (
         f'SELECT {columns} FROM "{MEASUREMENT_READING}" '  # noqa: S608
-        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR} "
+        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR}"
+        f"{series_filter} "
         f'GROUP BY time(1h), "{TAG_HOME}", "{TAG_DEVICE}", "{TAG_ROOM}" fill(none)'
     )
 
@@ -53,16 +57,17 @@ class HourlyReadings:
 
 def _sliced(
     influx: InfluxQL,
-    statement: Callable[[int, int], str],
+    statement: Callable[[int, int, str], str],
     first_hour: int,
     end_hour: int,
     *,
     hours_per_query: int,
     workers: int,
+    series_filter: str = "",
 ) -> list[dict[str, Any]]:
     """Series of `statement` over [first_hour, end_hour), one request per slice of hours."""
     statements = [
-        statement(start, min(start + hours_per_query, end_hour))
+        statement(start, min(start + hours_per_query, end_hour), series_filter)
         for start in range(first_hour, end_hour, hours_per_query)
     ]
     with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
@@ -74,12 +79,12 @@ def _sliced(
 FINGERPRINT: Final = ('count("temperature_c")', 'sum("temperature_c")', 'sum("humidity_pct")')
 
 
-def fingerprint_statement(first_hour: int, end_hour: int) -> str:
-    """InfluxQL for the per-hour fingerprint of all readings (one series, no tags)."""
+def fingerprint_statement(first_hour: int, end_hour: int, series_filter: str = "") -> str:
+    """InfluxQL for the per-hour fingerprint of the readings (one series, no tags)."""
     return (
         f'SELECT {", ".join(FINGERPRINT)} FROM "{MEASUREMENT_READING}" '  # noqa: S608
-        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR} "
-        "GROUP BY time(1h) fill(0)"
+        f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR}"
+        f"{series_filter} GROUP BY time(1h) fill(0)"
     )
 
 
@@ -90,6 +95,7 @@ def read_fingerprints(
     hours_per_query: int = 24,
     *,
     workers: int = 1,
+    series_filter: str = "",
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Fingerprints (hours × 3) of [first_hour, end_hour): a pass over the points, tiny answer.
 
@@ -104,6 +110,7 @@ def read_fingerprints(
         end_hour,
         hours_per_query=hours_per_query,
         workers=workers,
+        series_filter=series_filter,
     )
     for series in answers:
         for when, *values in series.get("values", []):
@@ -189,6 +196,7 @@ def read_hourly(
     hours_per_query: int = 24,
     *,
     workers: int = 1,
+    series_filter: str = "",
 ) -> HourlyReadings:
     """Read hours [first_hour, end_hour) for every device seen, plus the `known` ones.
 
@@ -203,6 +211,7 @@ def read_hourly(
         end_hour,
         hours_per_query=hours_per_query,
         workers=workers,
+        series_filter=series_filter,
     )
     rows = _series_rows(answers, first_hour, hours)
     devices = DeviceRows()
@@ -217,3 +226,22 @@ def read_hourly(
     )
     _fill(readings, rows)
     return readings
+
+
+def only_homes(readings: HourlyReadings, keep: Callable[[str], bool]) -> HourlyReadings:
+    """The readings of the devices whose home `keep` accepts (all of them: the same object)."""
+    frame = readings.frame
+    rows = [row for row, home in enumerate(frame.homes) if keep(home)]
+    if len(rows) == len(frame.homes):
+        return readings
+    picked = np.array(rows, dtype=np.int64)
+    devices = DeviceRows()
+    for row in rows:
+        devices.add(frame.homes[row], frame.devices[row], frame.rooms[row], later_room_wins=True)
+    kept = devices.empty_frame(frame.start_hour, frame.hours)
+    for name, value in vars(frame).items():
+        if isinstance(value, np.ndarray):
+            setattr(kept, name, value[picked])
+    return HourlyReadings(
+        kept, readings.probe_c[picked], readings.co2_ppm[picked], dict(devices.index)
+    )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from dampwatch_api.assess.scope import ALL_HOMES, HomeScope
+
 log = logging.getLogger(__name__)
 
 
@@ -32,8 +34,8 @@ class RegistryFacts:
     vulnerabilities: dict[str, list[str]] = field(default_factory=dict)
 
 
-def read_registry(session: Session) -> RegistryFacts:
-    """Read homes, rooms and devices if the registry's tables exist in this database."""
+def read_registry(session: Session, scope: HomeScope = ALL_HOMES) -> RegistryFacts:
+    """Read the scope's homes, rooms and devices if the registry's tables exist here."""
     facts = RegistryFacts()
     tables = set(inspect(session.connection()).get_table_names())
     if not {"homes", "rooms", "devices"} <= tables:
@@ -41,10 +43,15 @@ def read_registry(session: Session) -> RegistryFacts:
         return facts
     from dampwatch_api.registry.models import Device, Home, Room, json_list  # noqa: PLC0415
 
-    for home_id, vulnerabilities in session.execute(select(Home.home_id, Home.vulnerabilities)):
+    in_scope = scope.where(Home.home_id)
+    for home_id, vulnerabilities in session.execute(
+        select(Home.home_id, Home.vulnerabilities).where(in_scope)
+    ):
         facts.vulnerabilities[home_id] = json_list(vulnerabilities)
     for home_id, room_id, kind, name in session.execute(
-        select(Home.home_id, Room.room_id, Room.kind, Room.name).join(Room, Room.home_pk == Home.id)
+        select(Home.home_id, Room.room_id, Room.kind, Room.name)
+        .join(Room, Room.home_pk == Home.id)
+        .where(in_scope)
     ):
         facts.room_kinds[home_id, room_id] = kind
         if name:
@@ -53,7 +60,7 @@ def read_registry(session: Session) -> RegistryFacts:
         select(Home.home_id, Device, Room.room_id)
         .join(Device, Device.home_pk == Home.id)
         .outerjoin(Room, Device.room_pk == Room.id)
-        .where(Device.removed_at.is_(None))
+        .where(Device.removed_at.is_(None), in_scope)
     )
     for home_id, device, room_id in session.execute(query):
         facts.devices[home_id, device.device_id] = DeviceFacts(

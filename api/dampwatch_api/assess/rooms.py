@@ -24,8 +24,9 @@ from dampwatch.assessment.frame import OUTDOOR_ROOM, RoomFrame, cold_rooms, is_b
 from dampwatch.assessment.surface import OutdoorSource
 from dampwatch.climate import DEFAULT_REGION, monthly_outdoor_c
 from dampwatch_api.assess.devices import DeviceCheck
-from dampwatch_api.assess.reader import HourlyReadings
+from dampwatch_api.assess.reader import HourlyReadings, only_homes
 from dampwatch_api.assess.registry import RegistryFacts
+from dampwatch_api.assess.scope import HomeScope
 from dampwatch_api.assess.window import WindowRead
 
 FloatArray = npt.NDArray[np.float64]
@@ -73,6 +74,33 @@ def outdoor_fallback(
     return values, source
 
 
+@dataclass(frozen=True)
+class SharedOutdoor:
+    """The outdoor temperatures every home may fall back on: a reference home's, the stock's."""
+
+    reference_c: FloatArray | None  # the configured reference home's outdoor sensor
+    stock_median_c: FloatArray
+
+
+def _outdoor_rows(readings: HourlyReadings) -> tuple[npt.NDArray[np.int64], dict[str, int]]:
+    """Each device's row among the homes with an outdoor sensor (-1: not outdoor)."""
+    frame = readings.frame
+    home_ids: dict[str, int] = {}
+    rows = np.full(len(frame.devices), -1, dtype=np.int64)
+    for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True)):
+        if room == OUTDOOR_ROOM:
+            rows[row] = home_ids.setdefault(home, len(home_ids))
+    return rows, home_ids
+
+
+def shared_outdoor(readings: HourlyReadings, outdoor_home: str | None) -> SharedOutdoor:
+    """The reference home's and the stock's outdoor temperature from every outdoor sensor read."""
+    rows, home_ids = _outdoor_rows(readings)
+    outdoor = _group_mean(readings.frame.temperature_c, rows, len(home_ids))
+    reference = outdoor[home_ids[outdoor_home]] if outdoor_home in home_ids else None
+    return SharedOutdoor(reference, stock_median(outdoor))
+
+
 def build_rooms(
     readings: HourlyReadings,
     known_rooms: Iterable[tuple[str, str]],
@@ -81,11 +109,13 @@ def build_rooms(
     *,
     weather_c: FloatArray | None = None,
     climate_region: str | None = DEFAULT_REGION,
+    shared: SharedOutdoor | None = None,
 ) -> RoomFrame:
     """One row per judged room (seen in the data or remembered in state), outdoor excluded.
 
     `weather_c` is a weather feed's outdoor temperature for the frame's hours (NaN where none);
-    `climate_region` names the climate of last resort (None: none, the fixed margin applies).
+    `climate_region` names the climate of last resort (None: none, the fixed margin applies);
+    `shared` the stock's outdoor temperatures when `readings` hold only some homes.
     """
     frame = readings.frame
     keys: dict[tuple[str, str], int] = {}
@@ -93,12 +123,8 @@ def build_rooms(
         if key[1] and key[1] != OUTDOOR_ROOM:
             keys.setdefault(key, len(keys))
     device_room = np.full(len(frame.devices), -1, dtype=np.int64)
-    home_ids: dict[str, int] = {}
-    device_home_outdoor = np.full(len(frame.devices), -1, dtype=np.int64)
     for row, (home, room) in enumerate(zip(frame.homes, frame.rooms, strict=True)):
-        if room == OUTDOOR_ROOM:
-            device_home_outdoor[row] = home_ids.setdefault(home, len(home_ids))
-        elif room:
+        if room and room != OUTDOOR_ROOM:
             device_room[row] = keys.setdefault((home, room), len(keys))
     homes = [key[0] for key in keys]
     rooms = [key[1] for key in keys]
@@ -119,16 +145,17 @@ def build_rooms(
     result.co2_ppm = _group_mean(readings.co2_ppm, device_room, size)
     if frame.drift_offset_pct is not None:
         result.drift_offset_pct = _group_mean(frame.drift_offset_pct, device_room, size)
+    device_home_outdoor, home_ids = _outdoor_rows(readings)
     outdoor = _group_mean(frame.temperature_c, device_home_outdoor, len(home_ids))
-    reference = outdoor[home_ids[outdoor_home]] if outdoor_home in home_ids else None
+    shared = shared or shared_outdoor(readings, outdoor_home)
     climate = (
         monthly_outdoor_c(frame.start_hour, frame.hours, climate_region) if climate_region else None
     )
     fallback, fallback_source = outdoor_fallback(
         [
-            (OutdoorSource.AREA, reference),
+            (OutdoorSource.AREA, shared.reference_c),
             (OutdoorSource.FEED, weather_c),
-            (OutdoorSource.AREA, stock_median(outdoor)),
+            (OutdoorSource.AREA, shared.stock_median_c),
             (OutdoorSource.CLIMATE, climate),
         ],
         frame.hours,
@@ -142,6 +169,16 @@ def build_rooms(
         result.outdoor_shared[row] = ~has_own
         result.outdoor_source[row] = np.where(has_own, np.int8(OutdoorSource.OWN), fallback_source)
     return result
+
+
+def in_scope(
+    readings: HourlyReadings, scope: HomeScope, outdoor_home: str | None
+) -> tuple[HourlyReadings, SharedOutdoor | None]:
+    """The scope's devices and, for a partition, the stock's outdoor temperatures from the
+    outdoor sensors of every home read with it (None: every home is in the readings)."""
+    if scope.homes is None:
+        return readings, None
+    return only_homes(readings, scope.__contains__), shared_outdoor(readings, outdoor_home)
 
 
 @dataclass(frozen=True)
@@ -164,6 +201,7 @@ def rooms_to_judge(
     config: AssessmentConfig,
     weather_c: FloatArray | None = None,
     climate_region: str | None = DEFAULT_REGION,
+    shared: SharedOutdoor | None = None,
 ) -> RoomsToJudge:
     """Room conditions from the devices not known faulty, cut to the hours worth judging again.
 
@@ -179,6 +217,7 @@ def rooms_to_judge(
         outdoor_home,
         weather_c=weather_c,
         climate_region=climate_region,
+        shared=shared,
     )
     known = all(key in states for key in zip(rooms.homes, rooms.rooms, strict=True))
     if not known:

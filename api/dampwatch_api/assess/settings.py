@@ -24,6 +24,12 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     assess_climate_region: Literal["north-west-england", "south-east-england", "west-scotland"] = (
         "north-west-england"
     )
+    # Workers share the homes in this many partitions, leased through the SQL database
+    # (PostgreSQL; SQLite keeps one partition and one worker). Every worker needs the same value.
+    assess_partitions: int = Field(default=8, ge=1, le=256)
+    # A worker renews its leases every third of this; a dead worker's partitions are taken over
+    # by the others this long after its last renewal.
+    assess_lease_s: float = Field(default=120.0, ge=3.0, le=3600.0)
     assess_chunk_rooms: int = Field(default=4096, ge=1)
     assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
     assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time

@@ -8,8 +8,8 @@ sensor-fault alert is left out, as the cycle leaves its readings out of the room
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
 from dampwatch.assessment.frame import FloatArray, RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid
-from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.outlook import HORIZON_H, WATCH_KINDS, Outlook, outlook_words, project
 from dampwatch.climate import monthly_outdoor_c
 from dampwatch.influx import InfluxQL
-from dampwatch_api.alerts.models import Alert, RoomAssessmentState
-from dampwatch_api.assess.reader import HourlyReadings, read_hourly
+from dampwatch_api.alerts.models import RoomAssessmentState
+from dampwatch_api.assess.devices import without_open_faults
+from dampwatch_api.assess.reader import read_hourly
 from dampwatch_api.assess.registry import RegistryFacts
-from dampwatch_api.assess.rooms import build_rooms
+from dampwatch_api.assess.rooms import build_rooms, in_scope
+from dampwatch_api.assess.scope import ALL_HOMES, HomeScope
 from dampwatch_api.assess.series import risk_line
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_api.assess.state import FLAG_HOURS, RoomHistory
@@ -43,40 +44,26 @@ class WatchPass:
     lines: list[str] = field(default_factory=list)
 
 
-def watch_due(first_new: int, end_hour: int, every_hours: int) -> bool:
-    """True when the cycle's new hours end on (or pass) a multiple of `every_hours`."""
-    return every_hours > 0 and end_hour // every_hours > first_new // every_hours
+def watch_due(first_new: int, end_hour: int, every_hours: int, offset: int = 0) -> bool:
+    """True when the cycle's new hours end on (or pass) a multiple of `every_hours`.
 
-
-def _without_faulty(session: Session, readings: HourlyReadings) -> HourlyReadings:
-    faulty = set(
-        session.execute(
-            select(Alert.home_id, Alert.subject).where(
-                Alert.kind == AlertKind.SENSOR_FAULT.value, Alert.status != "resolved"
-            )
-        ).tuples()
-    )
-    frame = readings.frame
-    rows = [
-        r for r, key in enumerate(zip(frame.homes, frame.devices, strict=True)) if key in faulty
-    ]
-    if not rows:
-        return readings
-    temperature, humidity = frame.temperature_c.copy(), frame.humidity_pct.copy()
-    temperature[rows], humidity[rows] = np.nan, np.nan
-    return replace(readings, frame=replace(frame, temperature_c=temperature, humidity_pct=humidity))
+    `offset` (a partition's number) shifts the hours, so partitions take turns.
+    """
+    if every_hours <= 0:
+        return False
+    return (end_hour + offset) // every_hours > (first_new + offset) // every_hours
 
 
 def _memory(
-    session: Session, frame: RoomFrame, end_hour: int
+    session: Session, frame: RoomFrame, end_hour: int, scope: HomeScope
 ) -> tuple[list[int], np.ndarray, MouldGrid]:
     """Rows with a saved state, their flags up to the last hour, and their mould state then."""
-    states = {
-        (s.home_id, s.room): s
-        for s in session.scalars(
-            select(RoomAssessmentState).execution_options(populate_existing=True)
-        )
-    }
+    query = (
+        select(RoomAssessmentState)
+        .where(scope.where(RoomAssessmentState.home_id))
+        .execution_options(populate_existing=True)
+    )
+    states = {(s.home_id, s.room): s for s in session.scalars(query)}
     rows, flags, index, dry = [], [], [], []
     for row, key in enumerate(zip(frame.homes, frame.rooms, strict=True)):
         state = states.get(key)
@@ -133,11 +120,12 @@ def watch_lines(
     projected: Sequence[Projected],
     hour: int,
     indicators: dict[RoomKey, dict[str, float]] | None = None,
+    home_ids: Collection[str] | None = None,
 ) -> list[str]:
     """`watch` (kinds watched), `watch_share` (highest share) and the projected indicators on
     each room's `risk` point."""
     watched: dict[tuple[str, str], int] = {}
-    for home, room, _kind in open_watches(session):
+    for home, room, _kind in open_watches(session, home_ids):
         watched[home, room] = watched.get((home, room), 0) + 1
     share: dict[tuple[str, str], float] = {}
     for item in projected:
@@ -162,30 +150,36 @@ def run_watch_pass(
     end_hour: int,
     now: datetime,
     config: AssessmentConfig,
+    scope: HomeScope = ALL_HOMES,
 ) -> WatchPass:
-    """Project every room with a saved state from its last week; open, refresh, clear watches."""
+    """Project every room of the scope with a saved state from its last week; keep watches."""
     known = [(f.home_id, f.device_id, f.room) for f in facts.devices.values()]
-    readings = read_hourly(
+    read = read_hourly(
         influx,
         end_hour - HOURS_7D,
         end_hour,
         known,
         settings.assess_query_hours,
         workers=settings.assess_query_workers,
+        series_filter=scope.series_filter(),
+    )
+    readings, shared = in_scope(
+        without_open_faults(session, read), scope, settings.assess_outdoor_home
     )
     # The walls follow the same outdoor temperature as the hourly judgement; the week ahead
     # takes the feed's forecast where it has one (Open-Meteo's forecast answers future hours).
     feed = feed_outdoor_c(settings.assess_weather_source, end_hour - HOURS_7D, HOURS_7D + HORIZON_H)
     frame = build_rooms(
-        _without_faulty(session, readings),
+        readings,
         [],
         facts,
         settings.assess_outdoor_home,
         weather_c=None if feed is None else feed[:HOURS_7D],
         climate_region=settings.assess_climate_region,
+        shared=shared,
     )
     ahead = forecast_ahead(feed, end_hour, settings.assess_climate_region)
-    rows, history, mould = _memory(session, frame, end_hour)
+    rows, history, mould = _memory(session, frame, end_hour, scope)
     projected: list[Projected] = []
     indicators: dict[RoomKey, dict[str, float]] = {}
     step = settings.assess_chunk_rooms
@@ -210,8 +204,9 @@ def run_watch_pass(
         now=now,
         min_share=settings.watch_min_share,
         clear_after=timedelta(hours=settings.watch_clear_hours),
+        home_ids=scope.home_ids,
     )
-    result.lines = watch_lines(session, projected, end_hour - 1, indicators)
+    result.lines = watch_lines(session, projected, end_hour - 1, indicators, scope.home_ids)
     return result
 
 

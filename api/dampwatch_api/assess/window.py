@@ -170,11 +170,13 @@ def read_window(
     hours_per_query: int,
     workers: int,
     compared_from: int | None = None,
+    series_filter: str = "",
 ) -> WindowRead:
     """Readings of [first_hour, end_hour): new hours [first_new, end_hour) always from InfluxDB.
 
     `compared_from` is the first hour the next cycle compares: a read without a usable cache
-    (a back-fill) fingerprints only the hours from there on.
+    (a back-fill) fingerprints only the hours from there on. `series_filter` cuts every read
+    to some homes' series (dampwatch_api.assess.scope); the cache is then theirs alone.
     """
     cached = _usable(cache, first_hour, first_new)
     cache_prints = cache.fingerprints
@@ -185,9 +187,23 @@ def read_window(
         printed_from = min(max(first_hour, compared_from), end_hour)
     with ThreadPoolExecutor(2) as pool:
         printed = pool.submit(
-            read_fingerprints, influx, printed_from, end_hour, hours_per_query, workers=workers
+            read_fingerprints,
+            influx,
+            printed_from,
+            end_hour,
+            hours_per_query,
+            workers=workers,
+            series_filter=series_filter,
         )
-        fresh = read_hourly(influx, read_first, end_hour, known, hours_per_query, workers=workers)
+        fresh = read_hourly(
+            influx,
+            read_first,
+            end_hour,
+            known,
+            hours_per_query,
+            workers=workers,
+            series_filter=series_filter,
+        )
         # Hours not fingerprinted compare as changed (NaN), should a cycle ever reach them.
         prints = np.full((end_hour - first_hour, len(FINGERPRINT)), np.nan)
         prints[printed_from - first_hour :] = printed.result()
@@ -202,7 +218,9 @@ def read_window(
     parts = [cached]
     homes: frozenset[str] | None = frozenset()
     for start, end in _runs(late):  # only the hours that changed are read again
-        reread = read_hourly(influx, start, end, known, hours_per_query, workers=workers)
+        reread = read_hourly(
+            influx, start, end, known, hours_per_query, workers=workers, series_filter=series_filter
+        )
         parts.append(reread)
         found = changed_homes(cached, reread, OUTDOOR_ROOM)
         homes = None if found is None or homes is None else homes | found

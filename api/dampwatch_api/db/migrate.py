@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "dampwatch_api.registry.models",
     "dampwatch_api.onetime",
     "dampwatch_api.alerts.models",
+    "dampwatch_api.assess.partitions",
     "dampwatch_api.watches.models",
     "dampwatch_api.erasure",
     "dampwatch_api.cases.models",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,16 +36,25 @@ class WatchChanges:
     linked: int = 0
 
 
-def open_watches(session: Session) -> dict[WatchKey, Watch]:
-    """The watches not cleared yet, by home, room and kind."""
-    found = session.scalars(select(Watch).where(Watch.cleared_at.is_(None)))
+def open_watches(
+    session: Session, home_ids: Collection[str] | None = None
+) -> dict[WatchKey, Watch]:
+    """The watches not cleared yet, by home, room and kind (of some homes only)."""
+    query = select(Watch).where(Watch.cleared_at.is_(None))
+    if home_ids is not None:
+        query = query.where(Watch.home_id.in_(home_ids))
+    found = session.scalars(query)
     return {(w.home_id, w.room, w.kind): w for w in found}
 
 
-def link_alerts(session: Session, changes: WatchChanges | None = None) -> int:
+def link_alerts(
+    session: Session,
+    changes: WatchChanges | None = None,
+    home_ids: Collection[str] | None = None,
+) -> int:
     """Close each open watch whose alert has come, linking it and measuring the lead time."""
     linked = 0
-    for key, watch in open_watches(session).items():
+    for key, watch in open_watches(session, home_ids).items():
         alert = session.scalar(
             select(Alert)
             .where(
@@ -69,12 +78,13 @@ def link_alerts(session: Session, changes: WatchChanges | None = None) -> int:
     return linked
 
 
-def _open_alert_keys(session: Session) -> set[WatchKey]:
-    rows = session.execute(
-        select(Alert.home_id, Alert.room, Alert.kind).where(
-            Alert.status != "resolved", Alert.room != ""
-        )
+def _open_alert_keys(session: Session, home_ids: Collection[str] | None) -> set[WatchKey]:
+    query = select(Alert.home_id, Alert.room, Alert.kind).where(
+        Alert.status != "resolved", Alert.room != ""
     )
+    if home_ids is not None:
+        query = query.where(Alert.home_id.in_(home_ids))
+    rows = session.execute(query)
     assert "resolved" in OPEN_ALERT_CONDITION  # the same notion of open as the alerts'
     return {(home, room, kind) for home, room, kind in rows}
 
@@ -86,13 +96,16 @@ def apply_projection(
     now: datetime,
     min_share: float,
     clear_after: timedelta,
+    home_ids: Collection[str] | None = None,
 ) -> WatchChanges:
     """Open a watch where enough scenarios reach a rule and no alert of that kind is open;
-    refresh the open ones; clear those that have not reached it for `clear_after`."""
+    refresh the open ones; clear those that have not reached it for `clear_after`.
+
+    `home_ids`: the homes projected (a partition's); other homes' watches are left alone."""
     changes = WatchChanges()
-    link_alerts(session, changes)
-    current = open_watches(session)
-    alerts = _open_alert_keys(session)
+    link_alerts(session, changes, home_ids)
+    current = open_watches(session, home_ids)
+    alerts = _open_alert_keys(session, home_ids)
     for item in projected:
         key = (item.home_id, item.room, item.kind)
         watch = current.get(key)

@@ -105,6 +105,9 @@ class Finding:
     evidence: Evidence
     condition_since: datetime
     subject: str = ""
+    # The condition already held at the first hour judged: it began at or before
+    # `condition_since`, and an open alert may know an earlier start.
+    held_before_frame: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str]:

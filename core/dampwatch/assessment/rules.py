@@ -146,12 +146,7 @@ def room_finding(
     since = hour_start(frame.start_hour + onset)
     evidence = room_evidence(kind, frame, ind, row=row, col=col, config=config)
     # Judged on hours before this frame too: a run from the frame's first hour began earlier.
-    lasted = "at least since" if onset == 0 else "since"
-    # In the homes' own time, as every other time officers and tenants read.
-    local = since.astimezone(UK_TIMEZONE)
-    evidence = replace(
-        evidence, text=f"{evidence.text} This has held {lasted} {local:%-d %B %Y, %H:%M} UK time."
-    )
+    evidence = replace(evidence, text=f"{evidence.text} {held_since(since, exact=onset > 0)}")
     return Finding(
         home_id=frame.homes[row],
         room=frame.rooms[row],
@@ -159,7 +154,16 @@ def room_finding(
         severity=RANK_SEVERITY[int(verdicts.severity[row, col])],
         evidence=evidence,
         condition_since=since,
+        held_before_frame=onset == 0,
     )
+
+
+def held_since(since: datetime, *, exact: bool) -> str:
+    """The evidence's last sentence: since when the condition has held, in UK time."""
+    # In the homes' own time, as every other time officers and tenants read.
+    local = since.astimezone(UK_TIMEZONE)
+    lasted = "since" if exact else "at least since"
+    return f"This has held {lasted} {local:%-d %B %Y, %H:%M} UK time."
 
 
 def hour_end(start_hour: int, col: int) -> datetime:
