@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,8 @@ from dampwatch_api.assess.window import HourlyCache
 from dampwatch_api.db.session import session_scope
 
 log = logging.getLogger("dampwatch.assess")
+# Workers started together may create the partition rows at once: one wins, the others retry.
+CLAIM_ATTEMPTS = 3
 
 
 def wall_clock() -> datetime:
@@ -110,13 +113,18 @@ class Worker:
             log.warning("could not give the partitions back (they lapse by themselves): %s", error)
 
     def claim(self) -> list[Lease]:
-        """This worker's share of the partitions now (none when the claim collided)."""
-        try:
-            with session_scope(self.factory) as session:
-                leases = claim(session, self.worker_id, self.partitions, self.lease, wall_clock())
-        except (IntegrityError, OperationalError) as error:  # another worker made the rows
-            log.info("partition claim collided, trying again at the next poll: %s", error)
-            return []
+        """This worker's share of the partitions now (none while the claims keep colliding)."""
+        leases: list[Lease] = []
+        for attempt in range(CLAIM_ATTEMPTS):
+            try:
+                with session_scope(self.factory) as session:
+                    now = wall_clock()
+                    leases = claim(session, self.worker_id, self.partitions, self.lease, now)
+                break
+            except (IntegrityError, OperationalError) as error:  # workers starting together
+                log.debug("partition claim collided (attempt %d): %s", attempt + 1, error)
+        else:
+            log.info("partition claims kept colliding; trying again at the next poll")
         held = {lease.partition for lease in leases}
         for number in list(self.caches):
             if number not in held:
@@ -133,22 +141,20 @@ class Worker:
 
     def run_pass(
         self, now: datetime | None = None, *, force: bool = False
-    ) -> list[PartitionReport]:
-        """Assess each held partition that is due (every one with `force`)."""
+    ) -> Iterator[PartitionReport]:
+        """Assess each held partition that is due (every one with `force`), one by one."""
         leases = self.claim()
         if not leases:
-            return []
+            return
         scopes = self.scopes()
         interval = timedelta(seconds=self.settings.assess_interval_s)
-        reports = []
         for number, lease in enumerate(leases):
             if number and lease.partition not in {held.partition for held in self.claim()}:
                 continue  # given back: more workers live now than when the pass began
             with session_scope(self.factory) as session:
                 if not force and not due(session, lease, interval, wall_clock()):
                     continue
-            reports.append(self.run_partition(lease, scopes[lease.partition], now))
-        return reports
+            yield self.run_partition(lease, scopes[lease.partition], now)
 
     def run_partition(
         self, lease: Lease, scope: HomeScope, now: datetime | None = None
