@@ -144,6 +144,10 @@ MEANINGS: Mapping[str, str] = {
     ),
     "assess_climate_region": "the climate by month used when no outdoor temperature is known",
     "assess_chunk_rooms": "rooms assessed together in memory",
+    "assess_partitions": "partitions the homes are split into, shared by the assessment workers "
+    "through leases (PostgreSQL; SQLite keeps one); the same on every worker",
+    "assess_lease_s": "how long a worker's partitions stay its own without renewal: a stopped "
+    "worker's homes are taken over within this time",
     "watch_every_hours": "hours between early-warning projections of every room (0: none)",
     "watch_min_share": "share of the projection's scenarios that must reach a rule for a watch",
     "watch_clear_hours": "hours without a projection reaching the rule before a watch clears",

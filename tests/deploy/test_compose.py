@@ -107,6 +107,15 @@ def test_ingest_scales_out_through_the_shared_subscription() -> None:
     assert "ports" not in ingest, "replicas cannot share a published port"
 
 
+def test_assess_scales_out_through_partition_leases() -> None:
+    assess = SERVICES["assess"]
+    assert "container_name" not in assess, "a fixed name prevents --scale"
+    assert "ports" not in assess, "replicas cannot share a published port"
+    env = service_environment(assess, env_example())
+    assert env["DAMPWATCH_DATABASE_URL"].startswith("postgresql"), "leases need row locks"
+    assert int(env["DAMPWATCH_ASSESS_PARTITIONS"]) >= 2, "one partition leaves replicas idle"
+
+
 def test_simulator_is_a_profile() -> None:
     assert SERVICES["simulator"]["profiles"] == ["simulator"]
     assert SERVICES["simulator"]["command"][:2] == ["sim", "run"]

@@ -30,6 +30,7 @@ from dampwatch_api.assess.devices import (
     without_open_faults,
 )
 from dampwatch_api.assess.judge import judge_rooms, worst_scores
+from dampwatch_api.assess.lines_out import LinesOut
 from dampwatch_api.assess.reader import only_homes
 from dampwatch_api.assess.registry import read_registry
 from dampwatch_api.assess.rooms import rooms_to_judge, shared_outdoor
@@ -46,8 +47,6 @@ from dampwatch_api.assess.watching import run_watch_pass, watch_due
 from dampwatch_api.assess.weather import feed_outdoor_c
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.watches.service import link_alerts
-
-WRITE_BATCH_LINES = 5000
 
 
 @dataclass
@@ -89,13 +88,6 @@ def cycle_window(
         return CycleWindow(backfill_start, backfill_start, end_hour)
     first = max(last + 1 - settings.assess_rewind_hours, backfill_start)
     return CycleWindow(first, max(last + 1, backfill_start), end_hour)
-
-
-def write_lines(writer: LineWriter, lines: list[str]) -> int:
-    """Write in requests of at most WRITE_BATCH_LINES; the number of points written."""
-    for start in range(0, len(lines), WRITE_BATCH_LINES):
-        writer.write(lines[start : start + WRITE_BATCH_LINES])
-    return len(lines)
 
 
 def export_alert_events(session: Session, writer: LineWriter, scope: HomeScope = ALL_HOMES) -> int:
@@ -174,49 +166,53 @@ def run_cycle(
         climate_region=settings.assess_climate_region,
         shared=shared,
     )
-    alerts = CycleAlerts.start(session, config, moment, scope.home_ids)
-    lines: list[str] = []
-    room_scores: dict[str, float] = {}
-    for chunk in range(0, len(rooms.frame.rooms), settings.assess_chunk_rooms):
-        part = rooms.frame.take(slice(chunk, chunk + settings.assess_chunk_rooms))
-        judged = judge_rooms(part, room_states, facts, config)
-        alerts.apply_rooms(judged, hours.first_new)
-        # Rewind hours are written again only for homes whose readings changed.
-        rewrite = np.array([rooms.changed is None or h in rooms.changed for h in part.homes])
-        lines.extend(risk_lines(judged, np.where(rewrite, 0, hours.first_new - part.start_hour)))
-        worst_scores(judged, room_scores)
-        rows = judged.state_rows(
-            end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
+    out = LinesOut(writer)  # points go out while the next rooms are judged
+    try:
+        alerts = CycleAlerts.start(session, config, moment, scope.home_ids)
+        room_scores: dict[str, float] = {}
+        for chunk in range(0, len(rooms.frame.rooms), settings.assess_chunk_rooms):
+            part = rooms.frame.take(slice(chunk, chunk + settings.assess_chunk_rooms))
+            judged = judge_rooms(part, room_states, facts, config)
+            alerts.apply_rooms(judged, hours.first_new)
+            # Rewind hours are written again only for homes whose readings changed.
+            rewrite = np.array([rooms.changed is None or h in rooms.changed for h in part.homes])
+            out.send(risk_lines(judged, np.where(rewrite, 0, hours.first_new - part.start_hour)))
+            worst_scores(judged, room_scores)
+            rows = judged.state_rows(
+                end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
+            )
+            save_states(session, RoomAssessmentState, rows)
+        alerts.apply_devices(
+            devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
         )
-        save_states(session, RoomAssessmentState, rows)
-    alerts.apply_devices(
-        devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
-    )
-    lines.extend(device_health_lines(devices.frame, devices.health, hours.first_new))
-    save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
-    # Lines out: the series, then each home's rank after this cycle's alert changes.
-    judged_homes = set(rooms.frame.homes) | set(devices.frame.homes)
-    home_rows = alerts.home_rows(facts.vulnerabilities)
-    lines.extend(home_risk_lines(judged_homes, home_rows, room_scores, hour=hours.end - 1))
-    # Early warning (assess/watching.py): watches linked to the alerts that came, every cycle;
-    # rooms projected every `watch_every_hours`.
-    report.watches_linked = link_alerts(session, home_ids=scope.home_ids)
-    if watch_due(hours.first_new, hours.end, settings.watch_every_hours, scope.partition):
-        watching = run_watch_pass(
-            session,
-            influx,
-            settings,
-            facts,
-            end_hour=hours.end,
-            now=moment,
-            config=config,
-            scope=scope,
-        )
-        lines.extend(watching.lines)
-        report.watches_opened = watching.changes.opened
-        report.watches_cleared = watching.changes.cleared
-        report.watches_linked += watching.changes.linked
-    report.points_written = write_lines(writer, lines)
+        out.send(device_health_lines(devices.frame, devices.health, hours.first_new))
+        save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
+        # Lines out: the series, then each home's rank after this cycle's alert changes.
+        judged_homes = set(rooms.frame.homes) | set(devices.frame.homes)
+        home_rows = alerts.home_rows(facts.vulnerabilities)
+        out.send(home_risk_lines(judged_homes, home_rows, room_scores, hour=hours.end - 1))
+        # Early warning (assess/watching.py): watches linked to the alerts that came, every cycle;
+        # rooms projected every `watch_every_hours`.
+        report.watches_linked = link_alerts(session, home_ids=scope.home_ids)
+        if watch_due(hours.first_new, hours.end, settings.watch_every_hours, scope.partition):
+            watching = run_watch_pass(
+                session,
+                influx,
+                settings,
+                facts,
+                end_hour=hours.end,
+                now=moment,
+                config=config,
+                scope=scope,
+            )
+            out.send(watching.lines)
+            report.watches_opened = watching.changes.opened
+            report.watches_cleared = watching.changes.cleared
+            report.watches_linked += watching.changes.linked
+        report.points_written = out.close()
+    except BaseException:
+        out.abandon()
+        raise
     report.points_written += export_alert_events(session, writer, scope)
     report.alerts_opened, report.alerts_cleared = alerts.opened, alerts.cleared
     report.read_from, report.late_hours = hour_start(window.read_from), len(window.late_hours)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -108,27 +108,56 @@ RISK_COUNTS = (
 ROOM_WEIGHT_WITHOUT_ALERT = 0.5  # a home with no alert still ranks by its worst room, halved
 
 
+def grid_lines(
+    prefixes: Sequence[str],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    start_hour: int,
+    fields: Sequence[tuple[str, npt.NDArray[Any], int | None]],
+) -> list[str]:
+    """Points at (rows[i], cols[i]) of a grid: each row's measurement and tags, then the fields
+    (rounded to their digits, left out where not finite) and the hour's start.
+
+    Column by column rather than point by point: a 30-day back-fill writes tens of millions.
+    """
+    columns = []
+    for name, values, digits in fields:
+        plain = values.astype(np.float64).tolist()
+        if digits is None:
+            columns.append([f"{name}={v!r}" if math.isfinite(v) else "" for v in plain])
+        else:
+            columns.append(
+                [f"{name}={round(v, digits)!r}" if math.isfinite(v) else "" for v in plain]
+            )
+    stamps = ((cols + start_hour) * 3600 * NS_PER_S).tolist()
+    lines = []
+    for row, stamp, *parts in zip(rows.tolist(), stamps, *columns, strict=True):
+        body = ",".join(filter(None, parts))
+        if body:
+            lines.append(f"{prefixes[row]} {body} {stamp}")
+    return lines
+
+
 def risk_lines(judged: JudgedRooms, first_col: npt.NDArray[np.int64] | None = None) -> list[str]:
     """`risk` points for every room-hour with data (from `first_col` of each row, if given)."""
     frame, ind = judged.frame, judged.indicators
-    lines: list[str] = []
     rows, cols = np.nonzero(ind.flags & np.uint16(HourFlag.DATA))
     if first_col is not None:
         keep = cols >= first_col[rows]
         rows, cols = rows[keep], cols[keep]
-    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        values = {
-            "mould_index": round(float(ind.mould_index[row, col]), 4),
-            "surface_temperature_c": round(float(ind.surface_temperature_c[row, col]), 2),
-            "surface_rh_pct": round(float(ind.surface_rh_pct[row, col]), 2),
-            "overheating_night_pct": round(float(ind.overheating_night_pct[row, col]), 2),
-            "score": float(ind.score[row, col]),
-        }
-        values.update({name: float(ind.counts[name][row, col]) for name in RISK_COUNTS})
-        line = risk_line(frame.homes[row], frame.rooms[row], values, frame.start_hour + col)
-        if line is not None:
-            lines.append(line)
-    return lines
+    prefixes = [
+        f"{MEASUREMENT_RISK}{format_tags({TAG_HOME: home, TAG_ROOM: room})}"
+        for home, room in zip(frame.homes, frame.rooms, strict=True)
+    ]
+    fields: list[tuple[str, npt.NDArray[Any], int | None]] = [
+        ("mould_index", ind.mould_index[rows, cols], 4),
+        ("surface_temperature_c", ind.surface_temperature_c[rows, cols], 2),
+        ("surface_rh_pct", ind.surface_rh_pct[rows, cols], 2),
+        ("overheating_night_pct", ind.overheating_night_pct[rows, cols], 2),
+        ("score", ind.score[rows, cols], None),
+    ]
+    fields += [(name, ind.counts[name][rows, cols], None) for name in RISK_COUNTS]
+    return grid_lines(prefixes, rows, cols, frame.start_hour, fields)
 
 
 def home_risk_lines(
@@ -159,21 +188,19 @@ def home_risk_lines(
 
 def device_health_lines(frame: DeviceFrame, health: DeviceHealth, first_new: int) -> list[str]:
     """`device_health` points of every device for the new hours."""
-    lines: list[str] = []
-    for row, (home, device) in enumerate(zip(frame.homes, frame.devices, strict=True)):
-        for col in range(max(first_new - frame.start_hour, 0), frame.hours):
-            values = {
-                "last_seen_age_h": float(health.last_seen_age_h[row, col]),
-                "offline": float(health.offline[row, col]),
-                "battery_pct": float(health.battery_pct[row, col]),
-                "seq_gaps_7d": float(health.seq_gaps_7d[row, col]),
-                "stuck": float(health.stuck[row, col]),
-            }
-            if (
-                line := device_health_line(home, device, values, frame.start_hour + col)
-            ) is not None:
-                lines.append(line)
-    return lines
+    first_col = max(first_new - frame.start_hour, 0)
+    hours = max(frame.hours - first_col, 0)
+    rows = np.repeat(np.arange(len(frame.devices), dtype=np.int64), hours)
+    cols = np.tile(np.arange(first_col, frame.hours, dtype=np.int64), len(frame.devices))
+    prefixes = [
+        f"{MEASUREMENT_DEVICE_HEALTH}{format_tags({TAG_HOME: home, TAG_DEVICE: device})}"
+        for home, device in zip(frame.homes, frame.devices, strict=True)
+    ]
+    fields: list[tuple[str, npt.NDArray[Any], int | None]] = [
+        (name, getattr(health, name)[rows, cols], None)
+        for name in ("last_seen_age_h", "offline", "battery_pct", "seq_gaps_7d", "stuck")
+    ]
+    return grid_lines(prefixes, rows, cols, frame.start_hour, fields)
 
 
 def alert_event_lines(events: Sequence[AlertEvent]) -> list[str]:
