@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := mosquitto influxdb poppler-utils chromium wrk
 
-.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-api bench-pages bench-broker bench-grafana bench-opendata eval eval-predict soak clean grafana
+.PHONY: setup system-packages venv test test-fast check format bench bench-sim bench-gateway bench-assess bench-assess-cycle bench-api bench-pages bench-broker bench-grafana bench-opendata eval eval-predict soak clean grafana
 
 setup: system-packages venv mosquitto-2.1
 
@@ -69,9 +69,16 @@ bench-sim:
 bench-gateway:
 	$(BIN)/python -m bench.gateway_bench $(if $(QUICK),--quick)
 
-# One assessment cycle at 10,000 homes × 3 rooms × 30 days, with its baselines (about 20 min;
-# `python -m bench.assess_bench --influx-homes 1000` for a quicker run scaled to 10,000 homes).
+# The assessment at 10,000 homes on 1 and 2 worker processes sharing partition leases in
+# PostgreSQL (127.0.0.1:5432): a 30-day first cycle, a regular and a late-reading cycle, a worker
+# SIGKILLed mid-cycle (about an hour; `python -m bench.assess_workers --homes 1000 --days 7`
+# for a quick run).
 bench-assess:
+	$(BIN)/python -m bench.assess_workers
+
+# One cycle's parts in one process at 10,000 homes: InfluxQL, memory of the window, the
+# vectorised models against the scalar VTT model (about 20 min; `--influx-homes 1000` scales).
+bench-assess-cycle:
 	$(BIN)/python -m bench.assess_bench
 
 # Every Grafana board's SQL on PostgreSQL at 10,000 homes, as the read-only role, against
