@@ -18,6 +18,7 @@ from dampwatch_api.app import create_app
 from dampwatch_api.db import migrate
 from tests.api.conftest import api_settings, seed, start_api
 from tests.api.pages.support import seed_alert, seed_influx, seed_rooms
+from tests.api.predict.conftest import seed_register
 from tests.browser.estate import seed_estate, seed_tenant_home
 from tests.support import InfluxDatabase
 
@@ -59,11 +60,16 @@ CONTACT = {
 }
 
 
-def _serve(tmp_path: Path, influx_db: InfluxDatabase, **overrides: Any) -> Iterator[Live]:
-    """Seeded homes, readings, an estate of cases and the tenant's home behind uvicorn."""
+def _serve(
+    tmp_path: Path, influx_db: InfluxDatabase, *, predicted: bool = False, **overrides: Any
+) -> Iterator[Live]:
+    """Seeded homes, readings, an estate of cases and the tenant's home behind uvicorn (and a
+    register of homes without sensors with a prediction run, when `predicted`)."""
     url = f"sqlite:///{tmp_path / 'api.db'}"
     migrate(url)
     seed(url)
+    if predicted:
+        seed_register(url)
     settings = api_settings(
         url,
         tmp_path,
@@ -101,6 +107,12 @@ def _serve(tmp_path: Path, influx_db: InfluxDatabase, **overrides: Any) -> Itera
 def live(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
     """The site with the usual 15-minute sessions."""
     yield from _serve(tmp_path, influx_db)
+
+
+@pytest.fixture
+def live_predicted(tmp_path: Path, influx_db: InfluxDatabase) -> Iterator[Live]:
+    """The site with 400 homes of known stock facts and their predicted risk."""
+    yield from _serve(tmp_path, influx_db, predicted=True)
 
 
 @pytest.fixture

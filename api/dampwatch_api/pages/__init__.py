@@ -18,6 +18,7 @@ def install_pages(app: FastAPI) -> None:
         downloads,
         home_views,
         link_views,
+        predictions_view,
         region_view,
         render,
         session,
@@ -38,6 +39,7 @@ def install_pages(app: FastAPI) -> None:
         admin_homes,
         admin_users,
         link_views,
+        predictions_view,
         region_view,
     ):
         app.include_router(module.router)

@@ -35,6 +35,20 @@ class Reason:
     text: str
 
 
+def fact_words(feature: str, value: str | None) -> str:
+    """The fact itself: 'energy band F', 'floor area not known', 'its area (9 % of homes)'."""
+    if feature == AREA_RATE:
+        return f"its area (an estimated {value} of homes there)" if value else "its area"
+    label = LABELS.get(feature, feature.replace("_", " "))
+    if value is None:
+        return f"{label} not known"
+    if feature == "floor_area_m2":
+        value = f"{float(value):.0f} m²"
+    elif feature == "imd_decile":
+        value = f"{value} (1 is the most deprived tenth of England)"
+    return f"{label} {value}"
+
+
 def describe(feature: str, value: str | None, contribution: float, kind: str) -> str:
     """'energy band F: homes like this are more often damp or mouldy'."""
     hazard = HAZARD_WORDS.get(kind, kind)
@@ -42,14 +56,7 @@ def describe(feature: str, value: str | None, contribution: float, kind: str) ->
     if feature == AREA_RATE:
         share = f" (an estimated {value} of homes there)" if value else ""
         return f"area: monitored homes nearby were {direction} often {hazard}{share}"
-    label = LABELS.get(feature, feature.replace("_", " "))
-    if value is None:
-        return f"{label} not known: homes like this are {direction} often {hazard}"
-    if feature == "floor_area_m2":
-        value = f"{float(value):.0f} m²"
-    elif feature == "imd_decile":
-        value = f"{value} (1 is the most deprived tenth of England)"
-    return f"{label} {value}: homes like this are {direction} often {hazard}"
+    return f"{fact_words(feature, value)}: homes like this are {direction} often {hazard}"
 
 
 def reasons(
