@@ -12,9 +12,9 @@ from bench.report import Row
 from bench.runs import Context, drain_with_ingest, run_consumer, start_ingest, stop_ingest
 from bench.workload import batched_messages, line_protocol, single_messages, total_readings
 
-DRAIN_RATIO = 0.8
+DRAIN_RATIO = 1.0
 BATCHED_MIN_RATE = 20_000.0
-BATCHED_RATIO = 0.3
+BATCHED_RATIO = 0.8
 NAIVE_RATIO = 10.0
 LATENCY_P99_S = 2.0
 
@@ -65,7 +65,8 @@ def single_drain(ctx: Context) -> list[Row]:
     )
     ratio = rate / bare_rate
     passed = ratio >= DRAIN_RATIO and ingest.stored == n
-    row = Row("1 drain, 1 reading/msg", rate, "msg/s", bare_rate, ratio, "≥ 0.80x bare", passed)
+    target = f"≥ {DRAIN_RATIO:.2f}x bare"
+    row = Row("1 drain, 1 reading/msg", rate, "msg/s", bare_rate, ratio, target, passed)
     row.note = note.strip()
     ctx.ingest_rate = rate
     return [row]
@@ -94,7 +95,12 @@ def batched_drain(ctx: Context) -> list[Row]:
     bare_stored = count_readings(ctx.influx, bare_db)
     ctx.influx.drop_database(bare_db)
 
-    rate, bare_rate = readings / ingest.done_s, readings / bare_s
+    marks = ingest.milestones
+    # like for like, as in (1): the bare /write is timed from its first request with its bodies
+    # encoded beforehand, the ingest from its first message (its start-up is in the note)
+    after_first = ingest.done_s - (marks.first_message or 0.0)
+    rate, bare_rate = readings / after_first, readings / bare_s
+    from_start = readings / ingest.done_s
     ok = ingest.stored == readings
     ctx.details["batched"] = {
         "readings": readings,
@@ -103,7 +109,6 @@ def batched_drain(ctx: Context) -> list[Row]:
         "bare_write_s": bare_s,
         "bare_stored": bare_stored,
     }
-    marks = ingest.milestones
     absolute = Row(
         "2 drain, 100 readings/msg",
         rate,
@@ -112,7 +117,9 @@ def batched_drain(ctx: Context) -> list[Row]:
         passed=ok and rate >= BATCHED_MIN_RATE,
         note=(
             f"ingest {ingest.done_s:.2f} s from process start, first message by "
-            f"{marks.first_message or 0:.2f} s; {ingest.cpu.per_1k(readings)} "
+            f"{marks.first_message or 0:.2f} s ({from_start:,.0f} readings/s = "
+            f"{from_start / bare_rate:.2f}x bare from process start); "
+            f"{ingest.cpu.per_1k(readings)} "
             f"(here: per 1k readings). {_stored_note(ingest.stored, readings)}"
         ).strip(),
     )
@@ -122,7 +129,7 @@ def batched_drain(ctx: Context) -> list[Row]:
         "readings/s",
         bare_rate,
         rate / bare_rate,
-        "≥ 0.30x bare",
+        f"≥ {BATCHED_RATIO:.2f}x bare",
         ok and rate / bare_rate >= BATCHED_RATIO,
         note=f"bare /write {bare_s:.2f} s; stored {bare_stored:,}",
     )
