@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from dampwatch.readings import Rejection, excerpt, parse_payload
 from dampwatch.topics import TopicError, parse_device_topic
 from dampwatch_ingest.registry import Registry
 
+_LOGGER = logging.getLogger(__name__)
 # Parsed topics and series strings are cached; beyond this many the caches start afresh.
 CACHE_LIMIT = 200_000
 
@@ -165,3 +167,24 @@ def _fast_path(
     except orjson.JSONDecodeError:
         return None
     return fast_lines(document, series, now_s=now_s, retention_s=retention_s)
+
+
+def decode_all(decoder: MessageDecoder, topics: list[str], payloads: list[bytes]) -> list[Decoded]:
+    """Decode each message; an unexpected error rejects that message, never the batch."""
+    results = []
+    for topic, payload in zip(topics, payloads, strict=True):
+        try:
+            results.append(decoder.decode(topic, payload))
+        except Exception as error:
+            _LOGGER.exception("could not decode a message on %s", topic)
+            results.append(quarantined(decoder, topic, payload, repr(error)))
+    return results
+
+
+def quarantined(decoder: MessageDecoder, topic: str, payload: bytes, why: str) -> Decoded:
+    """A message recorded as an internal error without decoding it."""
+    decoded = Decoded()
+    decoder.reject(
+        decoded, Rejection(RejectReason.INTERNAL_ERROR, why[:300], excerpt(payload)), topic
+    )
+    return decoded
