@@ -7,7 +7,7 @@ Scenarios (each with its own InfluxDB database and MQTT sessions, on the same se
   4. peak RSS of every ingest run
   5. publish-to-queryable latency at half the live maximum rate (publisher flat out, all running)
 
-Usage: python -m bench.ingest_bench [--quick] [--json] [--strict] [sizes...]
+Usage: python -m bench.ingest_bench [--quick] [--json] [--strict] [--only 1,2] [sizes...]
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--only",
+        type=lambda text: frozenset(part.strip() for part in text.split(",")),
+        default=None,
+        help="run only these scenarios, e.g. 1,2 (3 needs 1; 4 reports the runs made)",
+    )
     parser.add_argument("--messages", type=int, help="(1) single-reading messages [50000]")
     parser.add_argument("--devices", type=int, help="(1) devices they come from [500]")
     parser.add_argument("--batched-readings", type=int, help="(2) readings [300000]")
@@ -94,8 +100,10 @@ def _attempt(ctx: Context, name: str, scenario: Callable[[Context], list[Row]]) 
         return [Row(name, None, "", target="completes", passed=False, note=str(error)[:300])]
 
 
-def run(config: BenchConfig, work_dir: Path, stack: ExitStack) -> tuple[list[Row], dict[str, Any]]:
-    """Start the servers, run every scenario, return the rows and the details."""
+def run(
+    config: BenchConfig, work_dir: Path, stack: ExitStack, only: frozenset[str] | None = None
+) -> tuple[list[Row], dict[str, Any]]:
+    """Start the servers, run every scenario (or `only` these), return the rows and details."""
     mosquitto = MosquittoServer(
         work_dir / "mosquitto",
         max_queued_messages=20_000_000,
@@ -110,13 +118,19 @@ def run(config: BenchConfig, work_dir: Path, stack: ExitStack) -> tuple[list[Row
     influx.start(timeout=30)
     _progress(f"mosquitto on 127.0.0.1:{mosquitto.port}, influxd on {influx.url}")
     ctx = Context(mosquitto, influx, work_dir, stack, config, _progress)
-    rows = [
-        *_attempt(ctx, "1 drain, 1 reading/msg", scenarios.single_drain),
-        *_attempt(ctx, "2 drain, 100 readings/msg", scenarios.batched_drain),
-        *_attempt(ctx, "3 ingest (1) vs naive", scenarios.naive_drain),
+    chosen: list[tuple[str, str, Callable[[Context], list[Row]]]] = [
+        ("1", "1 drain, 1 reading/msg", scenarios.single_drain),
+        ("2", "2 drain, 100 readings/msg", scenarios.batched_drain),
+        ("3", "3 ingest (1) vs naive", scenarios.naive_drain),
+        ("5", "5 latency", scenarios.latency),
     ]
-    latency = _attempt(ctx, "5 latency", scenarios.latency)
-    rows += [*scenarios.memory_rows(ctx), *latency]
+    results = {
+        number: _attempt(ctx, name, scenario)
+        for number, name, scenario in chosen
+        if only is None or number in only
+    }
+    rows = [row for number in ("1", "2", "3") for row in results.get(number, [])]
+    rows += [*scenarios.memory_rows(ctx), *results.get("5", [])]
     return rows, ctx.details
 
 
@@ -138,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dwbench-")))
         try:
-            rows, details = run(config, work_dir, stack)
+            rows, details = run(config, work_dir, stack, args.only)
         except KeyboardInterrupt:
             _progress("interrupted: stopping every process this benchmark started")
             return 130

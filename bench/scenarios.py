@@ -12,9 +12,9 @@ from bench.report import Row
 from bench.runs import Context, drain_with_ingest, run_consumer, start_ingest, stop_ingest
 from bench.workload import batched_messages, line_protocol, single_messages, total_readings
 
-DRAIN_RATIO = 0.8
+DRAIN_RATIO = 1.0
 BATCHED_MIN_RATE = 20_000.0
-BATCHED_RATIO = 0.3
+BATCHED_RATIO = 0.8
 NAIVE_RATIO = 10.0
 LATENCY_P99_S = 2.0
 
@@ -65,7 +65,8 @@ def single_drain(ctx: Context) -> list[Row]:
     )
     ratio = rate / bare_rate
     passed = ratio >= DRAIN_RATIO and ingest.stored == n
-    row = Row("1 drain, 1 reading/msg", rate, "msg/s", bare_rate, ratio, "≥ 0.80x bare", passed)
+    target = f"≥ {DRAIN_RATIO:.2f}x bare"
+    row = Row("1 drain, 1 reading/msg", rate, "msg/s", bare_rate, ratio, target, passed)
     row.note = note.strip()
     ctx.ingest_rate = rate
     return [row]
@@ -77,6 +78,8 @@ def batched_drain(ctx: Context) -> list[Row]:
     messages = batched_messages(config.batched_readings, config.per_message, config.batched_devices)
     readings = total_readings(messages)
     lines = line_protocol(messages)
+    # the baseline before and after the ingest's drain: on shared cores the load drifts
+    before_s, bare_stored = _bare_batched(ctx, lines)
     database = fresh_database(ctx.influx, "bench_batched")
     ingest_id = "bench-s2-ingest"
     create_session(port, ingest_id)
@@ -88,22 +91,24 @@ def batched_drain(ctx: Context) -> list[Row]:
     drop_session(port, ingest_id)
     ctx.influx.drop_database(database)
 
-    ctx.progress(f"[2] bare /write of {len(lines):,} points, 5,000 per request")
-    bare_db = fresh_database(ctx.influx, "bench_batched_bare")
-    bare_s = bare_write(ctx.influx, bare_db, lines)
-    bare_stored = count_readings(ctx.influx, bare_db)
-    ctx.influx.drop_database(bare_db)
+    after_s, stored_after = _bare_batched(ctx, lines)
+    bare_s, bare_stored = (before_s + after_s) / 2, min(bare_stored, stored_after)
 
-    rate, bare_rate = readings / ingest.done_s, readings / bare_s
+    marks = ingest.milestones
+    # like for like, as in (1): the bare /write is timed from its first request with its bodies
+    # encoded beforehand, the ingest from its first message (its start-up is in the note)
+    after_first = ingest.done_s - (marks.first_message or 0.0)
+    rate, bare_rate = readings / after_first, readings / bare_s
+    from_start = readings / ingest.done_s
     ok = ingest.stored == readings
     ctx.details["batched"] = {
         "readings": readings,
         "publish_s": publish_s,
         "ingest": asdict(ingest),
         "bare_write_s": bare_s,
+        "bare_write_before_after_s": [before_s, after_s],
         "bare_stored": bare_stored,
     }
-    marks = ingest.milestones
     absolute = Row(
         "2 drain, 100 readings/msg",
         rate,
@@ -112,7 +117,9 @@ def batched_drain(ctx: Context) -> list[Row]:
         passed=ok and rate >= BATCHED_MIN_RATE,
         note=(
             f"ingest {ingest.done_s:.2f} s from process start, first message by "
-            f"{marks.first_message or 0:.2f} s; {ingest.cpu.per_1k(readings)} "
+            f"{marks.first_message or 0:.2f} s ({from_start:,.0f} readings/s = "
+            f"{from_start / bare_rate:.2f}x bare from process start); "
+            f"{ingest.cpu.per_1k(readings)} "
             f"(here: per 1k readings). {_stored_note(ingest.stored, readings)}"
         ).strip(),
     )
@@ -122,11 +129,24 @@ def batched_drain(ctx: Context) -> list[Row]:
         "readings/s",
         bare_rate,
         rate / bare_rate,
-        "≥ 0.30x bare",
+        f"≥ {BATCHED_RATIO:.2f}x bare",
         ok and rate / bare_rate >= BATCHED_RATIO,
-        note=f"bare /write {bare_s:.2f} s; stored {bare_stored:,}",
+        note=(
+            f"bare /write {bare_s:.2f} s (mean of {before_s:.2f} s before the ingest's drain "
+            f"and {after_s:.2f} s after it); stored {bare_stored:,}"
+        ),
     )
     return [absolute, relative]
+
+
+def _bare_batched(ctx: Context, lines: list[str]) -> tuple[float, int]:
+    """Seconds a bare batched `/write` of `lines` takes into a fresh database; points stored."""
+    ctx.progress(f"[2] bare /write of {len(lines):,} points, 5,000 per request")
+    bare_db = fresh_database(ctx.influx, "bench_batched_bare")
+    seconds = bare_write(ctx.influx, bare_db, lines)
+    stored = count_readings(ctx.influx, bare_db)
+    ctx.influx.drop_database(bare_db)
+    return seconds, stored
 
 
 def naive_drain(ctx: Context) -> list[Row]:

@@ -75,6 +75,7 @@ class Consumer:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        client.lean_handler = self._on_reading
         return client
 
     def start(self) -> None:
@@ -196,6 +197,13 @@ class Consumer:
             self._on_registry(topic, message)
             return
         self._handler(topic, bytes(message.payload), message.mid, message.qos, self._connection)
+
+    def _on_reading(self, topic: str, payload: bytes, mid: int) -> bool:
+        """A QoS 1 message from paho's lean path; registry messages go paho's usual way."""
+        if topic.startswith(self._registry_prefix):
+            return False
+        self._handler(topic, payload, mid, 1, self._connection)
+        return True
 
     def _on_registry(self, topic: str, message: mqtt.MQTTMessage) -> None:
         home_id = topic[len(self._registry_prefix) :]

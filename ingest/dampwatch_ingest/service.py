@@ -19,8 +19,8 @@ from dampwatch_ingest.store_process import StoreReport
 
 _LOGGER = logging.getLogger(__name__)
 POLL_S = 0.02
-# Batches handed to the store process at once: it decodes the next while writing one.
-MAX_OUTSTANDING = 3
+# Batches handed to the store process at once: it decodes the next while writing two.
+MAX_OUTSTANDING = 4
 
 
 @dataclass(slots=True)

@@ -17,19 +17,22 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from dampwatch.const import RejectReason
 from dampwatch.influx import make_writer
 from dampwatch.logs import configure_logging
-from dampwatch.readings import Rejection, excerpt
+from dampwatch.readings import Rejection
 from dampwatch_ingest.metrics import IngestMetrics, current, rejected_counts
-from dampwatch_ingest.pipeline import Decoded, MessageDecoder
+from dampwatch_ingest.pipeline import MessageDecoder, decode_all, quarantined
 from dampwatch_ingest.registry import HomeFacts, Registry
 from dampwatch_ingest.settings import IngestSettings
 from dampwatch_ingest.stats import StatsReporter
+from dampwatch_ingest.write_order import Countdown, InOrder
 from dampwatch_ingest.writer import Batch, BatchWriter
 
 _LOGGER = logging.getLogger(__name__)
 IDLE_WAIT_S = 0.5
+# Writes in flight at once, each on its own connection: InfluxDB works on one while the
+# other's body is sent and its answer read.
+WRITERS = 2
 
 
 @dataclass(slots=True)
@@ -66,27 +69,6 @@ def report_of(metrics: IngestMetrics, batch_seconds: float = 0.0, points: int = 
     )
 
 
-def decode_all(decoder: MessageDecoder, topics: list[str], payloads: list[bytes]) -> list[Decoded]:
-    """Decode each message; an unexpected error rejects that message, never the batch."""
-    results = []
-    for topic, payload in zip(topics, payloads, strict=True):
-        try:
-            results.append(decoder.decode(topic, payload))
-        except Exception as error:
-            _LOGGER.exception("could not decode a message on %s", topic)
-            results.append(quarantined(decoder, topic, payload, repr(error)))
-    return results
-
-
-def quarantined(decoder: MessageDecoder, topic: str, payload: bytes, why: str) -> Decoded:
-    """A message recorded as an internal error without decoding it."""
-    decoded = Decoded()
-    decoder.reject(
-        decoded, Rejection(RejectReason.INTERNAL_ERROR, why[:300], excerpt(payload)), topic
-    )
-    return decoded
-
-
 class _Store:
     """Everything the store process keeps between batches."""
 
@@ -105,21 +87,30 @@ class _Store:
             retention_s=settings.retention_days * 86400.0,
             registry=self.registry,
         )
-        self.line_writer = make_writer(settings)
+        # one connection per writer, and one for the stats
+        self.line_writers = [make_writer(settings) for _ in range(WRITERS + 1)]
         self.give_up = threading.Event()
-        self.writer = BatchWriter(
-            self.line_writer,
-            self.metrics,
-            self._record_rejection,
-            max_lines=settings.ingest_batch_size,
-            retry_initial_s=settings.ingest_retry_initial_s,
-            retry_max_s=settings.ingest_retry_max_s,
-            on_retry=self._on_retry,
-        )
-        self.stats = StatsReporter(settings, self.metrics, self.line_writer)
-        # one batch waits here while one is written and the next decoded
-        self.to_write: queue.Queue[tuple[int, Batch] | None] = queue.Queue(maxsize=1)
-        self.writer_done = threading.Event()
+        self.writers = [
+            BatchWriter(
+                line_writer,
+                self.metrics,
+                self._record_rejection,
+                max_lines=settings.ingest_batch_size,
+                retry_initial_s=settings.ingest_retry_initial_s,
+                retry_max_s=settings.ingest_retry_max_s,
+                on_retry=self._on_retry,
+            )
+            for line_writer in self.line_writers[:WRITERS]
+        ]
+        self.stats = StatsReporter(settings, self.metrics, self.line_writers[-1])
+        self._stats_lock = threading.Lock()
+        self._send_lock = threading.Lock()  # a pipe takes one message at a time
+        # one batch waits here while others are written and the next decoded
+        self.to_write: queue.Queue[tuple[int, int, Batch] | None] = queue.Queue(maxsize=1)
+        self.writer_done = threading.Event()  # set once every writer thread has ended
+        self.finished = Countdown(WRITERS, self.writer_done)
+        self.order = InOrder(self.give_up)
+        self._tickets = 0  # the order batches were queued in, which is the order they report
 
     def decode(
         self,
@@ -149,40 +140,57 @@ class _Store:
         self._account(batch)
         while not self.writer_done.is_set():
             try:
-                self.to_write.put((batch_id, batch), timeout=IDLE_WAIT_S)
+                self.to_write.put((self._tickets, batch_id, batch), timeout=IDLE_WAIT_S)
+                self._tickets += 1
                 return
             except queue.Full:
                 continue
 
-    def write_loop(self) -> None:
-        """The writer thread: write decoded batches in order, report each, write the stats.
+    def write_loop(self, writer: BatchWriter) -> None:
+        """A writer thread: write decoded batches, report each in queue order, write stats.
 
-        It overlaps the HTTP round trip to InfluxDB with the decoding of the next batch, and
-        is the only thread that sends on the pipe once the process is ready.
+        The writers overlap their HTTP round trips to InfluxDB with each other and with the
+        decoding of the next batch; a batch written early waits for its turn to report.
         """
         try:
             while True:
                 try:
                     item = self.to_write.get(timeout=IDLE_WAIT_S)
                 except queue.Empty:
-                    self.stats.maybe_report(time.monotonic())
+                    self._maybe_report_stats()
                     continue
                 if item is None:
                     return
-                batch_id, batch = item
+                ticket, batch_id, batch = item
                 started = time.monotonic()
-                if not self.writer.write(batch, give_up=self.give_up):
+                if not writer.write(batch, give_up=self.give_up):
                     return
-                batch_s = time.monotonic() - started
-                self.metrics.acknowledged += batch.messages
-                self.stats.observe_lag((time.time_ns() - batch.first_received_ns) / 1e9, batch_s)
-                report = report_of(self.metrics, batch_s, len(batch.lines))
-                self.connection.send(("done", batch_id, report))
-                self.stats.maybe_report(time.monotonic())
+                if not self.order.wait_turn(ticket):
+                    return
+                try:
+                    self._report(batch_id, batch, time.monotonic() - started)
+                finally:
+                    self.order.done(ticket)
+                self._maybe_report_stats()
         except (BrokenPipeError, EOFError, OSError):
             self.give_up.set()  # the ingest is gone
         finally:
-            self.writer_done.set()
+            self.finished.finished()
+
+    def _report(self, batch_id: int, batch: Batch, batch_s: float) -> None:
+        self.metrics.acknowledged += batch.messages
+        with self._stats_lock:
+            self.stats.observe_lag((time.time_ns() - batch.first_received_ns) / 1e9, batch_s)
+        self.send(("done", batch_id, report_of(self.metrics, batch_s, len(batch.lines))))
+
+    def _maybe_report_stats(self) -> None:
+        with self._stats_lock:
+            self.stats.maybe_report(time.monotonic())
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Send to the ingest process; writer threads share the pipe."""
+        with self._send_lock:
+            self.connection.send(message)
 
     def _account(self, batch: Batch) -> None:
         metrics = self.metrics
@@ -202,7 +210,7 @@ class _Store:
         return self.decoder.decode_rejection(rejection, topic)
 
     def _on_retry(self) -> None:
-        self.connection.send(("progress", report_of(self.metrics)))
+        self.send(("progress", report_of(self.metrics)))
 
 
 def _read_requests(
@@ -238,8 +246,14 @@ def serve(connection: Connection, settings: IngestSettings, homes: dict[str, Hom
         target=_read_requests, args=(connection, requests, store.give_up), daemon=True
     )
     reader.start()
-    writer = threading.Thread(target=store.write_loop, name="store-writer", daemon=True)
-    writer.start()
+    writers = [
+        threading.Thread(
+            target=store.write_loop, args=(batch_writer,), name=f"store-writer-{n}", daemon=True
+        )
+        for n, batch_writer in enumerate(store.writers)
+    ]
+    for writer in writers:
+        writer.start()
     try:
         while not store.writer_done.is_set():
             try:
@@ -255,12 +269,15 @@ def serve(connection: Connection, settings: IngestSettings, homes: dict[str, Hom
             else:
                 break
     finally:
-        # the writer finishes what is queued unless told to give up; then the process exits
-        while not store.writer_done.is_set():
+        # the writers finish what is queued unless told to give up; then the process exits
+        stops = len(writers)
+        while stops and not store.writer_done.is_set():
             try:
                 store.to_write.put(None, timeout=IDLE_WAIT_S)
-                break
+                stops -= 1
             except queue.Full:
                 continue
-        writer.join()
-        store.line_writer.close()
+        for writer in writers:
+            writer.join()
+        for line_writer in store.line_writers:
+            line_writer.close()

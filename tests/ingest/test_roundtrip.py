@@ -119,6 +119,8 @@ def test_partial_write_rejects_only_the_conflicting_points(
         wait_until(
             lambda: len(influxql.rows("SELECT * FROM rejected")) == 2, 10, "two type conflicts"
         )
+        # the rejection records are stored before the batch's report reaches this process
+        wait_until(lambda: worker.ingest.metrics.acknowledged == 1, 10, "the acknowledgement")
         written = current(worker.ingest.metrics.readings_written)
     stored = influxql.rows("SELECT humidity_pct, seq FROM reading WHERE device = 'dev-1'")
     assert [(row["seq"], row["humidity_pct"]) for row in stored] == [(2, 60.0)]
