@@ -102,6 +102,9 @@ class AssessmentConfig:
     implausible_hours: int = 6
     indoor_min_plausible_c: float = 0.0
     indoor_max_plausible_c: float = 45.0
+    # ...below 0 °C is a cold room, not a broken sensor, when another room of the home is at or
+    # below a heating system's frost protection setting: an unheated home in a frost.
+    frost_home_c: float = 5.0
     saturated_rh_pct: float = 99.5
     saturated_hours: int = 12
     # ...unless another indoor sensor of the home reads this much too: then the air is saturated.
