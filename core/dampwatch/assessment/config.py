@@ -25,6 +25,9 @@ TM59_ALLOWED_FRACTION: Final = 0.01
 class AssessmentConfig:
     """Thresholds, windows and hold-offs of the indicators and rules."""
 
+    # Sensors: stated accuracy of the humidity sensors in use (SHT3x ±2 %RH typical; the eval's
+    # band of homes on the limit). The early warning projects at the low end of it (outlook.py).
+    humidity_accuracy_pct: float = 2.0
     # Surface estimate
     temperature_factor: float = 0.75  # f_Rsi, BRE IP1/06 design minimum
     air_margin_k: float = 3.0  # coldest surface this far below room air when outdoor is unknown
