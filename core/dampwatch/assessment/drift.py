@@ -140,18 +140,18 @@ def _largest_step(window: FloatArray) -> FloatArray:
     An onset lifts the gap to a level it never reached before; a night that dipped (the
     reference rooms aired, a window opened) and came back is no step, so the rise is measured
     from the highest night so far, not from the night before, which a dip would make look large.
-    Nights apart count per night between them.
+    A rise after unmeasured nights counts per night since the last measured one.
     """
     largest = np.zeros(window.shape[0])
     highest = np.full(window.shape[0], np.nan)
-    highest_col = np.zeros(window.shape[0])
+    last_col = np.zeros(window.shape[0])
     for col in range(window.shape[1]):
         value = window[:, col]
         with np.errstate(invalid="ignore"):
-            largest = np.fmax(largest, (value - highest) / np.maximum(col - highest_col, 1))
-            higher = np.isfinite(value) & ~(value <= highest)
-        highest = np.where(higher, value, highest)
-        highest_col = np.where(higher, col, highest_col)
+            largest = np.fmax(largest, (value - highest) / np.maximum(col - last_col, 1))
+        measured = np.isfinite(value)
+        highest = np.where(measured, np.fmax(highest, value), highest)
+        last_col = np.where(measured, col, last_col)
     return largest
 
 
