@@ -1,4 +1,4 @@
-"""Sensor faults told apart from rooms: a wet sensor, and a weak radio link losing readings."""
+"""Sensor faults told from rooms: a wet or frozen sensor, a weak radio link losing readings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch.assessment.device_evidence import device_evidence
-from dampwatch.assessment.devices import DeviceHealth, DeviceStart, device_health
+from dampwatch.assessment.devices import DeviceHealth, DeviceStart, device_health, without_faulty
 from dampwatch.assessment.frame import DeviceFrame, hour_index
 from dampwatch.assessment.kinds import AlertKind
 from dampwatch.assessment.rules import RAISE
@@ -89,3 +89,21 @@ def test_lost_readings_while_reporting_raise_a_fault_with_the_share_lost() -> No
         AlertKind.SENSOR_FAULT, frame, health, DeviceStart.unknown(2, 25.0), row=0, col=col
     )
     assert "lost 33% of its readings" in evidence.text
+
+
+def test_a_sensor_below_freezing_beside_heated_rooms_is_faulty() -> None:
+    frame = frame_of([55.0, 55.0, 60.0])
+    frame.temperature_c[0, 20:40] = -2.0
+    assert faults(health_of(frame)).tolist() == [True, False, False]
+
+
+def test_an_unheated_home_in_a_frost_is_cold_not_faulty() -> None:
+    # Frost fills an unheated home: the bathroom below 0 °C beside rooms at 1–3 °C is a room.
+    frame = frame_of([80.0, 75.0, 78.0])
+    frame.temperature_c[0, 20:40] = -1.0
+    frame.temperature_c[1, 20:40] = 2.5
+    frame.temperature_c[2, 20:40] = 1.0
+    health = health_of(frame)
+    assert not faults(health).any()
+    trusted = without_faulty(frame, health, DEFAULT_CONFIG)
+    assert (trusted.temperature_c[0, 20:40] == -1.0).all()  # evidence of a cold room, kept

@@ -155,3 +155,31 @@ def test_a_creep_that_swings_back_and_forth_is_not_drift() -> None:
         relative_humidity_pct(t, v) for t, v in zip(frame.temperature_c[1], vapour, strict=True)
     ]
     assert not health_of(frame).humidity_drift.any()
+
+
+def test_a_night_the_other_rooms_were_aired_before_the_creep_does_not_hide_it() -> None:
+    # A window opened one night lifts every sensor's gap to the others' median for that night
+    # only, the drifting one's too; the creep then carries on from its own level, not a step.
+    frame = home_frame(drift_from_day=8)
+    aired = home_frame(drift_from_day=8)
+    night = slice(9 * 24 + 1, 9 * 24 + 7)
+    for row in (0, 2):
+        aired.humidity_pct[row, night] = np.minimum(frame.humidity_pct[row, night] + 8.0, 100.0)
+    plain = np.flatnonzero(health_of(frame).humidity_drift[1])
+    found = np.flatnonzero(health_of(aired).humidity_drift[1])
+    assert plain.size and found.size
+    assert found[0] <= plain[0] + 24
+
+
+def test_a_drift_through_saturated_nights_keeps_creeping_in_its_correction() -> None:
+    frame = home_frame(drift_from_day=6, rate_pct_per_day=2.0)
+    health = health_of(frame)
+    flagged = np.flatnonzero(health.humidity_drift[1])
+    assert flagged.size
+    wet = slice(flagged[0], flagged[0] + 3 * 24)  # the three nights after: past drift_wet_pct
+    frame.humidity_pct[0, wet] = 95.0
+    trusted = without_faulty(frame, health_of(frame), DEFAULT_CONFIG)
+    assert trusted.drift_offset_pct is not None
+    offset = trusted.drift_offset_pct[1]
+    # The correction grows through the nights not compared, as the creep does (2 %RH a day).
+    assert offset[wet.stop + 6] - offset[wet.start + 6] > 3.0

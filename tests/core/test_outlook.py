@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_7D, HOURS_30D
+from dampwatch.assessment.config import DEFAULT_CONFIG, HOURS_7D, HOURS_30D, AssessmentConfig
 from dampwatch.assessment.frame import RoomFrame, hour_index
 from dampwatch.assessment.indicators import MouldGrid, RoomIndicators, assess_rooms
 from dampwatch.assessment.kinds import AlertKind
@@ -139,3 +140,27 @@ def test_a_projection_needs_a_week_of_hours() -> None:
     frame = frame_of(np.full(100, 20.0), np.full(100, 50.0), "bedroom-1")
     with pytest.raises(ValueError, match="168 observed hours"):
         continuation(frame, THREE_DAYS)
+
+
+def test_a_room_heading_for_the_damp_rule_only_within_the_sensors_accuracy_is_not_watched() -> None:
+    # Two days of a mild, humid spell: the bedroom at 76 %, its wall a kelvin below the air at
+    # 81 %. Carried on like the last day it meets the damp rule, but 2 %RH lower (the sensor's
+    # stated accuracy) its wall stays under 80 %: on the limit, not heading there.
+    hours = 24 * 14
+    day = np.arange(hours) // 24
+    temperature = np.full(hours, 19.0)
+    humidity = np.where(day >= 12, 76.0, 55.0)
+    frame = frame_of(temperature, humidity, "bedroom-1")
+    frame.outdoor_c = np.full((1, hours), 15.0)
+    ind, verdicts = judged(frame)
+    assert not (verdicts[AlertKind.CONDENSATION_RISK] == RAISE).any()
+    recent = observed(frame, hours)
+    flags = ind.flags[:, max(hours - HOURS_30D, 0) : hours]
+    mould = MouldGrid(ind.mould_index[:, -1].copy(), ind.mould_dry_hours[:, -1].copy())
+
+    def share(config: AssessmentConfig) -> float:
+        outlook = project(recent, flags, mould, np.zeros(1, bool), config)
+        return float(outlook.kinds[AlertKind.CONDENSATION_RISK].share[0])
+
+    assert share(replace(DEFAULT_CONFIG, humidity_accuracy_pct=0.0)) == 0.25  # like the last day
+    assert share(DEFAULT_CONFIG) == 0.0

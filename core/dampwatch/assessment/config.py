@@ -25,6 +25,9 @@ TM59_ALLOWED_FRACTION: Final = 0.01
 class AssessmentConfig:
     """Thresholds, windows and hold-offs of the indicators and rules."""
 
+    # Sensors: stated accuracy of the humidity sensors in use (SHT3x ±2 %RH typical; the eval's
+    # band of homes on the limit). The early warning projects at the low end of it (outlook.py).
+    humidity_accuracy_pct: float = 2.0
     # Surface estimate
     temperature_factor: float = 0.75  # f_Rsi, BRE IP1/06 design minimum
     air_margin_k: float = 3.0  # coldest surface this far below room air when outdoor is unknown
@@ -102,6 +105,9 @@ class AssessmentConfig:
     implausible_hours: int = 6
     indoor_min_plausible_c: float = 0.0
     indoor_max_plausible_c: float = 45.0
+    # ...below 0 °C is a cold room, not a broken sensor, when another room of the home is at or
+    # below a heating system's frost protection setting: an unheated home in a frost.
+    frost_home_c: float = 5.0
     saturated_rh_pct: float = 99.5
     saturated_hours: int = 12
     # ...unless another indoor sensor of the home reads this much too: then the air is saturated.

@@ -15,8 +15,9 @@ import numpy.typing as npt
 
 from dampwatch.assessment.config import HOURS_7D, AssessmentConfig
 from dampwatch.assessment.drift import DriftState, humidity_drift
-from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame, HomeSlots
+from dampwatch.assessment.frame import OUTDOOR_ROOM, DeviceFrame
 from dampwatch.assessment.kinds import AlertKind
+from dampwatch.assessment.plausible import out_of_range, rolling_max, wettest_neighbour_pct
 from dampwatch.assessment.rules import CLEAR, HOLD, RAISE, KindVerdicts
 from dampwatch.psychrometrics_array import saturation_vapour_pressure_hpa
 
@@ -105,28 +106,6 @@ def _seq_gaps(frame: DeviceFrame, last_seq: FloatArray) -> FloatArray:
     return np.clip(inside, 0, None) + np.clip(across, 0, None)
 
 
-def _wettest_neighbour_pct(frame: DeviceFrame, indoor: BoolArray) -> FloatArray:
-    """Per device-hour: the highest humidity among the same home's other indoor sensors."""
-    slots = HomeSlots.of(frame.homes, indoor)
-    wettest = np.full(frame.humidity_pct.shape, np.nan)
-    if slots.slots < 2:
-        return wettest
-    grid = slots.spread(np.nan_to_num(frame.humidity_pct, nan=-1.0), -1.0)
-    for slot in range(slots.slots):
-        rows = np.flatnonzero((slots.home >= 0) & (slots.slot == slot))
-        others = np.delete(grid[slots.home[rows]], slot, axis=1).max(axis=1)
-        wettest[rows] = np.where(others >= 0, others, np.nan)
-    return wettest
-
-
-def _rolling_max(values: FloatArray, hours: int) -> FloatArray:
-    """Per row and hour: the largest finite value of that hour and the `hours` - 1 before it."""
-    result = values.copy()
-    for back in range(1, min(hours, values.shape[1])):
-        result[:, back:] = np.fmax(result[:, back:], values[:, :-back])
-    return result
-
-
 def _lost_share_24h(gaps: FloatArray, received: FloatArray) -> FloatArray:
     """Per device-hour: the share of the last 24 hours' readings lost on the way (seq gaps)."""
     window = 24
@@ -173,19 +152,11 @@ def device_health(
         )
         stuck_runs = _run_lengths(np.concatenate([np.zeros((len(same), 1), bool), same], axis=1))
         indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
-        # Frost is normal outside: the indoor range applies to indoor sensors only.
-        out_of_range = (
-            has
-            & indoor[:, None]
-            & (
-                (frame.temperature_c < config.indoor_min_plausible_c)
-                | (frame.temperature_c > config.indoor_max_plausible_c)
-            )
-        )
+        implausible_temperature = has & out_of_range(frame, config)
         # Saturated air fills a whole damp home; one sensor at 100 % beside drier rooms is wet.
         # The neighbours' wettest hour of the run counts: a damp home's rooms are not all
         # reported in every hour, nor all above the limit in the same one.
-        neighbours = _rolling_max(_wettest_neighbour_pct(frame, indoor), config.saturated_hours)
+        neighbours = rolling_max(wettest_neighbour_pct(frame, indoor), config.saturated_hours)
         saturated = (
             has
             & indoor[:, None]
@@ -193,7 +164,7 @@ def device_health(
             & ~(neighbours >= config.saturated_home_pct)
         )
     stuck = stuck_runs + 1 >= config.stuck_hours
-    implausible = (_run_lengths(out_of_range) >= config.implausible_hours) | (
+    implausible = (_run_lengths(implausible_temperature) >= config.implausible_hours) | (
         _run_lengths(saturated) >= config.saturated_hours
     )
     drift = humidity_drift(frame, start.drift, config)
@@ -241,21 +212,16 @@ def without_faulty(
 ) -> DeviceFrame:
     """The frame with temperature and humidity removed where the sensor is known faulty.
 
-    A stuck sensor repeats one reading and an indoor temperature outside 0–45 °C is not a room's:
-    neither is evidence of a damp or cold room. A stuck run is removed from its first hour, not
-    only from the hour it became long enough to be called stuck. A drifting humidity sensor is
-    not silenced: its readings are judged less the drift found (its night vapour excess above the
-    baseline, as %RH at the hour's temperature), so a room that turns damp beyond the drift is
-    still found, and the room's damp evidence says so (`drift_offset_pct`). Humidity pinned near
-    100 % stays: saturated air or a wet sensor both mean a very damp room.
+    A stuck sensor repeats one reading and an indoor temperature no room could have (see
+    `out_of_range`) is not a room's: neither is evidence of a damp or cold room. A stuck run is
+    removed from its first hour, not only from the hour it became long enough to be called
+    stuck. A drifting humidity sensor is not silenced: its readings are judged less the drift
+    found (its night vapour excess above the baseline, as %RH at the hour's temperature), so a
+    room that turns damp beyond the drift is still found, and the room's damp evidence says so
+    (`drift_offset_pct`). Humidity pinned near 100 % stays: saturated air or a wet sensor both
+    mean a very damp room.
     """
-    indoor = np.array([room != OUTDOOR_ROOM for room in frame.rooms], dtype=np.bool_)
-    with np.errstate(invalid="ignore"):
-        bad = indoor[:, None] & (
-            (frame.temperature_c < config.indoor_min_plausible_c)
-            | (frame.temperature_c > config.indoor_max_plausible_c)
-        )
-    bad |= health.stuck
+    bad = out_of_range(frame, config) | health.stuck
     if not bad.any() and not health.humidity_drift.any():
         return frame
     for row in np.flatnonzero(health.stuck.any(axis=1)):

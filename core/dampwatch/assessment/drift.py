@@ -135,16 +135,22 @@ def _theil_sen(window: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _largest_step(window: FloatArray) -> FloatArray:
-    """Per row: the largest rise a night from one measured night to the next measured one."""
+    """Per row: the largest rise of a night above the highest measured night before it.
+
+    An onset lifts the gap to a level it never reached before; a night that dipped (the
+    reference rooms aired, a window opened) and came back is no step, so the rise is measured
+    from the highest night so far, not from the night before, which a dip would make look large.
+    A rise after unmeasured nights counts per night since the last measured one.
+    """
     largest = np.zeros(window.shape[0])
-    last = np.full(window.shape[0], np.nan)
+    highest = np.full(window.shape[0], np.nan)
     last_col = np.zeros(window.shape[0])
     for col in range(window.shape[1]):
         value = window[:, col]
         with np.errstate(invalid="ignore"):
-            largest = np.fmax(largest, (value - last) / (col - last_col))
+            largest = np.fmax(largest, (value - highest) / np.maximum(col - last_col, 1))
         measured = np.isfinite(value)
-        last = np.where(measured, value, last)
+        highest = np.where(measured, np.fmax(highest, value), highest)
         last_col = np.where(measured, col, last_col)
     return largest
 
@@ -174,20 +180,24 @@ def _rising(window: FloatArray, temps: FloatArray, config: AssessmentConfig) -> 
     return rising
 
 
-def _extend_excess(excess: FloatArray, status: BoolArray) -> None:
+def _extend_excess(excess: FloatArray, nights: FloatArray, status: BoolArray) -> None:
     """Fill the unmeasured nights of a drift under way with the drift's own creep, in place.
 
     A drifted sensor soon reads past `drift_wet_pct`, where nights are not compared; a creep
-    goes on creeping, so its excess grows by the median night-to-night rise of the week before.
+    goes on creeping, so its excess grows by the median night-to-night rise of its gap over the
+    week before (the nights that showed the creep, found drifting or not yet).
     """
     for col in range(1, excess.shape[1]):
         for row in np.flatnonzero(status[:, col] & ~np.isfinite(excess[:, col])):
-            before = excess[row, max(0, col - EXTEND_FROM_NIGHTS) : col]
-            before = before[np.isfinite(before)]
-            if not before.size:
+            if not np.isfinite(excess[row, col - 1]):
                 continue
-            rise = float(np.median(np.diff(before))) if before.size > 1 else 0.0
-            excess[row, col] = before[-1] + max(rise, 0.0)
+            start = max(0, col - EXTEND_FROM_NIGHTS)
+            measured = np.flatnonzero(np.isfinite(nights[row, start:col]))
+            rise = 0.0
+            if measured.size > 1:
+                values = nights[row, start:col][measured]
+                rise = float(np.median(np.diff(values) / np.diff(measured)))
+            excess[row, col] = excess[row, col - 1] + max(rise, 0.0)
 
 
 def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentConfig) -> DriftResult:
@@ -243,7 +253,7 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
                 baseline[new] = nan_median(span[new, : config.drift_baseline_nights], axis=1)
         status[:, col] = np.isfinite(since)
         excess[:, col] = np.where(status[:, col], latest - baseline, np.nan)
-    _extend_excess(excess, status)
+    _extend_excess(excess, nights, status)
     dates = local_dates(frame.start_hour, frame.hours)
     after_night = local_hours(frame.start_hour, frame.hours) >= config.drift_night_hours[1]
     verdict_col = np.clip(dates - start - np.where(after_night, 0, 1), 0, None)

@@ -5,9 +5,10 @@ last three days' regime, the last day's (a change of habits), the last three day
 steady day-over-day trend continued; outdoor from a forecast when given). Each continuation is
 appended after the hours already judged and run through the same indicators and rules as the
 alerts (assess_rooms, room_verdicts), so a projection crosses exactly when the rule itself would
-raise. The share of scenarios that cross
-is the uncertainty: all of them crossing is a room that will most likely meet the rule however
-the household carries on.
+raise. The share of scenarios that cross is the household's uncertainty: all of them crossing
+is a room that will most likely meet the rule however the household carries on. The sensor's
+is honoured too: the projected hours are judged with the humidity at the low end of the
+sensor's stated accuracy (lower_band), so a room crossing only within it is not watched.
 """
 
 from __future__ import annotations
@@ -171,6 +172,18 @@ def continuation(
     )
 
 
+def lower_band(future: RoomFrame, config: AssessmentConfig) -> RoomFrame:
+    """The projected hours with the room's humidity at the low end of the sensor's accuracy.
+
+    A projection repeats readings that may be `humidity_accuracy_pct` high: a room whose future
+    crosses a damp rule only within that band is on the limit, not heading there. A watch asks
+    a household to act this week, so it rests on the lower band, as an alert rests on hours
+    that were measured; the hours already judged keep their own flags.
+    """
+    humidity = np.clip(future.humidity_pct - config.humidity_accuracy_pct, 0.0, 100.0)
+    return replace(future, humidity_pct=humidity)
+
+
 def _stacked(frames: list[RoomFrame]) -> RoomFrame:
     """The scenarios' frames as one, each scenario's homes named apart (presence is per home)."""
     homes = [f"{home}\x1f{k}" for k, frame in enumerate(frames) for home in frame.homes]
@@ -230,7 +243,7 @@ def project(
     keeps them; `mould_now`: the mould state after the last observed hour.
     """
     count = len(recent.rooms)
-    futures = [continuation(recent, s, horizon, outdoor_c) for s in scenarios]
+    futures = [lower_band(continuation(recent, s, horizon, outdoor_c), config) for s in scenarios]
     stacked = _stacked(futures)
     k = len(scenarios)
     ind = assess_rooms(
