@@ -28,8 +28,11 @@ from dampwatch_api.auth.principal import Principal
 from dampwatch_api.cases.summary import case_records
 from dampwatch_api.home_series import quote
 from dampwatch_api.policy import sees_other_people
+from dampwatch_api.predict.latest import latest_run
+from dampwatch_api.predict.models import Prediction
 from dampwatch_api.registry.models import Home, Tenant
 from dampwatch_api.retention import MEASUREMENT_READING_HOURLY
+from dampwatch_api.watches.models import Watch
 
 HOME_MEASUREMENTS: Final = (
     MEASUREMENT_READING,
@@ -173,7 +176,49 @@ def registry_record(session: Session, home: Home, principal: Principal) -> dict[
         "tenants": [_tenancy(tenant, principal, staff) for tenant in tenants],
         "alerts": [_alert(session, alert, staff) for alert in alerts],
         "cases": case_records(session, home.home_id, staff=staff),
+        "watches": _watches(session, home.home_id),
+        "predictions": _predictions(session, home),
     }
+
+
+def _watches(session: Session, home_id: str) -> list[dict[str, Any]]:
+    """The early warnings about the home's rooms, open and past."""
+    found = session.scalars(select(Watch).where(Watch.home_id == home_id).order_by(Watch.id))
+    return [
+        {
+            "id": watch.id,
+            "room": watch.room,
+            "kind": watch.kind,
+            "opened_at": _iso(watch.opened_at),
+            "expected_at": _iso(watch.expected_at),
+            "share": watch.share,
+            "words": watch.words,
+            "cleared_at": _iso(watch.cleared_at),
+            "alert_id": watch.alert_id,
+        }
+        for watch in found
+    ]
+
+
+def _predictions(session: Session, home: Home) -> list[dict[str, Any]]:
+    """What the latest prediction run said of the home: its chance of each hazard, and why."""
+    run = latest_run(session)
+    if run is None:
+        return []
+    found = session.scalars(
+        select(Prediction)
+        .where(Prediction.run_pk == run.id, Prediction.home_pk == home.id)
+        .order_by(Prediction.kind)
+    )
+    return [
+        {
+            "kind": prediction.kind,
+            "probability": round(prediction.probability, 4),
+            "reasons": [reason["text"] for reason in prediction.reasons],
+            "predicted_at": _iso(run.finished_at),
+        }
+        for prediction in found
+    ]
 
 
 def json_chunks(
@@ -236,6 +281,8 @@ def csv_zip(session: Session, influx: InfluxQL, home: Home, principal: Principal
             for alert in record["alerts"]
         ],
         "alert_events.csv": events,
+        "watches.csv": record["watches"],
+        "predictions.csv": record["predictions"],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -49,3 +49,15 @@ def test_a_tenant_gets_early_advice_for_a_watched_room_only_in_their_home(
     assert "Open a window or turn on the fan" in early  # the damp advice's tips
     assert "could get too cold soon" not in early  # the other home's watch
     assert "projections" not in early  # officers' words stay on the board
+
+
+def test_a_tenants_export_holds_the_watches_of_their_home(
+    stack: Api, influx_db: InfluxDatabase
+) -> None:
+    seed_rooms(stack, HOME_NORTH)
+    watch = add_watch(stack, HOME_NORTH)
+    add_watch(stack, HOME_SOUTH, "cold_home")
+    record = stack.call("GET", f"/v1/homes/{HOME_NORTH}/export", "tenant-north").json()
+    assert [item["id"] for item in record["watches"]] == [watch]
+    assert record["watches"][0]["kind"] == "condensation_risk"
+    assert record["predictions"] == []  # no prediction run yet

@@ -3,6 +3,7 @@ portfolios' homes, tenants and strangers nothing, area totals never fall below t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -141,3 +142,15 @@ def test_the_analyst_sees_area_totals_over_the_whole_register_and_never_a_home(
         everyone = {area["area_code"]: area["homes"] for area in admin.json()["areas"]}
         assert everyone.pop(opted_out) - 1 == counted.pop(opted_out, 9)
         assert counted == everyone
+
+
+def test_a_homes_export_holds_what_was_predicted_of_it(papi: Api) -> None:
+    home = "stock-3-000001"
+    # The registry part of the streamed document (this API has no InfluxDB for the series).
+    text = _get(papi, f"/v1/homes/{home}/export", "admin").text
+    record = json.loads(text.split(',\n "series": {', 1)[0] + "}")
+    kinds = {item["kind"]: item for item in record["predictions"]}
+    assert set(kinds) == {"damp", "cold"}
+    assert 0 < kinds["damp"]["probability"] < 1 and kinds["damp"]["reasons"]
+    assert record["watches"] == []
+    assert _get(papi, f"/v1/homes/{home}/export", "officer-south").status_code in (403, 404)
