@@ -111,3 +111,10 @@ def v2_proxy(influx_server: InfluxServer) -> Iterator[InfluxV2WriteProxy]:
     """Return InfluxDB 1.8's /api/v2/write compatibility mapping in front of the shared server."""
     with InfluxV2WriteProxy(influx_server.url) as proxy:
         yield proxy
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first: the workers take a file at a time, and a slow file left to
+    the end keeps one worker busy for minutes after the other has finished."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

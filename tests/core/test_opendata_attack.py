@@ -13,6 +13,8 @@ from dampwatch_sim.region import load_areas, simulate_region
 from tests.support.datasets import shared_data
 from tests.support.opendata_attack import attack, published_values
 
+pytestmark = pytest.mark.slow  # linear programmes over every published sum
+
 KNOWSLEY_AND_HALTON = frozenset({"E08000011", "E06000006"})
 PERIODS = ("2026-10", "2026-11")
 

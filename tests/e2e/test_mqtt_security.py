@@ -38,7 +38,7 @@ from tests.e2e.mqtt_targets import (
 )
 from tests.support.compose_broker import require_mosquitto_21
 
-pytestmark = [pytest.mark.servers]
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
 NOT_AUTHORIZED = 0x87
 ACCEPTED = (0x00, 0x10)  # success, or success with no subscriber
 INGEST_ID = f"dampwatch-ingest-{socket.gethostname()}"
