@@ -144,16 +144,16 @@ class Worker:
     ) -> Iterator[PartitionReport]:
         """Assess each held partition that is due (every one with `force`), one by one."""
         leases = self.claim()
-        if not leases:
-            return
-        scopes = self.scopes()
         interval = timedelta(seconds=self.settings.assess_interval_s)
+        if not force:
+            with session_scope(self.factory) as session:
+                leases = [lease for lease in leases if due(session, lease, interval, wall_clock())]
+        if not leases:
+            return  # a poll with nothing due reads neither the registry nor InfluxDB's homes
+        scopes = self.scopes()
         for number, lease in enumerate(leases):
             if number and lease.partition not in {held.partition for held in self.claim()}:
                 continue  # given back: more workers live now than when the pass began
-            with session_scope(self.factory) as session:
-                if not force and not due(session, lease, interval, wall_clock()):
-                    continue
             yield self.run_partition(lease, scopes[lease.partition], now)
 
     def run_partition(
@@ -161,6 +161,7 @@ class Worker:
     ) -> PartitionReport:
         """One cycle of one partition, committed only while the lease is still this worker's."""
         cache = self.caches.setdefault(lease.partition, HourlyCache())
+        homes = 0 if scope.homes is None else len(scope.homes)
         started = time.monotonic()
         try:
             with session_scope(self.factory) as session:
@@ -179,7 +180,7 @@ class Worker:
                     facts = RunFacts(
                         report.end_hour - timedelta(hours=report.new_hours),
                         report.end_hour,
-                        0 if scope.homes is None else len(scope.homes),
+                        homes,
                         report.rooms,
                         time.monotonic() - started,
                     )
@@ -188,5 +189,4 @@ class Worker:
         except BaseException:
             self.caches.pop(lease.partition, None)  # its window may not match what is saved
             raise
-        homes = 0 if scope.homes is None else len(scope.homes)
         return PartitionReport(lease.partition, lease.partitions, homes, report)
