@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol, cast
 from urllib.parse import urlencode
 
+import msgpack
+import orjson
 import urllib3
 
 from dampwatch.settings import InfluxSettings
@@ -20,6 +22,10 @@ from dampwatch.settings import InfluxSettings
 # Statuses that describe the request's data rather than the server's state.
 BAD_DATA_STATUSES = frozenset({400, 413, 422})
 HTTP_NOT_FOUND = 404
+# InfluxDB 1.x answers this media type, when asked by exactly this name, in MessagePack: its
+# encoder and our decoder take about half the time of JSON for large raw-point answers. A server
+# that does not know it answers JSON, told apart by the response's Content-Type.
+MSGPACK = "application/x-msgpack"
 OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?")
 
 
@@ -188,26 +194,49 @@ class InfluxQL:
         self._database = settings.influx_query_database
         self._headers = _auth_headers(settings)
 
-    def query(self, statement: str, *, database: str | None = None) -> list[dict[str, Any]]:
-        """Run a statement; one dict per series (name, tags, columns, values), errors raised."""
+    def query(
+        self, statement: str, *, database: str | None = None, packed: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run a statement; one dict per series (name, tags, columns, values), errors raised.
+
+        `packed` asks for MessagePack, for large answers; JSON is read when the server sends it.
+        An answer InfluxDB cut short (its `max-row-limit`) is an error, never a silent gap.
+        """
         fields = {"q": statement, "db": database or self._database, "epoch": "ms"}
+        headers = self._headers | ({"Accept": MSGPACK} if packed else {})
         try:
             response = self._http.request(
                 "POST",
                 f"{self._base}/query",
                 fields=fields,
-                headers=self._headers,
+                headers=headers,
                 encode_multipart=False,
             )
         except urllib3.exceptions.HTTPError as error:
             raise _unreachable(self._base, error) from error
         if response.status != 200:
             raise _translate(response.status, response.data, self._base)
+        kind = response.headers.get("Content-Type", "")
+        try:
+            body = (
+                msgpack.unpackb(response.data)
+                if kind.startswith(MSGPACK)
+                else orjson.loads(response.data)
+            )
+        except (ValueError, msgpack.ExtraData) as error:
+            raise InfluxUnavailable(f"InfluxDB sent an unreadable answer: {error}") from error
         series: list[dict[str, Any]] = []
-        for result in json.loads(response.data).get("results", []):
+        for result in body.get("results", []):
             if "error" in result:
                 raise InfluxBadData(f"InfluxQL error: {result['error']}", 200)
-            series.extend(result.get("series", []))
+            found = result.get("series", [])
+            if result.get("partial") or any(item.get("partial") for item in found):
+                raise InfluxBadData(
+                    "InfluxDB cut the answer short (its max-row-limit): raise the limit, or "
+                    "read fewer hours per query",
+                    200,
+                )
+            series.extend(found)
         return series
 
     def rows(self, statement: str, *, database: str | None = None) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -15,33 +16,30 @@ from dampwatch.influx import InfluxQL
 
 MS_PER_HOUR: Final = SECONDS_PER_HOUR * 1000
 NS_PER_HOUR: Final = SECONDS_PER_HOUR * 1_000_000_000
-# Aggregate column → DeviceFrame field.
-AGGREGATES: Final = (
-    ('mean("temperature_c")', "temperature_c"),
-    ('mean("humidity_pct")', "humidity_pct"),
-    ('mean("surface_temperature_c")', "probe_c"),
-    ('mean("co2_ppm")', "co2_ppm"),
-    ('count("temperature_c")', "count_t"),
-    ('min("battery_pct")', "battery_pct"),
-    ('min("seq")', "seq_min"),
-    ('max("seq")', "seq_max"),
+# The fields read from each reading; the worker aggregates them per device and hour. Raw points
+# cost InfluxDB 1.6 a fifth to a quarter of its hourly `GROUP BY` (one pass over the points in
+# all instead of one per aggregate): for 1,250 homes' 30 days, 16-20 s instead of 121 s.
+RAW_FIELDS: Final = (
+    "temperature_c",
+    "humidity_pct",
+    "surface_temperature_c",
+    "co2_ppm",
+    "battery_pct",
+    "seq",
 )
-# Each aggregate costs InfluxDB a pass over the hour's points, so only these are read: a stuck
-# sensor shows as identical hourly means, and the seq count is taken to be the reading count.
 
 
-def hourly_statement(first_hour: int, end_hour: int, series_filter: str = "") -> str:
-    """InfluxQL for per-device hourly aggregates of hours [first_hour, end_hour).
+def raw_statement(first_hour: int, end_hour: int, series_filter: str = "") -> str:
+    """InfluxQL for every reading of hours [first_hour, end_hour), one series per device and room.
 
     `series_filter` is an `AND ...` condition on tags (dampwatch_api.assess.scope).
     """
-    columns = ", ".join(f"{expression} AS {name}" for expression, name in AGGREGATES)
+    columns = ", ".join(f'"{name}"' for name in RAW_FIELDS)
     # Only integers and constants are interpolated: nothing from outside reaches the statement.
     return (
         f'SELECT {columns} FROM "{MEASUREMENT_READING}" '  # noqa: S608
         f"WHERE time >= {first_hour * NS_PER_HOUR} AND time < {end_hour * NS_PER_HOUR}"
-        f"{series_filter} "
-        f'GROUP BY time(1h), "{TAG_HOME}", "{TAG_DEVICE}", "{TAG_ROOM}" fill(none)'
+        f'{series_filter} GROUP BY "{TAG_HOME}", "{TAG_DEVICE}", "{TAG_ROOM}"'
     )
 
 
@@ -64,19 +62,37 @@ def _sliced(
     hours_per_query: int,
     workers: int,
     series_filter: str = "",
-) -> list[dict[str, Any]]:
-    """Series of `statement` over [first_hour, end_hour), one request per slice of hours."""
-    statements = [
-        statement(start, min(start + hours_per_query, end_hour), series_filter)
+) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
+    """Each slice of hours of [first_hour, end_hour) with its series, one request per slice.
+
+    Slices are read `workers` at a time and handed over in order, so a caller that folds each
+    slice into a small result never holds more than a few slices' raw answers.
+    """
+    bounds = [
+        (start, min(start + hours_per_query, end_hour))
         for start in range(first_hour, end_hour, hours_per_query)
     ]
-    with ThreadPoolExecutor(max(1, min(workers, len(statements) or 1))) as pool:
-        return [series for answer in pool.map(influx.query, statements) for series in answer]
+
+    def read(bound: tuple[int, int]) -> list[dict[str, Any]]:
+        return influx.query(statement(*bound, series_filter), packed=True)
+
+    with ThreadPoolExecutor(max(1, min(workers, len(bounds) or 1))) as pool:
+        pending: deque[tuple[tuple[int, int], Future[list[dict[str, Any]]]]] = deque()
+        for bound in bounds:
+            pending.append((bound, pool.submit(read, bound)))
+            if len(pending) > workers:
+                done, answer = pending.popleft()
+                yield *done, answer.result()
+        while pending:
+            done, answer = pending.popleft()
+            yield *done, answer.result()
 
 
-# An hour's fingerprint over all devices together: it changes when a reading is added,
-# removed or altered (a value rewritten at the same timestamp changes a sum).
-FINGERPRINT: Final = ('count("temperature_c")', 'sum("temperature_c")', 'sum("humidity_pct")')
+# An hour's fingerprint over all devices together: it changes when a reading is added or
+# removed, or its humidity rewritten. Each aggregate costs InfluxDB a pass over the points, so
+# two: a temperature rewritten at the same timestamp alone is not seen (the ingest writes a
+# reading once; a gateway's re-send repeats its values).
+FINGERPRINT: Final = ('count("temperature_c")', 'sum("humidity_pct")')
 
 
 def fingerprint_statement(first_hour: int, end_hour: int, series_filter: str = "") -> str:
@@ -97,13 +113,13 @@ def read_fingerprints(
     workers: int = 1,
     series_filter: str = "",
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Fingerprints (hours × 3) of [first_hour, end_hour): a pass over the points, tiny answer.
+    """Fingerprints (hours × 2) of [first_hour, end_hour): a pass over the points, tiny answer.
 
     Read in slices of `hours_per_query`, `workers` at a time: at 30,000 devices one request
     over the 49-hour window kept InfluxDB 1.6 busy for 35-45 s on two cores.
     """
     prints = np.zeros((max(end_hour - first_hour, 0), len(FINGERPRINT)))
-    answers = _sliced(
+    for _start, _end, answer in _sliced(
         influx,
         fingerprint_statement,
         first_hour,
@@ -111,12 +127,12 @@ def read_fingerprints(
         hours_per_query=hours_per_query,
         workers=workers,
         series_filter=series_filter,
-    )
-    for series in answers:
-        for when, *values in series.get("values", []):
-            col = int(when) // MS_PER_HOUR - first_hour
-            if 0 <= col < len(prints):
-                prints[col] = [float(value or 0.0) for value in values]
+    ):
+        for series in answer:
+            for when, *values in series.get("values", []):
+                col = int(when) // MS_PER_HOUR - first_hour
+                if 0 <= col < len(prints):
+                    prints[col] = [float(value or 0.0) for value in values]
     return prints
 
 
@@ -144,48 +160,133 @@ class DeviceRows:
         return DeviceFrame.empty(homes, devices, rooms, first_hour, hours)
 
 
-SeriesRow = tuple[str, str, str, int, dict[str, Any]]  # home, device, room, column, aggregates
+@dataclass
+class HourCells:
+    """Hourly aggregates of some (device row, hour) cells of a window, in answer order."""
+
+    rows: np.ndarray[Any, np.dtype[np.int64]]
+    cols: np.ndarray[Any, np.dtype[np.int64]]
+    values: dict[str, np.ndarray[Any, np.dtype[np.float64]]]  # aggregate → one per cell
 
 
-def _series_rows(answers: list[dict[str, Any]], first_hour: int, hours: int) -> list[SeriesRow]:
-    """Each hour of each answered series that falls in the window."""
-    rows: list[SeriesRow] = []
-    for series in answers:
-        tags = series.get("tags") or {}
-        home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
-        room = tags.get(TAG_ROOM, "")
-        columns = series["columns"]
-        for values in series.get("values", []):
-            record = dict(zip(columns, values, strict=True))
-            col = int(record["time"]) // MS_PER_HOUR - first_hour
-            if 0 <= col < hours:
-                rows.append((home, device, room, col, record))
-    return rows
+def _mean(sums: np.ndarray[Any, Any], counts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def _fill(readings: HourlyReadings, rows: list[SeriesRow]) -> None:
-    """Put each series hour's aggregates into the device's row of the frame."""
-    frame = readings.frame
-    targets = {
-        "temperature_c": frame.temperature_c,
-        "humidity_pct": frame.humidity_pct,
-        "probe_c": readings.probe_c,
-        "co2_ppm": readings.co2_ppm,
-        "battery_pct": frame.battery_pct,
-        "seq_min": frame.seq_min,
-        "seq_max": frame.seq_max,
-    }
-    for home, device, _room, col, record in rows:
-        row = readings.index[home, device]
-        # A device moved between rooms has two series in one hour: combine by the larger count.
-        count = record.get("count_t") or (1 if record.get("humidity_pct") is not None else 0)
-        if count < frame.count[row, col]:
+def _points(
+    answer: list[dict[str, Any]],
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.int64]]]:
+    """Every point of the answer as (time, RAW_FIELDS...) rows, and each one's series number."""
+    tables: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    for series in answer:
+        values = series.get("values") or []
+        if not values:
             continue
-        frame.count[row, col] = count
-        frame.seq_count[row, col] = count if record.get("seq_min") is not None else np.nan
-        for name, target in targets.items():
-            value = record.get(name)
-            target[row, col] = np.nan if value is None else float(value)
+        position = {name: i for i, name in enumerate(series["columns"])}
+        table = np.array(values, dtype=np.float64)  # None (a field not sent) becomes NaN
+        order = [position["time"], *(position.get(name, -1) for name in RAW_FIELDS)]
+        if -1 in order:  # a field absent from every reading of this answer: the NaN column
+            table = np.column_stack([table, np.full(len(table), np.nan)])
+        tables.append(table[:, order])
+    if not tables:
+        return np.empty((0, 1 + len(RAW_FIELDS))), np.empty(0, np.int64)
+    series_of = np.repeat(np.arange(len(tables)), [len(table) for table in tables])
+    return np.concatenate(tables), series_of
+
+
+def hourly_aggregates(
+    answer: list[dict[str, Any]], first_hour: int, hours: int, devices: DeviceRows
+) -> HourCells:
+    """Per series and hour what InfluxDB's `GROUP BY time(1h)` would give, from raw points.
+
+    Means of the readings' values, the count of temperatures (1 for an hour of humidities
+    alone), the lowest battery, the lowest and highest sequence number. Each series' device
+    gets its row in `devices`.
+    """
+    series_rows: list[int] = []
+    for series in answer:
+        if series.get("values"):
+            item = series.get("tags") or {}
+            series_rows.append(
+                devices.add(
+                    item.get(TAG_HOME, ""),
+                    item.get(TAG_DEVICE, ""),
+                    item.get(TAG_ROOM, ""),
+                    later_room_wins=False,
+                )
+            )
+    points, series_of = _points(answer)
+    cols = (points[:, 0] // MS_PER_HOUR).astype(np.int64) - first_hour
+    inside = (cols >= 0) & (cols < hours)
+    points, cols, series_of = points[inside], cols[inside], series_of[inside]
+    keys, cell = np.unique(series_of * hours + cols, return_inverse=True)
+    cells = len(keys)
+    values: dict[str, np.ndarray[Any, Any]] = {}
+    counts: dict[str, np.ndarray[Any, Any]] = {}
+    for number, name in enumerate(RAW_FIELDS, start=1):
+        column = points[:, number]
+        present = ~np.isnan(column)
+        counts[name] = np.bincount(cell, weights=present, minlength=cells)
+        if name in MEAN_FIELDS:
+            sums = np.bincount(cell, weights=np.where(present, column, 0.0), minlength=cells)
+            values[MEAN_FIELDS[name]] = _mean(sums, counts[name])
+    for name, reduce, target in (
+        ("battery_pct", np.fmin, "battery_pct"),
+        ("seq", np.fmin, "seq_min"),
+        ("seq", np.fmax, "seq_max"),
+    ):
+        extreme = np.full(cells, np.nan)
+        reduce.at(extreme, cell, points[:, 1 + RAW_FIELDS.index(name)])
+        values[target] = extreme
+    values["count"] = np.where(
+        counts["temperature_c"] > 0, counts["temperature_c"], counts["humidity_pct"] > 0
+    ).astype(np.float64)
+    values["seq_count"] = np.where(counts["seq"] > 0, values["count"], np.nan)
+    series_numbers, key_cols = np.divmod(keys, hours)
+    rows = np.array(series_rows, dtype=np.int64)[series_numbers]
+    return HourCells(rows, key_cols, values)
+
+
+# Mean aggregates: raw field → aggregate name.
+MEAN_FIELDS: Final = {
+    "temperature_c": "temperature_c",
+    "humidity_pct": "humidity_pct",
+    "surface_temperature_c": "probe_c",
+    "co2_ppm": "co2_ppm",
+}
+# Aggregate → where it goes: a DeviceFrame grid, or HourlyReadings' probe_c / co2_ppm.
+_FRAME_GRIDS: Final = (
+    "temperature_c",
+    "humidity_pct",
+    "battery_pct",
+    "seq_min",
+    "seq_max",
+    "seq_count",
+)
+
+
+def _fill(readings: HourlyReadings, parts: list[HourCells]) -> None:
+    """Put the cells into the frame; of a device's two series in an hour (moved between rooms),
+    the one with more readings (the later on a tie, as InfluxDB orders them)."""
+    if not parts:
+        return
+    frame = readings.frame
+    rows = np.concatenate([part.rows for part in parts])
+    cols = np.concatenate([part.cols for part in parts])
+    values = {
+        name: np.concatenate([part.values[name] for part in parts]) for name in parts[0].values
+    }
+    order = np.lexsort((np.arange(len(rows)), values["count"], cols, rows))
+    last = np.ones(len(order), dtype=bool)
+    ordered_rows, ordered_cols = rows[order], cols[order]
+    last[:-1] = (ordered_rows[1:] != ordered_rows[:-1]) | (ordered_cols[1:] != ordered_cols[:-1])
+    kept = order[last]
+    rows, cols = rows[kept], cols[kept]
+    targets = {name: getattr(frame, name) for name in _FRAME_GRIDS}
+    targets |= {"probe_c": readings.probe_c, "co2_ppm": readings.co2_ppm, "count": frame.count}
+    for name, target in targets.items():
+        target[rows, cols] = values[name][kept]
 
 
 def read_hourly(
@@ -201,30 +302,31 @@ def read_hourly(
     """Read hours [first_hour, end_hour) for every device seen, plus the `known` ones.
 
     `known` lists (home, device, room) that must appear even when silent (for offline checks).
-    Windows longer than `hours_per_query` are read in slices, `workers` of them at a time.
+    Windows longer than `hours_per_query` are read in slices, `workers` of them at a time, and
+    each slice is reduced to hourly aggregates as it comes.
     """
     hours = end_hour - first_hour
-    answers = _sliced(
-        influx,
-        hourly_statement,
-        first_hour,
-        end_hour,
-        hours_per_query=hours_per_query,
-        workers=workers,
-        series_filter=series_filter,
-    )
-    rows = _series_rows(answers, first_hour, hours)
     devices = DeviceRows()
     for home, device, room in known:
         devices.add(home, device, room, later_room_wins=False)
-    for home, device, room, _col, _record in rows:
-        devices.add(home, device, room, later_room_wins=False)
+    parts = [
+        hourly_aggregates(answer, first_hour, hours, devices)
+        for _start, _end, answer in _sliced(
+            influx,
+            raw_statement,
+            first_hour,
+            end_hour,
+            hours_per_query=hours_per_query,
+            workers=workers,
+            series_filter=series_filter,
+        )
+    ]
     frame = devices.empty_frame(first_hour, hours)
     shape = frame.count.shape
     readings = HourlyReadings(
         frame, np.full(shape, np.nan), np.full(shape, np.nan), dict(devices.index)
     )
-    _fill(readings, rows)
+    _fill(readings, parts)
     return readings
 
 

@@ -108,6 +108,30 @@ RISK_COUNTS = (
 ROOM_WEIGHT_WITHOUT_ALERT = 0.5  # a home with no alert still ranks by its worst room, halved
 
 
+# Whole numbers up to this are written from a table of their texts, each text made once: hour
+# counts, flags and ages are most of a back-fill's fields.
+WHOLE_TABLE_MAX = 100_000
+
+
+def _field_texts(name: str, values: npt.NDArray[Any], digits: int | None) -> list[str]:
+    """`name=value` of each value (rounded to `digits`), "" where it is not finite."""
+    plain = values.astype(np.float64)
+    finite = np.isfinite(plain)
+    present = plain[finite]
+    if present.size == 0:
+        return [""] * len(plain)
+    small = not np.signbit(present).any() and present.max() <= WHOLE_TABLE_MAX  # -0.0 reads "-0.0"
+    if small and (present % 1 == 0).all():
+        # round() leaves a whole number as it is: the same text as the general path.
+        table = [f"{name}={float(number)!r}" for number in range(int(present.max()) + 1)]
+        table.append("")
+        index = np.where(finite, plain, len(table) - 1).astype(np.int64)
+        return list(map(table.__getitem__, index.tolist()))
+    if digits is None:
+        return [f"{name}={v!r}" if math.isfinite(v) else "" for v in plain.tolist()]
+    return [f"{name}={round(v, digits)!r}" if math.isfinite(v) else "" for v in plain.tolist()]
+
+
 def grid_lines(
     prefixes: Sequence[str],
     rows: npt.NDArray[np.int64],
@@ -120,21 +144,14 @@ def grid_lines(
 
     Column by column rather than point by point: a 30-day back-fill writes tens of millions.
     """
-    columns = []
-    for name, values, digits in fields:
-        plain = values.astype(np.float64).tolist()
-        if digits is None:
-            columns.append([f"{name}={v!r}" if math.isfinite(v) else "" for v in plain])
-        else:
-            columns.append(
-                [f"{name}={round(v, digits)!r}" if math.isfinite(v) else "" for v in plain]
-            )
-    stamps = ((cols + start_hour) * 3600 * NS_PER_S).tolist()
+    columns = [_field_texts(name, values, digits) for name, values, digits in fields]
+    hours = int(cols.max()) + 1 if len(cols) else 0
+    stamps = [str((col + start_hour) * 3600 * NS_PER_S) for col in range(hours)]
     lines = []
-    for row, stamp, *parts in zip(rows.tolist(), stamps, *columns, strict=True):
+    for row, col, *parts in zip(rows.tolist(), cols.tolist(), *columns, strict=True):
         body = ",".join(filter(None, parts))
         if body:
-            lines.append(f"{prefixes[row]} {body} {stamp}")
+            lines.append(f"{prefixes[row]} {body} {stamps[col]}")
     return lines
 
 

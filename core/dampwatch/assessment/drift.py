@@ -31,6 +31,7 @@ from dampwatch.assessment.frame import (
     local_dates,
     local_hours,
     nan_median,
+    nan_percentile,
 )
 from dampwatch.psychrometrics_array import FloatArray, vapour_pressure_hpa
 
@@ -244,7 +245,7 @@ def humidity_drift(frame: DeviceFrame, before: DriftState, config: AssessmentCon
             usual_high = np.full(len(earlier), -np.inf)
             known = np.isfinite(earlier).any(axis=1) if earlier.shape[1] else usual_high > 0
             if known.any():
-                usual_high[known] = np.nanpercentile(earlier[known], HISTORY_PERCENTILE, axis=1)
+                usual_high[known] = nan_percentile(earlier[known], HISTORY_PERCENTILE)
             with np.errstate(invalid="ignore"):
                 beyond = ~(usual_high >= span[:, -1] - config.drift_clear_hpa)
             new = ~np.isfinite(since) & beyond & _rising(span, temperature_span, config)

@@ -83,6 +83,29 @@ def nan_median(values: FloatArray, axis: int) -> FloatArray:
     return result
 
 
+def nan_percentile(values: FloatArray, percentile: float) -> FloatArray:
+    """Each row's percentile ignoring NaN (NaN where all are missing), as np.nanpercentile.
+
+    The same linear interpolation, bit for bit; numpy reduces row by row in Python when rows
+    hold NaN, 60 ms per thousand rows, where this sorts once.
+    """
+    rows, width = values.shape
+    if width == 0:
+        return np.full(rows, np.nan)
+    ordered = np.sort(values, axis=1)  # NaN sorts last
+    counts = np.isfinite(values).sum(axis=1)
+    quantile = np.true_divide(percentile, 100)
+    virtual = (counts - 1) * quantile  # numpy's "linear" method
+    previous = np.clip(np.floor(virtual), 0, np.maximum(counts - 1, 0)).astype(np.int64)
+    following = np.minimum(previous + 1, np.maximum(counts - 1, 0))
+    gamma = virtual - previous
+    low = np.take_along_axis(ordered, previous[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(ordered, following[:, None], axis=1)[:, 0]
+    step = high - low
+    result = np.where(gamma >= 0.5, high - step * (1 - gamma), low + step * gamma)
+    return np.where(counts > 0, result, np.nan)
+
+
 @dataclass(frozen=True)
 class HomeSlots:
     """Rows laid out per home, to compare each sensor with its home's others in one pass."""

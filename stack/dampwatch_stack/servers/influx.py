@@ -41,9 +41,11 @@ class InfluxServer(ManagedServer):
         host: str = "127.0.0.1",
         binary: str = "influxd",
         auth_enabled: bool = False,
+        max_row_limit: int = 0,
     ) -> None:
         super().__init__(data_dir, host, http_port or free_port(host), binary)
         self.auth_enabled = auth_enabled
+        self.max_row_limit = max_row_limit  # rows per answer; 0: no limit
         # influxd always binds its backup/restore RPC port; its default 8088 may be taken.
         self.rpc_port = free_port("127.0.0.1")
 
@@ -85,6 +87,7 @@ bind-address = {quoted(join_host_port("127.0.0.1", self.rpc_port))}
   auth-enabled = {"true" if self.auth_enabled else "false"}
   log-enabled = false
   pprof-enabled = false
+  max-row-limit = {int(self.max_row_limit)}
 [logging]
   format = "logfmt"
   suppress-logo = true

@@ -54,6 +54,21 @@ def test_grid_lines_match_the_point_by_point_definition() -> None:
     assert grid_lines(prefixes, rows, cols, 490_000, fields) == point_by_point(
         prefixes, rows, cols, 490_000, fields
     )
+    ages = rng.integers(0, 200, size).astype(float)  # whole numbers given digits
+    ages[::11] = np.nan
+    signed = rng.integers(0, 5, size).astype(float)
+    signed[::13] = -0.0  # written "-0.0", as repr writes it
+    large = rng.integers(0, 5, size).astype(float)
+    large[::17] = 3e9  # beyond the table of whole numbers
+    wholes: list[tuple[str, np.ndarray, int | None]] = [
+        ("last_seen_age_h", ages, 2),
+        ("signed", signed, None),
+        ("large", large, 1),
+        ("negative", -ages, None),
+    ]
+    assert grid_lines(prefixes, rows, cols, 490_000, wholes) == point_by_point(
+        prefixes, rows, cols, 490_000, wholes
+    )
     sparse = [("a", nothing, None), ("b", nothing_either, 3)]
     written = grid_lines(prefixes, rows, cols, 490_000, sparse)
     assert written == point_by_point(prefixes, rows, cols, 490_000, sparse)
