@@ -4,12 +4,12 @@ A cycle judges the rewind window again (late readings from a gateway's backlog, 
 from an outage) plus the new hours. Reading all of the window every hour costs InfluxDB a pass
 over 48 hours of every series; instead the job keeps the hourly aggregates of its last cycle in
 memory and asks InfluxDB only for a fingerprint of each hour of the window: the number of
-readings and the sums of temperature and humidity over all devices (one small series, while the
-new hours are read on a second connection). Hours whose fingerprint changed since the last
-cycle are read again, the rest comes from memory, and the homes whose aggregates changed are
-the ones whose rewind hours are judged and written again. An
-added, erased or rewritten reading changes the fingerprint; a reading re-sent with the same
-timestamp and values changes nothing and needs nothing. A fresh process, or one whose last
+temperatures and the sum of humidities over all devices (one small series, while the new hours
+are read on a second connection). Hours whose fingerprint changed since the last cycle are read
+again, the rest comes from memory, and the homes whose aggregates changed are the ones whose
+rewind hours are judged and written again. An added or erased reading, or a humidity rewritten,
+changes the fingerprint; a reading re-sent with the same timestamp and values changes nothing
+and needs nothing. A fresh process, or one whose last
 cycle failed, reads the whole window once.
 """
 
