@@ -148,6 +148,10 @@ MEANINGS: Mapping[str, str] = {
     "through leases (PostgreSQL; SQLite keeps one); the same on every worker",
     "assess_lease_s": "how long a worker's partitions stay its own without renewal: a stopped "
     "worker's homes are taken over within this time",
+    "assess_stall_s": "a worker that makes no progress this long (a hung read or write) stops "
+    "renewing its leases, so the others take its homes, and reports itself unhealthy",
+    "assess_heartbeat_file": "a file the worker touches as it makes progress; the container's "
+    "health check reads its age (each replica its own)",
     "watch_every_hours": "hours between early-warning projections of every room (0: none)",
     "watch_min_share": "share of the projection's scenarios that must reach a rule for a watch",
     "watch_clear_hours": "hours without a projection reaching the rule before a watch clears",

@@ -1,7 +1,8 @@
 """Container healthchecks without curl or wget in the image.
 
-`http URL`: the service answers 2xx. `influx`: InfluxDB answers /ping. `assess`: the assessment
-loop wrote a `home_risk` point recently, or there are no recent readings it should have assessed.
+`http URL`: the service answers 2xx. `influx`: InfluxDB answers /ping. `assess`: this worker
+made progress lately (its heartbeat file), and the assessment wrote a `home_risk` point recently
+or there are no recent readings it should have assessed.
 `casework`: the casework worker's loop touched its heartbeat file recently.
 """
 
@@ -21,6 +22,7 @@ TIMEOUT_S = 5
 # A pass that waits on slow subscribers can take minutes; longer than this is stuck.
 CASEWORK_STALE_S = 300.0
 DEFAULT_ASSESS_INTERVAL_S = 3600.0
+DEFAULT_ASSESS_STALL_S = 1800.0
 # A cycle stamps `home_risk` with the start of the last complete hour: up to two hours old when
 # written. Allow one missed cycle on top.
 HOUR_STAMP_SLACK_S = 7200.0
@@ -77,6 +79,17 @@ def assess_healthy(env: Mapping[str, str], now_s: float | None = None) -> tuple[
     interval_s = float(env.get("DAMPWATCH_ASSESS_INTERVAL_S", DEFAULT_ASSESS_INTERVAL_S))
     max_age_s = 2 * interval_s + HOUR_STAMP_SLACK_S
     now_s = time.time() if now_s is None else now_s
+    heartbeat = env.get("DAMPWATCH_ASSESS_HEARTBEAT_FILE")
+    if heartbeat:
+        # Several workers share the estate: one hung worker is this container's problem, even
+        # while the others keep `home_risk` fresh.
+        stall_s = float(env.get("DAMPWATCH_ASSESS_STALL_S", DEFAULT_ASSESS_STALL_S))
+        try:
+            idle_s = now_s - os.path.getmtime(heartbeat)
+        except OSError:
+            return False, f"no heartbeat at {heartbeat}"
+        if idle_s > stall_s:
+            return False, f"this worker made no progress for {idle_s:.0f} s"
     try:
         risk = influx_rows(env, LAST_RISK_QUERY)
         last_risk = float(risk[0][0]) if risk else None

@@ -112,3 +112,25 @@ def test_casework_is_healthy_while_its_heartbeat_is_fresh(tmp_path: Path) -> Non
     beat.write_text("leader\n")
     assert healthcheck.casework_healthy(env)[0]
     assert not healthcheck.casework_healthy(env, now_s=beat.stat().st_mtime + 3600)[0]
+
+
+@pytest.mark.servers
+def test_assess_is_unhealthy_when_this_worker_made_no_progress(
+    influx_db: InfluxDatabase, tmp_path: Path
+) -> None:
+    now_s = int(time.time())
+    _ingest_wrote(influx_db, now_s)
+    influx_db.write(f"home_risk,home=h1 score=40 {now_s - HOUR_S}", precision="s")
+    heartbeat = tmp_path / "assess.heartbeat"
+    env = _env(influx_db) | {
+        "DAMPWATCH_ASSESS_HEARTBEAT_FILE": str(heartbeat),
+        "DAMPWATCH_ASSESS_STALL_S": "600",
+    }
+    healthy, reason = healthcheck.assess_healthy(env)
+    assert (healthy, reason) == (False, f"no heartbeat at {heartbeat}")
+    heartbeat.touch()
+    assert healthcheck.assess_healthy(env)[0]  # other workers keep home_risk fresh, and so
+    # does this one: a recent beat
+    healthy, reason = healthcheck.assess_healthy(env, now_s=time.time() + 601)
+    assert not healthy
+    assert reason.startswith("this worker made no progress for 60")

@@ -10,6 +10,7 @@ new hours raise, refresh or clear alerts. Lines out: `risk`, `device_health`, `h
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -112,12 +113,14 @@ def run_cycle(
     now: datetime | None = None,
     cache: HourlyCache | None = None,
     scope: HomeScope = ALL_HOMES,
+    progress: Callable[[], None] = lambda: None,
 ) -> CycleReport:
     """Assess every complete hour since the last cycle; the caller commits the session.
 
     `cache` keeps the hourly aggregates between the cycles of one process, so a cycle reads
     only new hours and the rewind hours that changed (dampwatch_api.assess.window); the cache
     belongs to one `scope` (all homes, or one partition of them: dampwatch_api.assess.scope).
+    `progress` is called after each step (the worker's watchdog: dampwatch_api.assess.worker).
     """
     started = time.monotonic()
     moment = now or datetime.now(UTC)
@@ -141,6 +144,7 @@ def run_cycle(
         compared_from=hours.end - settings.assess_rewind_hours,
         series_filter=scope.series_filter(),
     )
+    progress()
     shared = None
     if scope.homes is not None:
         # A partition's read holds every home's outdoor sensors, for the stock's outdoor
@@ -182,6 +186,7 @@ def run_cycle(
                 end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
             )
             save_states(session, RoomAssessmentState, rows)
+            progress()
         alerts.apply_devices(
             devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
         )
@@ -194,6 +199,7 @@ def run_cycle(
         # Early warning (assess/watching.py): watches linked to the alerts that came, every cycle;
         # rooms projected every `watch_every_hours`.
         report.watches_linked = link_alerts(session, home_ids=scope.home_ids)
+        progress()
         if watch_due(hours.first_new, hours.end, settings.watch_every_hours, scope.partition):
             watching = run_watch_pass(
                 session,

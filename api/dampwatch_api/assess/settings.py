@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -30,6 +31,12 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     # A worker renews its leases every third of this; a dead worker's partitions are taken over
     # by the others this long after its last renewal.
     assess_lease_s: float = Field(default=120.0, ge=3.0, le=3600.0)
+    # A worker whose pass makes no progress this long (a read or write that hangs) stops
+    # renewing its leases, so the others take its partitions, and its heartbeat goes stale.
+    assess_stall_s: float = Field(default=1800.0, ge=1.0)
+    # Touched whenever the worker makes progress or polls: the container's health check reads
+    # its age (deploy/docker/healthcheck.py). Unset: no file.
+    assess_heartbeat_file: Path | None = None
     assess_chunk_rooms: int = Field(default=4096, ge=1)
     assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
     assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time

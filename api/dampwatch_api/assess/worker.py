@@ -86,15 +86,44 @@ class Worker:
         self.caches: dict[int, HourlyCache] = {}
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew_loop, daemon=True)
+        self._progress_at = time.monotonic()
+        self._stall_logged = False
+
+    def beat(self) -> None:
+        """The worker made progress: keep renewing its leases; touch its heartbeat file."""
+        self._progress_at = time.monotonic()
+        self._stall_logged = False
+        path = self.settings.assess_heartbeat_file
+        if path is not None:
+            try:
+                path.touch()
+            except OSError as error:
+                log.warning("could not touch the heartbeat file %s: %s", path, error)
+
+    def stalled(self) -> bool:
+        """No progress for `assess_stall_s`: its partitions are better in other hands."""
+        return time.monotonic() - self._progress_at > self.settings.assess_stall_s
 
     def start(self) -> None:
         """Say this worker is alive and keep its leases while it lives."""
         with session_scope(self.factory) as session:
             renew(session, self.worker_id, self.lease, wall_clock())
+        self.beat()
         self._renewer.start()
 
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.lease.total_seconds() / 3):
+            if self.stalled():
+                # The pass is stuck: the leases lapse, another worker takes the partitions and
+                # this one's run, should it ever end, is refused by the fence.
+                if not self._stall_logged:
+                    log.error(
+                        "no progress for %.0f s: leases no longer renewed, so other workers "
+                        "take this worker's partitions",
+                        self.settings.assess_stall_s,
+                    )
+                    self._stall_logged = True
+                continue
             try:
                 with session_scope(self.factory) as session:
                     renew(session, self.worker_id, self.lease, wall_clock())
@@ -143,6 +172,7 @@ class Worker:
         self, now: datetime | None = None, *, force: bool = False
     ) -> Iterator[PartitionReport]:
         """Assess each held partition that is due (every one with `force`), one by one."""
+        self.beat()
         leases = self.claim()
         interval = timedelta(seconds=self.settings.assess_interval_s)
         if not force:
@@ -174,6 +204,7 @@ class Worker:
                     now=now,
                     cache=cache,
                     scope=scope,
+                    progress=self.beat,
                 )
                 facts = None
                 if report.new_hours and report.first_hour and report.end_hour:
@@ -189,4 +220,5 @@ class Worker:
         except BaseException:
             self.caches.pop(lease.partition, None)  # its window may not match what is saved
             raise
+        self.beat()
         return PartitionReport(lease.partition, lease.partitions, homes, report)
