@@ -90,9 +90,9 @@ def wait_for(session: Session, count: int, timeout: float = 5) -> None:
 
 
 def close(*sessions: Session) -> None:
-    """Disconnect every session."""
-    for session in sessions:
-        session.close()
+    """Disconnect every session: all at once, as a dropped one's thread takes up to 1 s to end."""
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(Session.close, sessions))
 
 
 def guessed_client_ids(target: Target) -> list[str]:
