@@ -113,6 +113,14 @@ def v2_proxy(influx_server: InfluxServer) -> Iterator[InfluxV2WriteProxy]:
         yield proxy
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the order below under `--dist loadfile`: pytest-xdist (3.6 and later) otherwise
+    reorders files by their number of tests, which put the slow files with one or a few tests
+    (the demo, the killed assessment worker, the accessibility walk) at the very end."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with slow tests first: the workers take a file at a time, and a slow file left to
     the end keeps one worker busy for minutes after the other has finished."""

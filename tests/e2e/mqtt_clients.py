@@ -113,6 +113,9 @@ def connect(
         client_id=client_id,
         protocol=protocol,
         clean_session=None if v5 else clean_start,
+        # An attacker's session never returns: a dropped or refused connection ends its
+        # network thread at once (no reconnect wait for loop_stop to sit out).
+        reconnect_on_failure=False,
     )
     session = Session(client)
     if username is not None:
@@ -146,7 +149,6 @@ def connect(
     client.on_message = on_message
     client.on_connect_fail = lambda _c, _u: session._event.set()
     client.on_disconnect = on_disconnect
-    client.reconnect_delay_set(min_delay=60, max_delay=60)  # an attacker's session never returns
     default_port = access.tls_port if tls else access.plain_port
     properties = None
     if v5:

@@ -77,29 +77,37 @@ def test_sigkill_half_way_loses_nothing(make_settings, influxql, mosquitto, tmp_
     assert "session resumed" in worker.log()
 
 
-def test_influxdb_outage_of_30_seconds_recovers_by_itself(
+def test_an_influxdb_outage_longer_than_the_keepalive_recovers_by_itself(
     make_settings, influx_factory, mosquitto, tmp_path
 ):
+    # The outage outlasts the broker's keepalive window (1.5 x 5 s): paho must go on answering
+    # pings while every write fails, or the broker drops the connection mid-outage.
+    keepalive_s = 5
+    outage_s = 2 * keepalive_s
     influx = influx_factory()
-    settings = make_settings(influx_url=influx.url, influx_database="outage")
+    settings = make_settings(
+        influx_url=influx.url, influx_database="outage", mqtt_keepalive_s=keepalive_s
+    )
     query = InfluxQL(settings)
     messages = reading_messages(devices=10, per_device=300)
     publisher = Publisher(mosquitto.port)
     try:
         with ThreadedIngest(settings) as worker:
+            connection = worker.ingest.consumer.connection
             publishing = threading.Thread(
                 target=publisher.publish_all, kwargs={"messages": messages, "pause_s": 0.004}
             )
             publishing.start()
             wait_until(lambda: count_readings(query) > 200, 20, "the stream to start")
             influx.stop()
-            time.sleep(30)
+            time.sleep(outage_s)
             retries_during_outage = current(worker.ingest.metrics.write_retries)
             influx_up_during_outage = current(worker.ingest.metrics.influx_up)
             influx.start()
             publishing.join(60)
             wait_until(lambda: count_readings(query) == 3000, 60, "all 3000 readings")
             assert current(worker.ingest.metrics.influx_up) == 1
+            assert worker.ingest.consumer.connection == connection, "MQTT dropped in the outage"
     finally:
         publisher.close()
         query.close()

@@ -95,14 +95,19 @@ def build(seed: int, homes: int = 40, days: int = 42) -> Cohort:
                 )
             readings = [
                 {
-                    "ts": float(ts),
-                    "temperature_c": round(float(t), 2),
-                    "humidity_pct": round(float(min(max(h, 0.0), 100.0)), 1),
+                    "ts": ts,
+                    "temperature_c": round(t, 2),
+                    "humidity_pct": round(min(max(h, 0.0), 100.0), 1),
                     "battery_pct": 80.0,
                     "seq": float(seq),
                 }
                 for seq, (ts, t, h) in enumerate(
-                    zip(times[keep], temperature[keep], humidity[keep], strict=True)
+                    zip(
+                        times[keep].tolist(),
+                        temperature[keep].tolist(),
+                        humidity[keep].tolist(),
+                        strict=True,
+                    )
                 )
             ]
             batches.append((home.home_id, f"{home.home_id}-{room}", room, readings))

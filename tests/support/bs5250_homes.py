@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dampwatch.psychrometrics import ABS_HUMIDITY_FACTOR, KELVIN_OFFSET
 from dampwatch.psychrometrics_array import (
     relative_humidity_pct,
     saturation_vapour_pressure_hpa,
     surface_rh_pct,
     vapour_density_gm3,
-    vapour_pressure_from_density_hpa,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -140,30 +140,45 @@ def simulate(home: Home, outdoor_c: FloatArray, outdoor_gm3: FloatArray, start: 
     day = hours // 24
     plan = _schedules(home, hour_of_day, day, steps)
     volumes = np.array([volume for _, volume in ROOMS])
+    volume_sum = volumes.sum()
+    # Everything that does not depend on the state, for every step at once (the same
+    # element-wise arithmetic as step by step, so the same numbers); rows are steps.
+    target = plan["setpoint"].T
+    heated = np.isfinite(target)
+    free = outdoor_c + 6.0  # gains and heated neighbours keep it above outdoors
+    goal = np.where(heated, target, free[:, None])
+    air_decay = np.exp(-STEP_H / np.where(heated, 1.0, 10.0))
+    exchange = np.repeat(plan["exchange"][None, :], steps, axis=0)
+    exchange[:, BEDROOM] = plan["bedroom_exchange"]
+    ach = plan["ach"].T
+    rate = ach + exchange
+    produced = plan["moisture"].T / volumes + ach * outdoor_gm3[:, None]
+    density_decay = np.exp(-rate * STEP_H)
+    # Air temperature does not depend on the moisture: all of it first, then what follows
+    # from it for every step at once.
     air = np.full(4, 17.0)
-    density = np.full(4, outdoor_gm3[0] + 1.0)
-    air_out, rh_out = np.zeros((4, steps)), np.zeros((4, steps))
+    air_rows = np.zeros((steps, 4))
     for step in range(steps):
-        target = plan["setpoint"][:, step]
-        free = outdoor_c[step] + 6.0  # gains and heated neighbours keep it above outdoors
-        heated = np.isfinite(target)
-        tau = np.where(heated, 1.0, 10.0)
-        goal = np.where(heated, target, free)
-        air = goal + (air - goal) * np.exp(-STEP_H / tau)
-        exchange = plan["exchange"].copy()
-        exchange[BEDROOM] = plan["bedroom_exchange"][step]
-        home_mean = float(np.average(density, weights=volumes))
-        ach = plan["ach"][:, step]
-        rate = ach + exchange
-        equilibrium = (
-            plan["moisture"][:, step] / volumes + ach * outdoor_gm3[step] + exchange * home_mean
-        ) / rate
-        density = equilibrium + (density - equilibrium) * np.exp(-rate * STEP_H)
-        vapour = vapour_pressure_from_density_hpa(density, air)
+        air = goal[step] + (air - goal[step]) * air_decay[step]
+        air_rows[step] = air
+    saturation = saturation_vapour_pressure_hpa(air_rows)
+    kelvin = KELVIN_OFFSET + air_rows
+    density = np.full(4, outdoor_gm3[0] + 1.0)
+    vapour_rows = np.zeros((steps, 4))
+    for step in range(steps):
+        home_mean = float(np.multiply(density, volumes).sum() / volume_sum)
+        equilibrium = (produced[step] + exchange[step] * home_mean) / rate[step]
+        density = equilibrium + (density - equilibrium) * density_decay[step]
+        # vapour_pressure_from_density_hpa, then vapour_density_gm3 at the capped humidity,
+        # written out with the same operations in the same order (dampwatch.psychrometrics_array)
+        vapour = density * kelvin[step] / ABS_HUMIDITY_FACTOR
         # Air cannot hold more than saturation: the excess condenses out.
-        vapour = np.minimum(vapour, saturation_vapour_pressure_hpa(air))
-        density = vapour_density_gm3(air, 100.0 * vapour / saturation_vapour_pressure_hpa(air))
-        air_out[:, step], rh_out[:, step] = air, relative_humidity_pct(air, vapour)
+        vapour = np.minimum(vapour, saturation[step])
+        held = (100.0 * vapour / saturation[step]) / 100.0 * saturation[step]
+        density = ABS_HUMIDITY_FACTOR * held / kelvin[step]
+        vapour_rows[step] = vapour
+    air_out = np.ascontiguousarray(air_rows.T)
+    rh_out = np.ascontiguousarray(relative_humidity_pct(air_rows, vapour_rows).T)
     home.air_c, home.rh_pct = air_out, rh_out
     wall = outdoor_c[None, :] + home.f_rsi * (air_out - outdoor_c[None, :])
     home.surface_rh = surface_rh_pct(air_out, rh_out, wall)

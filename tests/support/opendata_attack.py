@@ -131,10 +131,18 @@ def _solve(
         np.array([bounds[cell][1] for cell in cells]),
     )
     found: list[Recovered] = []
+    # Every solution a solve returns is a point the system allows: where two of them already put
+    # a count 1.5 or more apart with two whole numbers between, its range holds both, so neither
+    # programme could pin it and its own solves are skipped (the outcome is the same).
+    seen_low, seen_high = np.full(len(cells), INF), np.full(len(cells), -INF)
     for cell in targets:
-        low, high = system.range(index[cell], integral=False)
+        column = index[cell]
+        a, b = seen_low[column], seen_high[column]
+        if b - a >= 1.5 + 1e-6 and math.ceil(a - 1e-6) < math.floor(b + 1e-6):
+            continue
+        low, high = system.range(column, integral=False, seen=(seen_low, seen_high))
         if high - low < 1.5:  # close: the integers may pin it, so ask the integer programme
-            low, high = system.range(index[cell], integral=True)
+            low, high = system.range(column, integral=True, seen=(seen_low, seen_high))
         low_int, high_int = math.ceil(low - 1e-6), math.floor(high + 1e-6)
         if low_int == high_int:
             found.append(Recovered(cell, low_int, high_int, counts[cell]))
@@ -150,8 +158,11 @@ class System:
     lows: np.ndarray
     highs: np.ndarray
 
-    def range(self, column: int, *, integral: bool) -> tuple[float, float]:
-        """The least and greatest value of one count the system allows."""
+    def range(
+        self, column: int, *, integral: bool, seen: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[float, float]:
+        """The least and greatest value of one count the system allows; `seen` (least and
+        greatest values of every count so far) is widened by the solutions found."""
         objective = np.zeros(len(self.lows))
         zeros_eq, zeros_ub = np.zeros(self.a_eq.shape[0]), np.zeros(self.a_ub.shape[0])
         ends: list[float] = []
@@ -179,4 +190,7 @@ class System:
                 )
             assert result.status == 0, result.message  # the truth is always feasible
             ends.append(sign * float(result.fun))
+            if seen is not None:
+                np.minimum(seen[0], result.x, out=seen[0])
+                np.maximum(seen[1], result.x, out=seen[1])
         return ends[0], ends[1]
