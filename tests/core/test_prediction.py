@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from dampwatch.prediction.area import AreaRates, out_of_fold_rates
-from dampwatch.prediction.features import ENERGY_BANDS, HomeRow, encode
-from dampwatch.prediction.model import COLUMNS, TrainingError, feature_matrix, score, train
+from dampwatch.prediction.features import COLUMNS, ENERGY_BANDS, HomeRow, encode
+from dampwatch.prediction.model import TrainingError, feature_matrix, score, train
 from dampwatch.prediction.placement import coverage_weight, place_sensors, visit_first
 from dampwatch.prediction.register import KINDS, KindScores, predict_register
 from dampwatch.stockfacts import EnergyBand, StockFacts, WallType

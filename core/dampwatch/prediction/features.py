@@ -41,6 +41,8 @@ CATEGORICAL: Final[dict[str, tuple[StrEnum, ...]]] = {
 STOCK_NUMERIC: Final = ("floor_area_m2",)
 # The columns every model sees, in this order (the model appends the area rate).
 FACT_COLUMNS: Final = (*ORDINAL, *CATEGORICAL, *STOCK_NUMERIC, "imd_decile")
+AREA_RATE: Final = "area_rate"  # the area's estimated rate of the hazard, a feature of its own
+COLUMNS: Final = (*FACT_COLUMNS, AREA_RATE)  # the model's features, in order
 _CODES: Final = {
     column: {value: code for code, value in enumerate(values)}
     for column, values in (ORDINAL | CATEGORICAL).items()

@@ -21,12 +21,16 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 
 from dampwatch.prediction.area import AreaRates, out_of_fold_rates
-from dampwatch.prediction.features import CATEGORICAL, FACT_COLUMNS, HomeRow, encode
+from dampwatch.prediction.features import (
+    AREA_RATE,
+    CATEGORICAL,
+    COLUMNS,
+    HomeRow,
+    encode,
+)
 
 FloatArray = NDArray[np.float64]
 
-AREA_RATE: Final = "area_rate"
-COLUMNS: Final = (*FACT_COLUMNS, AREA_RATE)
 MONOTONE: Final = {"energy_band": 1, AREA_RATE: 1}
 FOLDS: Final = 5
 # Isotonic calibration needs enough homes of each outcome to be smoother than its steps.

@@ -7,8 +7,7 @@ from typing import Final
 
 import numpy as np
 
-from dampwatch.prediction.features import FloatArray, value_in_words
-from dampwatch.prediction.model import AREA_RATE, COLUMNS
+from dampwatch.prediction.features import AREA_RATE, COLUMNS, FloatArray, value_in_words
 
 LABELS: Final = {
     "energy_band": "energy band",
