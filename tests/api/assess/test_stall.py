@@ -20,7 +20,7 @@ from tests.api.assess.conftest import _postgres_engine
 from tests.support import InfluxDatabase
 
 LEASE_S = 3.0
-STALL_S = 2.0
+STALL_S = 4.0
 
 
 class SilentServer:
@@ -90,6 +90,10 @@ def test_a_hung_worker_lets_its_partitions_go(pg: Engine, influx_db: InfluxDatab
     passing.start()
     other = _worker(pg, influx_db.url, "other")
     try:
+        deadline = time.monotonic() + 30
+        while not silent.connections and time.monotonic() < deadline:
+            time.sleep(0.05)  # the hung worker has claimed both and waits on InfluxDB
+        assert silent.connections
         other.start()
         assert other.claim() == []  # the hung worker holds both and still renews
         assert not hung.stalled()
