@@ -155,7 +155,9 @@ MEANINGS: Mapping[str, str] = {
     "watch_every_hours": "hours between early-warning projections of every room (0: none)",
     "watch_min_share": "share of the projection's scenarios that must reach a rule for a watch",
     "watch_clear_hours": "hours without a projection reaching the rule before a watch clears",
-    "assess_query_hours": "hours of readings per InfluxQL request",
+    "assess_query_hours": "hours of readings per InfluxQL request, at most",
+    "assess_query_points": "readings per InfluxQL request of the assessment, about (slices are "
+    "sized to it: a worker's memory stays bounded whatever its partitions' size)",
     "assess_query_timeout_s": "timeout of one InfluxQL request of the assessment (its reads are "
     "large; `INFLUX_TIMEOUT_S` for its writes)",
     "up_mosquitto_binary": "the Mosquitto executable `dampwatch up` starts",

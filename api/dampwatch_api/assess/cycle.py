@@ -143,6 +143,7 @@ def run_cycle(
         workers=settings.assess_query_workers,
         compared_from=hours.end - settings.assess_rewind_hours,
         series_filter=scope.series_filter(),
+        max_points=settings.assess_query_points,
     )
     progress()
     shared = None

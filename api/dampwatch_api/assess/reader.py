@@ -62,30 +62,39 @@ def _sliced(
     hours_per_query: int,
     workers: int,
     series_filter: str = "",
+    max_points: int | None = None,
 ) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
     """Each slice of hours of [first_hour, end_hour) with its series, one request per slice.
 
     Slices are read `workers` at a time and handed over in order, so a caller that folds each
-    slice into a small result never holds more than a few slices' raw answers.
+    slice into a small result never holds more than a few slices' raw answers. With
+    `max_points`, slices hold about that many points whatever the homes and the sensors' rate:
+    the first is one hour, read alone; an empty slice doubles the next; after that each holds
+    as many hours as the densest hour so far allows, up to `hours_per_query`.
     """
-    bounds = [
-        (start, min(start + hours_per_query, end_hour))
-        for start in range(first_hour, end_hour, hours_per_query)
-    ]
 
     def read(bound: tuple[int, int]) -> list[dict[str, Any]]:
         return influx.query(statement(*bound, series_filter), packed=True)
 
-    with ThreadPoolExecutor(max(1, min(workers, len(bounds) or 1))) as pool:
+    size = hours_per_query if max_points is None else 1
+    densest = 0.0  # points in an hour, the most seen
+    start = first_hour
+    with ThreadPoolExecutor(max(1, workers)) as pool:
         pending: deque[tuple[tuple[int, int], Future[list[dict[str, Any]]]]] = deque()
-        for bound in bounds:
-            pending.append((bound, pool.submit(read, bound)))
-            if len(pending) > workers:
-                done, answer = pending.popleft()
-                yield *done, answer.result()
-        while pending:
-            done, answer = pending.popleft()
-            yield *done, answer.result()
+        while start < end_hour or pending:
+            probing = max_points is not None and not densest
+            while start < end_hour and len(pending) <= workers and not (probing and pending):
+                bound = (start, min(start + size, end_hour))
+                pending.append((bound, pool.submit(read, bound)))
+                start = bound[1]
+            (low, high), future = pending.popleft()
+            answer = future.result()
+            if max_points is not None:
+                points = sum(len(series.get("values") or ()) for series in answer)
+                densest = max(densest, points / (high - low))
+                fits = int(max_points // densest) if densest else 2 * size
+                size = max(1, min(hours_per_query, fits))
+            yield low, high, answer
 
 
 # An hour's fingerprint over all devices together: it changes when a reading is added or
@@ -298,12 +307,14 @@ def read_hourly(
     *,
     workers: int = 1,
     series_filter: str = "",
+    max_points: int | None = None,
 ) -> HourlyReadings:
     """Read hours [first_hour, end_hour) for every device seen, plus the `known` ones.
 
     `known` lists (home, device, room) that must appear even when silent (for offline checks).
-    Windows longer than `hours_per_query` are read in slices, `workers` of them at a time, and
-    each slice is reduced to hourly aggregates as it comes.
+    Windows longer than `hours_per_query` are read in slices, `workers` of them at a time, of
+    about `max_points` readings each when given, and each slice is reduced to hourly aggregates
+    as it comes.
     """
     hours = end_hour - first_hour
     devices = DeviceRows()
@@ -319,6 +330,7 @@ def read_hourly(
             hours_per_query=hours_per_query,
             workers=workers,
             series_filter=series_filter,
+            max_points=max_points,
         )
     ]
     frame = devices.empty_frame(first_hour, hours)

@@ -38,7 +38,10 @@ class AssessSettings(InfluxSettings, DatabaseSettings):
     # its age (deploy/docker/healthcheck.py). Unset: no file.
     assess_heartbeat_file: Path | None = None
     assess_chunk_rooms: int = Field(default=4096, ge=1)
-    assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request
+    assess_query_hours: int = Field(default=24, ge=1)  # hours per InfluxQL request, at most
+    # Readings per InfluxQL request of raw readings, about: each takes some 240 bytes while its
+    # slice is reduced, and a worker holds up to `assess_query_workers` + 1 slices.
+    assess_query_points: int = Field(default=500_000, ge=1_000)
     assess_query_workers: int = Field(default=2, ge=1, le=8)  # InfluxQL requests at a time
     # A day of every device in one request: at 30,000 devices InfluxDB 1.6 took 40-47 s on two
     # cores, longer beside the job's other requests; the API's short default would fail it.

@@ -162,6 +162,7 @@ def run_watch_pass(
         settings.assess_query_hours,
         workers=settings.assess_query_workers,
         series_filter=scope.series_filter(),
+        max_points=settings.assess_query_points,
     )
     readings, shared = in_scope(
         without_open_faults(session, read), scope, settings.assess_outdoor_home

@@ -171,6 +171,7 @@ def read_window(
     workers: int,
     compared_from: int | None = None,
     series_filter: str = "",
+    max_points: int | None = None,
 ) -> WindowRead:
     """Readings of [first_hour, end_hour): new hours [first_new, end_hour) always from InfluxDB.
 
@@ -203,6 +204,7 @@ def read_window(
             hours_per_query,
             workers=workers,
             series_filter=series_filter,
+            max_points=max_points,
         )
         # Hours not fingerprinted compare as changed (NaN), should a cycle ever reach them.
         prints = np.full((end_hour - first_hour, len(FINGERPRINT)), np.nan)
@@ -219,7 +221,14 @@ def read_window(
     homes: frozenset[str] | None = frozenset()
     for start, end in _runs(late):  # only the hours that changed are read again
         reread = read_hourly(
-            influx, start, end, known, hours_per_query, workers=workers, series_filter=series_filter
+            influx,
+            start,
+            end,
+            known,
+            hours_per_query,
+            workers=workers,
+            series_filter=series_filter,
+            max_points=max_points,
         )
         parts.append(reread)
         found = changed_homes(cached, reread, OUTDOOR_ROOM)

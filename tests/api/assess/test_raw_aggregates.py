@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from dampwatch.influx import InfluxBadData, InfluxQL
-from dampwatch_api.assess.reader import NS_PER_HOUR, read_hourly
+from dampwatch_api.assess.reader import NS_PER_HOUR, _sliced, raw_statement, read_hourly
 from dampwatch_api.assess.settings import AssessSettings
 from dampwatch_stack.servers import InfluxServer
 from tests.support import InfluxDatabase
@@ -152,3 +152,31 @@ def test_an_answer_cut_short_by_influxdb_is_an_error(
     assert sum(len(series["values"]) for series in within) == 50
     with pytest.raises(InfluxBadData, match="cut the answer short"):
         read_hourly(influx, FIRST, FIRST + HOURS, [], hours_per_query=HOURS)
+
+
+@pytest.mark.servers
+def test_slices_are_sized_to_the_points_budget(influx: InfluxQL) -> None:
+    budget = 150
+    first = FIRST - 7  # hours before any reading: the empty slices grow
+    slices = [
+        (low, high, sum(len(series["values"]) for series in answer))
+        for low, high, answer in _sliced(
+            influx,
+            raw_statement,
+            first,
+            FIRST + HOURS,
+            hours_per_query=24,
+            workers=2,
+            max_points=budget,
+        )
+    ]
+    assert slices[0][:2] == (first, first + 1)  # the first slice, one hour, read alone
+    assert [low for low, _high, _points in slices[1:]] == [high for _l, high, _p in slices[:-1]]
+    assert slices[-1][1] == FIRST + HOURS  # every hour once, in order
+    widths = [high - low for low, high, _points in slices]
+    assert widths[:4] == [1, 2, 4, 8]  # nothing yet: each slice twice the last
+    with_data = [(high - low, points) for low, high, points in slices if points]
+    assert len(with_data) > 5
+    # A slice holds about the budget: the densest hour seen so far sets the next one's hours.
+    assert all(points <= 2 * budget for _width, points in with_data[1:])
+    assert max(width for width, _points in with_data[1:]) < 24
