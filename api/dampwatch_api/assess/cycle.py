@@ -49,6 +49,9 @@ from dampwatch_api.assess.weather import feed_outdoor_c
 from dampwatch_api.assess.window import HourlyCache, read_window
 from dampwatch_api.watches.service import link_alerts
 
+# Room-hours judged in one chunk: each takes some 300 bytes of indicators while judged.
+CHUNK_ROOM_HOURS = 1_000_000
+
 
 @dataclass
 class CycleReport:
@@ -175,13 +178,19 @@ def run_cycle(
     try:
         alerts = CycleAlerts.start(session, config, moment, scope.home_ids)
         room_scores: dict[str, float] = {}
-        for chunk in range(0, len(rooms.frame.rooms), settings.assess_chunk_rooms):
-            part = rooms.frame.take(slice(chunk, chunk + settings.assess_chunk_rooms))
+        # Rooms judged at once: fewer over a back-fill's many hours, so memory stays bounded.
+        step = max(
+            1, min(settings.assess_chunk_rooms, CHUNK_ROOM_HOURS // max(rooms.frame.hours, 1))
+        )
+        for chunk in range(0, len(rooms.frame.rooms), step):
+            part = rooms.frame.take(slice(chunk, chunk + step))
             judged = judge_rooms(part, room_states, facts, config)
             alerts.apply_rooms(judged, hours.first_new)
             # Rewind hours are written again only for homes whose readings changed.
             rewrite = np.array([rooms.changed is None or h in rooms.changed for h in part.homes])
-            out.send(risk_lines(judged, np.where(rewrite, 0, hours.first_new - part.start_hour)))
+            out.send_each(
+                risk_lines(judged, np.where(rewrite, 0, hours.first_new - part.start_hour))
+            )
             worst_scores(judged, room_scores)
             rows = judged.state_rows(
                 end_hour=hours.end, snapshots=settings.assess_rewind_hours + 1, now=moment
@@ -191,7 +200,7 @@ def run_cycle(
         alerts.apply_devices(
             devices.frame, devices.health, devices.start, hours.first_new, facts.room_names
         )
-        out.send(device_health_lines(devices.frame, devices.health, hours.first_new))
+        out.send_each(device_health_lines(devices.frame, devices.health, hours.first_new))
         save_states(session, DeviceAssessmentState, device_state_rows(devices, moment))
         # Lines out: the series, then each home's rank after this cycle's alert changes.
         judged_homes = set(rooms.frame.homes) | set(devices.frame.homes)

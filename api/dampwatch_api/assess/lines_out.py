@@ -9,6 +9,7 @@ timestamps), so nothing is half-kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from dampwatch.influx import LineWriter
@@ -35,6 +36,11 @@ class LinesOut:
             self.points += min(self._batch, len(lines) - start)
             while len(self._pending) > IN_FLIGHT:
                 self._pending.pop(0).result()
+
+    def send_each(self, pieces: Iterable[list[str]]) -> None:
+        """Send each piece as it is made, so only the pieces in flight are held."""
+        for lines in pieces:
+            self.send(lines)
 
     def close(self) -> int:
         """Wait for every request; the points written (a failed write's error raised)."""

@@ -7,7 +7,7 @@ Timestamps are the hour a value describes (hour start, UTC), so a re-computation
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -155,7 +155,27 @@ def grid_lines(
     return lines
 
 
-def risk_lines(judged: JudgedRooms, first_col: npt.NDArray[np.int64] | None = None) -> list[str]:
+# Points made into lines at a time: a back-fill's millions never sit in memory as text at once.
+PIECE_POINTS = 100_000
+
+
+def _pieces(
+    prefixes: Sequence[str],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    start_hour: int,
+    grids: Sequence[tuple[str, npt.NDArray[Any], int | None]],
+) -> Iterator[list[str]]:
+    """grid_lines of the points (rows[i], cols[i]) of whole grids, PIECE_POINTS at a time."""
+    for start in range(0, len(rows), PIECE_POINTS):
+        row, col = rows[start : start + PIECE_POINTS], cols[start : start + PIECE_POINTS]
+        fields = [(name, grid[row, col], digits) for name, grid, digits in grids]
+        yield grid_lines(prefixes, row, col, start_hour, fields)
+
+
+def risk_lines(
+    judged: JudgedRooms, first_col: npt.NDArray[np.int64] | None = None
+) -> Iterator[list[str]]:
     """`risk` points for every room-hour with data (from `first_col` of each row, if given)."""
     frame, ind = judged.frame, judged.indicators
     rows, cols = np.nonzero(ind.flags & np.uint16(HourFlag.DATA))
@@ -166,15 +186,15 @@ def risk_lines(judged: JudgedRooms, first_col: npt.NDArray[np.int64] | None = No
         f"{MEASUREMENT_RISK}{format_tags({TAG_HOME: home, TAG_ROOM: room})}"
         for home, room in zip(frame.homes, frame.rooms, strict=True)
     ]
-    fields: list[tuple[str, npt.NDArray[Any], int | None]] = [
-        ("mould_index", ind.mould_index[rows, cols], 4),
-        ("surface_temperature_c", ind.surface_temperature_c[rows, cols], 2),
-        ("surface_rh_pct", ind.surface_rh_pct[rows, cols], 2),
-        ("overheating_night_pct", ind.overheating_night_pct[rows, cols], 2),
-        ("score", ind.score[rows, cols], None),
+    grids: list[tuple[str, npt.NDArray[Any], int | None]] = [
+        ("mould_index", ind.mould_index, 4),
+        ("surface_temperature_c", ind.surface_temperature_c, 2),
+        ("surface_rh_pct", ind.surface_rh_pct, 2),
+        ("overheating_night_pct", ind.overheating_night_pct, 2),
+        ("score", ind.score, None),
     ]
-    fields += [(name, ind.counts[name][rows, cols], None) for name in RISK_COUNTS]
-    return grid_lines(prefixes, rows, cols, frame.start_hour, fields)
+    grids += [(name, ind.counts[name], None) for name in RISK_COUNTS]
+    return _pieces(prefixes, rows, cols, frame.start_hour, grids)
 
 
 def home_risk_lines(
@@ -203,7 +223,9 @@ def home_risk_lines(
     return lines
 
 
-def device_health_lines(frame: DeviceFrame, health: DeviceHealth, first_new: int) -> list[str]:
+def device_health_lines(
+    frame: DeviceFrame, health: DeviceHealth, first_new: int
+) -> Iterator[list[str]]:
     """`device_health` points of every device for the new hours."""
     first_col = max(first_new - frame.start_hour, 0)
     hours = max(frame.hours - first_col, 0)
@@ -213,11 +235,11 @@ def device_health_lines(frame: DeviceFrame, health: DeviceHealth, first_new: int
         f"{MEASUREMENT_DEVICE_HEALTH}{format_tags({TAG_HOME: home, TAG_DEVICE: device})}"
         for home, device in zip(frame.homes, frame.devices, strict=True)
     ]
-    fields: list[tuple[str, npt.NDArray[Any], int | None]] = [
-        (name, getattr(health, name)[rows, cols], None)
+    grids: list[tuple[str, npt.NDArray[Any], int | None]] = [
+        (name, getattr(health, name), None)
         for name in ("last_seen_age_h", "offline", "battery_pct", "seq_gaps_7d", "stuck")
     ]
-    return grid_lines(prefixes, rows, cols, frame.start_hour, fields)
+    return _pieces(prefixes, rows, cols, frame.start_hour, grids)
 
 
 def alert_event_lines(events: Sequence[AlertEvent]) -> list[str]:

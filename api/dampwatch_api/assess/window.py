@@ -210,7 +210,12 @@ def read_window(
         prints = np.full((end_hour - first_hour, len(FINGERPRINT)), np.nan)
         prints[printed_from - first_hour :] = printed.result()
     if cached is None or cache_prints is None:
-        cache.readings, cache.fingerprints = fresh, prints
+        # Kept for the next cycle: the hours it compares, not a whole back-fill's days.
+        kept_from = first_hour if compared_from is None else max(first_hour, compared_from)
+        cache.readings = fresh
+        if kept_from > first_hour:
+            cache.readings = merge_hours([fresh], kept_from, end_hour)
+        cache.fingerprints = prints[kept_from - first_hour :]
         return WindowRead(fresh, first_hour, changed=None)
     offset = first_hour - cached.frame.start_hour
     late = [
