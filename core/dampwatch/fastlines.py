@@ -46,25 +46,6 @@ def _text(value: float) -> str:
     return text
 
 
-# The derived fields of a (temperature, humidity) pair: a log, an exp and two formats, a third
-# of a reading's line; a home's sensors repeat their pairs hour after hour.
-_DERIVED: dict[tuple[float, float], str] = {}
-
-
-def _derived(temperature: float, humidity: float) -> str:
-    """derived_text(temperature, humidity), remembered; not for zeros (0.0 and -0.0 are one key
-    to a dict, and a humidity of -0.0 writes a vapour density of -0.0)."""
-    key = (temperature, humidity)
-    text = _DERIVED.get(key)
-    if text is None:
-        text = derived_text(temperature, humidity)
-        if temperature and humidity:
-            if len(_DERIVED) >= REPR_CACHE_LIMIT:
-                _DERIVED.clear()
-            _DERIVED[key] = text
-    return text
-
-
 def fast_lines(
     document: object, series: str, *, now_s: float, retention_s: float
 ) -> tuple[list[str], list[int]] | None:
@@ -111,7 +92,7 @@ def _line(
     if len(element) > known and not _other_fields(element, fields):
         return None
     if temperature is not None and humidity is not None:
-        fields.append(_derived(temperature, humidity))
+        fields.append(derived_text(temperature, humidity))
     if seq is not None:
         if type(seq) is not int or not 0 <= seq <= INT64_MAX:
             return None
