@@ -74,6 +74,14 @@ def influx_rows(env: Mapping[str, str], query: str) -> list[list[Any]]:
     return rows
 
 
+def age_s(path: str, now_s: float) -> float | None:
+    """Seconds since a heartbeat file was last touched; None when there is none."""
+    try:
+        return now_s - os.path.getmtime(path)
+    except OSError:
+        return None
+
+
 def assess_healthy(env: Mapping[str, str], now_s: float | None = None) -> tuple[bool, str]:
     """Whether the assessment loop keeps up, and why (for the container's health log)."""
     interval_s = float(env.get("DAMPWATCH_ASSESS_INTERVAL_S", DEFAULT_ASSESS_INTERVAL_S))
@@ -84,9 +92,8 @@ def assess_healthy(env: Mapping[str, str], now_s: float | None = None) -> tuple[
         # Several workers share the estate: one hung worker is this container's problem, even
         # while the others keep `home_risk` fresh.
         stall_s = float(env.get("DAMPWATCH_ASSESS_STALL_S", DEFAULT_ASSESS_STALL_S))
-        try:
-            idle_s = now_s - os.path.getmtime(heartbeat)
-        except OSError:
+        idle_s = age_s(heartbeat, now_s)
+        if idle_s is None:
             return False, f"no heartbeat at {heartbeat}"
         if idle_s > stall_s:
             return False, f"this worker made no progress for {idle_s:.0f} s"
@@ -108,9 +115,8 @@ def casework_healthy(env: Mapping[str, str], now_s: float | None = None) -> tupl
     """Whether the casework worker's loop ran lately (it touches its heartbeat every pass)."""
     poll_s = float(env.get("DAMPWATCH_CASEWORK_POLL_S", "1"))
     path = os.path.join(env.get("DAMPWATCH_DATA_DIR", "data"), "casework", "heartbeat")
-    try:
-        age = (time.time() if now_s is None else now_s) - os.path.getmtime(path)
-    except OSError:
+    age = age_s(path, time.time() if now_s is None else now_s)
+    if age is None:
         return False, f"no heartbeat at {path}"
     healthy = age <= max(CASEWORK_STALE_S, 10 * poll_s)
     return healthy, f"last pass {age:.0f} s ago"

@@ -183,25 +183,44 @@ def _mean(sums: np.ndarray[Any, Any], counts: np.ndarray[Any, Any]) -> np.ndarra
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+# Mean aggregates: raw field → aggregate name.
+MEAN_FIELDS: Final = {
+    "temperature_c": "temperature_c",
+    "humidity_pct": "humidity_pct",
+    "surface_temperature_c": "probe_c",
+    "co2_ppm": "co2_ppm",
+}
+
+
 def _points(
-    answer: list[dict[str, Any]],
-) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.int64]]]:
-    """Every point of the answer as (time, RAW_FIELDS...) rows, and each one's series number."""
+    answer: list[dict[str, Any]], devices: DeviceRows
+) -> tuple[
+    np.ndarray[Any, np.dtype[np.float64]],
+    np.ndarray[Any, np.dtype[np.int64]],
+    np.ndarray[Any, np.dtype[np.int64]],
+]:
+    """Every point of the answer as (time, RAW_FIELDS...) rows, each one's series number, and
+    each series' device row in `devices` (added there when new)."""
     tables: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    device_rows: list[int] = []
     for series in answer:
         values = series.get("values") or []
         if not values:
             continue
+        tags = series.get("tags") or {}
+        home, device = tags.get(TAG_HOME, ""), tags.get(TAG_DEVICE, "")
+        device_rows.append(devices.add(home, device, tags.get(TAG_ROOM, ""), later_room_wins=False))
         position = {name: i for i, name in enumerate(series["columns"])}
         table = np.array(values, dtype=np.float64)  # None (a field not sent) becomes NaN
         order = [position["time"], *(position.get(name, -1) for name in RAW_FIELDS)]
         if -1 in order:  # a field absent from every reading of this answer: the NaN column
             table = np.column_stack([table, np.full(len(table), np.nan)])
         tables.append(table[:, order])
+    rows = np.array(device_rows, dtype=np.int64)
     if not tables:
-        return np.empty((0, 1 + len(RAW_FIELDS))), np.empty(0, np.int64)
+        return np.empty((0, 1 + len(RAW_FIELDS))), np.empty(0, np.int64), rows
     series_of = np.repeat(np.arange(len(tables)), [len(table) for table in tables])
-    return np.concatenate(tables), series_of
+    return np.concatenate(tables), series_of, rows
 
 
 def hourly_aggregates(
@@ -213,19 +232,7 @@ def hourly_aggregates(
     alone), the lowest battery, the lowest and highest sequence number. Each series' device
     gets its row in `devices`.
     """
-    series_rows: list[int] = []
-    for series in answer:
-        if series.get("values"):
-            item = series.get("tags") or {}
-            series_rows.append(
-                devices.add(
-                    item.get(TAG_HOME, ""),
-                    item.get(TAG_DEVICE, ""),
-                    item.get(TAG_ROOM, ""),
-                    later_room_wins=False,
-                )
-            )
-    points, series_of = _points(answer)
+    points, series_of, device_rows = _points(answer, devices)
     cols = (points[:, 0] // MS_PER_HOUR).astype(np.int64) - first_hour
     inside = (cols >= 0) & (cols < hours)
     points, cols, series_of = points[inside], cols[inside], series_of[inside]
@@ -253,17 +260,9 @@ def hourly_aggregates(
     ).astype(np.float64)
     values["seq_count"] = np.where(counts["seq"] > 0, values["count"], np.nan)
     series_numbers, key_cols = np.divmod(keys, hours)
-    rows = np.array(series_rows, dtype=np.int64)[series_numbers]
-    return HourCells(rows, key_cols, values)
+    return HourCells(device_rows[series_numbers], key_cols, values)
 
 
-# Mean aggregates: raw field → aggregate name.
-MEAN_FIELDS: Final = {
-    "temperature_c": "temperature_c",
-    "humidity_pct": "humidity_pct",
-    "surface_temperature_c": "probe_c",
-    "co2_ppm": "co2_ppm",
-}
 # Aggregate → where it goes: a DeviceFrame grid, or HourlyReadings' probe_c / co2_ppm.
 _FRAME_GRIDS: Final = (
     "temperature_c",
