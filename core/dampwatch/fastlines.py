@@ -8,6 +8,7 @@ reference path and every rejection keeps its reason and words. Tests hold the tw
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 from dampwatch.const import (
@@ -16,7 +17,14 @@ from dampwatch.const import (
     FUTURE_TOLERANCE_S,
     MAX_READINGS_PER_MESSAGE,
 )
-from dampwatch.lineprotocol import NS_PER_MS, derived_text
+from dampwatch.lineprotocol import DERIVED_FORMAT, NS_PER_MS, derived_text
+from dampwatch.psychrometrics import (
+    ABS_HUMIDITY_FACTOR,
+    KELVIN_OFFSET,
+    MAGNUS_B,
+    MAGNUS_C_C,
+    MAGNUS_E0_HPA,
+)
 from dampwatch.readings import INT64_MAX, MAX_UNIX_SECONDS, _timestamp_ms
 
 # temperature and humidity come first in the contract's field order, as in the line
@@ -28,7 +36,13 @@ _OTHERS: Final = tuple(
 )
 _T_LOW, _T_HIGH = FIELD_RANGES["temperature_c"]
 _H_LOW, _H_HIGH = FIELD_RANGES["humidity_pct"]
+_TS_LOW: Final = -MAX_UNIX_SECONDS
 _SEQ: Final = f",{FIELD_SEQ}="
+# The shape nearly every sensor and gateway sends, {ts (number), temperature, humidity[, seq]},
+# as one format operation: a third of the time of assembling its fields one by one.
+_COMMON: Final = "%s" + ",".join(f"{name}=%s" for name in _CLIMATE) + DERIVED_FORMAT
+_COMMON_SEQ: Final = _COMMON + _SEQ + "%di %d"
+_COMMON_NO_SEQ: Final = _COMMON + " %d"
 # Sensors report few distinct values (0.1 or 0.01 steps), and repr is the dearest step left.
 _REPRS: dict[float, str] = {}
 REPR_CACHE_LIMIT: Final = 100_000
@@ -64,14 +78,98 @@ def fast_lines(
     prefix = series + " "
     lines: list[str] = []
     seqs: list[int] = []
-    for element in elements:
+    index = 0
+    while index < len(elements):
+        index = _common_lines(elements, index, prefix=prefix, window=window, lines=lines, seqs=seqs)
+        if index == len(elements):
+            break
+        element = elements[index]
         if type(element) is not dict:
             return None
         line = _line(element, prefix, window, seqs)
         if line is None:
             return None
         lines.append(line)
+        index += 1
     return lines, seqs
+
+
+def _common_lines(
+    elements: list[Any],
+    start: int,
+    *,
+    prefix: str,
+    window: tuple[float, float],
+    lines: list[str],
+    seqs: list[int],
+) -> int:
+    """Add the lines of elements of the common shape from `start`; the index of the first other.
+
+    One loop without a call per element: the calls were a sixth of this path's time.
+    """
+    low_ms, high_ms = window
+    log, exp, reprs = math.log, math.exp, _REPRS
+    for index in range(start, len(elements)):
+        element = elements[index]
+        if type(element) is not dict:
+            return index
+        size = len(element)
+        if size not in (3, 4):
+            return index
+        ts = element.get("ts")
+        temperature = element.get("temperature_c")
+        humidity = element.get("humidity_pct")
+        seq = element.get("seq") if size == 4 else 0
+        kind = type(ts)
+        if (kind is not float and kind is not int) or not _TS_LOW <= ts <= MAX_UNIX_SECONDS:
+            return index
+        ts_ms = round(ts * 1000)
+        kind = type(temperature)
+        if (kind is not float and kind is not int) or not _T_LOW <= temperature <= _T_HIGH:
+            return index
+        kind = type(humidity)
+        if (kind is not float and kind is not int) or not _H_LOW <= humidity <= _H_HIGH:
+            return index
+        if type(seq) is not int or not 0 <= seq <= INT64_MAX or not low_ms <= ts_ms <= high_ms:
+            return index
+        temperature = float(temperature)
+        humidity = float(humidity)
+        # lineprotocol.derived_values written out: a call here was a tenth of the line's time
+        floor = humidity if humidity > 0.01 else 0.01
+        magnus = MAGNUS_B * temperature / (MAGNUS_C_C + temperature)
+        gamma = log(floor / 100.0) + magnus
+        dew_point = MAGNUS_C_C * gamma / (MAGNUS_B - gamma)
+        vapour_hpa = humidity / 100.0 * MAGNUS_E0_HPA * exp(magnus)
+        abs_humidity = ABS_HUMIDITY_FACTOR * vapour_hpa / (KELVIN_OFFSET + temperature)
+        temperature_text = reprs.get(temperature) or _text(temperature)
+        humidity_text = reprs.get(humidity) or _text(humidity)
+        if size == 3:
+            lines.append(
+                _COMMON_NO_SEQ
+                % (
+                    prefix,
+                    temperature_text,
+                    humidity_text,
+                    dew_point,
+                    abs_humidity,
+                    ts_ms * NS_PER_MS,
+                )
+            )
+        else:
+            seqs.append(seq)
+            lines.append(
+                _COMMON_SEQ
+                % (
+                    prefix,
+                    temperature_text,
+                    humidity_text,
+                    dew_point,
+                    abs_humidity,
+                    seq,
+                    ts_ms * NS_PER_MS,
+                )
+            )
+    return len(elements)
 
 
 def _line(
