@@ -116,10 +116,10 @@ def _common_lines(
         size = len(element)
         if size not in (3, 4):
             return index
-        ts = element.get("ts")
-        temperature = element.get("temperature_c")
-        humidity = element.get("humidity_pct")
-        seq = element.get("seq") if size == 4 else 0
+        ts: Any = element.get("ts")
+        temperature: Any = element.get("temperature_c")
+        humidity: Any = element.get("humidity_pct")
+        seq: Any = element.get("seq") if size == 4 else 0
         kind = type(ts)
         if (kind is not float and kind is not int) or not _TS_LOW <= ts <= MAX_UNIX_SECONDS:
             return index
