@@ -31,9 +31,18 @@ class RawBatch:
     payloads: list[bytes] = field(default_factory=list)
     acks: list[tuple[int, int, int]] = field(default_factory=list)  # mid, qos, connection
     payload_bytes: int = 0
+    readings: int = 0  # as `_readings_in` estimates them
     started: float = 0.0  # monotonic time its first message arrived
     last_added: float = 0.0  # monotonic time its latest message arrived
     first_received_ns: int = 0
+
+
+def _readings_in(payload: bytes) -> int:
+    """How many readings a payload holds, estimated without decoding it: one per "ts" key.
+
+    Only sizes batches; the store process still splits a write at `ingest_batch_size` points.
+    """
+    return payload.count(b'"ts"') or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +130,15 @@ class Ingest:
         if self._stopping.is_set():
             return  # not acknowledged: the broker redelivers it to the next session
         self.metrics.received += 1
+        readings = _readings_in(payload)
+        settings = self.settings
         with self._lock:
             batch = self._open
+            if batch.topics and batch.readings + readings > settings.ingest_batch_size:
+                # a batch that fits one write: a second, small request costs InfluxDB a round
+                # trip and a WAL sync (make bench: 1,200-point requests took 30 % longer)
+                self._full.append(batch)
+                batch = self._open = RawBatch()
             if not batch.topics:
                 batch.started = time.monotonic()
                 batch.first_received_ns = time.time_ns()
@@ -131,9 +147,11 @@ class Ingest:
             batch.payloads.append(payload)
             batch.acks.append((mid, qos, connection))
             batch.payload_bytes += len(payload)
+            batch.readings += readings
             if (
-                len(batch.topics) >= self.settings.ingest_batch_messages
-                or batch.payload_bytes >= self.settings.ingest_batch_bytes
+                len(batch.topics) >= settings.ingest_batch_messages
+                or batch.payload_bytes >= settings.ingest_batch_bytes
+                or batch.readings >= settings.ingest_batch_size
             ):
                 self._full.append(batch)
                 self._open = RawBatch()

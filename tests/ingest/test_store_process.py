@@ -76,3 +76,37 @@ def test_the_ingest_writes_its_own_stats_for_the_pipeline_board(make_settings, i
     last = rows[-1]
     assert (last["received_total"], last["backlog"]) == (11, 0)
     assert 0 < last["lag_seconds"] < 60
+
+
+@pytest.mark.servers
+def test_arrays_are_batched_to_whole_writes(make_settings, influxql, publisher):
+    # 100 readings a message and 500 points a write: five messages a batch, one request each
+    start = time.time() - 86400
+    messages = [
+        (
+            f"dampwatch/v1/home-1/dev-{block % 3}/reading",
+            json.dumps(
+                [
+                    {"ts": start + n, "seq": n, "temperature_c": 20.5, "humidity_pct": 55.0}
+                    for n in range(block * 100, block * 100 + 100)
+                ]
+            ).encode(),
+        )
+        for block in range(60)
+    ]
+    settings = make_settings(
+        ingest_batch_size=500, ingest_batch_wait_s=30.0, ingest_batch_idle_s=30.0
+    )
+    with ThreadedIngest(settings) as worker:
+        publisher.publish_all(messages)
+        wait_until(lambda: count_readings(influxql) == 6000, 30, "6,000 readings")
+        samples = {
+            (sample.name, sample.labels.get("le")): sample.value
+            for metric in worker.ingest.metrics.batch_points.collect()
+            for sample in metric.samples
+        }
+    name = "dampwatch_ingest_batch_points"
+    assert samples[(f"{name}_sum", None)] == 6000
+    assert samples[(f"{name}_count", None)] == 12
+    assert samples[(f"{name}_bucket", "500.0")] == 12
+    assert samples[(f"{name}_bucket", "100.0")] == 0
