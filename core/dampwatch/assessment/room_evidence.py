@@ -80,12 +80,12 @@ def _base_evidence(
         allowance = (
             ""
             if probed
-            else f", the {config.surface_rh_pct:g} % limit plus the humidity sensors' "
-            f"±{config.humidity_accuracy_pct:g} %RH, as the wall is estimated"
+            else f" (the {config.surface_rh_pct:g} % limit plus the humidity sensors' "
+            f"±{config.humidity_accuracy_pct:g} %RH, as the wall is estimated)"
         )
         return Evidence(
-            f"The coldest wall in {room} was at {limit:g} % relative humidity or more for "
-            f"{c['hours_surface80_7d']} of the last 168 hours ({surface}{allowance}), and below "
+            f"The coldest wall in {room} was at {limit:g} % relative humidity or more{allowance} "
+            f"for {c['hours_surface80_7d']} of the last 168 hours ({surface}), and below "
             f"the dew point (wet with condensation) for {c['hours_below_dew_point_7d']} hours. "
             f"The room air was at 70 % or more for {c['hours_rh70_7d']} hours; on "
             f"{c['damp_days_7d']} "
