@@ -67,6 +67,27 @@ def test_surface_rh_matches_the_core_psychrometrics() -> None:
     assert surface_rh(np.array([20.0]), np.array([90.0]), np.array([10.0]))[0] == 100.0
 
 
+def test_an_estimated_wall_must_clear_the_limit_by_the_sensors_accuracy() -> None:
+    # 20 °C air at 67.2 % over a wall at 17 °C: 67.2 · e_s(20)/e_s(17) ≈ 81 % at the surface.
+    # A probe measuring 17 °C puts the wall over 80 %; the same 17 °C estimated from the room air
+    # (a 3 K margin) is within the humidity sensor's ±2 %RH of 80 %, so it is not counted.
+    hours = 24 * 7
+    temperature, humidity = np.full(hours, 20.0), np.full(hours, 67.2)
+    assert surface_rh(temperature[:1], humidity[:1], np.array([17.0]))[0] == pytest.approx(
+        81.0, abs=0.1
+    )
+    counted = {}
+    for name, probe in (("probed", 17.0), ("estimated", np.nan)):
+        frame = frame_of(temperature, humidity)
+        frame.probe_c = np.full((1, hours), probe)
+        ind = assess_rooms(
+            frame, np.zeros((1, HOURS_30D), np.uint16), MouldGrid.zeros(1), DEFAULT_CONFIG
+        )
+        assert ind.surface_temperature_c[0, -1] == pytest.approx(17.0)
+        counted[name] = int(ind.counts["hours_surface80_7d"][0, -1])
+    assert counted == {"probed": hours, "estimated": 0}
+
+
 def test_vectorised_mould_equals_the_scalar_model() -> None:
     rng = np.random.default_rng(1)
     temperature = rng.uniform(5, 25, (3, 400))

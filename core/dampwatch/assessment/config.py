@@ -26,14 +26,15 @@ class AssessmentConfig:
     """Thresholds, windows and hold-offs of the indicators and rules."""
 
     # Sensors: stated accuracy of the humidity sensors in use (SHT3x ±2 %RH typical; the eval's
-    # band of homes on the limit). The early warning projects at the low end of it (outlook.py).
+    # band of homes on the limit). The early warning projects at the low end of it (outlook.py);
+    # a wall estimated from a room sensor (no probe) must clear `surface_rh_pct` by it (surface.py).
     humidity_accuracy_pct: float = 2.0
     # Surface estimate
     temperature_factor: float = 0.75  # f_Rsi, BRE IP1/06 design minimum
     air_margin_k: float = 3.0  # coldest surface this far below room air when outdoor is unknown
     # Damp and condensation
     room_rh_screen_pct: float = 70.0
-    surface_rh_pct: float = 80.0
+    surface_rh_pct: float = 80.0  # at a probed wall; an estimated one: + humidity_accuracy_pct
     # Sustained (BS 5250 "for days"): three days' hours in a week at the wall, not nightly peaks.
     condensation_raise_hours_7d: int = 72
     condensation_clear_hours_7d: int = 12

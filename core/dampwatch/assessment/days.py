@@ -159,8 +159,9 @@ def damp_days(
     """Damp days among the last seven local calendar days at each frame hour, and the longest run.
 
     BS 5250 and BS EN ISO 13788 judge damp as sustained: a day counts when the room air was at
-    70 % RH or more, with the wall surface at 80 % or more, for at least `damp_day_hours` of it,
-    and damp persists when such days follow each other. A bedroom humid for a few hours each
+    70 % RH or more, with the wall surface at 80 % or more (82 % where the wall is estimated:
+    surface.surface_limit_pct), for at least `damp_day_hours` of it, and damp persists when such
+    days follow each other. A bedroom humid for a few hours each
     night, dry again by day, has no damp day; one damp day now and then, with drier days in
     between, lets the wall dry out. Days are calendar days, as an officer repeats them to a
     tenant ("Monday, Tuesday and Wednesday"): a spell of two and a half days that straddles three

@@ -19,7 +19,7 @@ from dampwatch.assessment.days import cold_days, damp_days
 from dampwatch.assessment.flags import FlagArray, HourFlag
 from dampwatch.assessment.frame import RoomFrame, hour_mask, local_hours
 from dampwatch.assessment.presence import living_room_presence
-from dampwatch.assessment.surface import surface_temperature
+from dampwatch.assessment.surface import surface_limit_pct, surface_temperature
 from dampwatch.psychrometrics_array import dew_point_c, surface_rh_pct
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,9 +54,13 @@ class RoomIndicators:
 
 
 def hour_flags(
-    frame: RoomFrame, surface_c: FloatArray, surface_pct: FloatArray, config: AssessmentConfig
+    frame: RoomFrame,
+    surface_c: FloatArray,
+    surface_pct: FloatArray,
+    surface_limit: FloatArray,
+    config: AssessmentConfig,
 ) -> FlagArray:
-    """Bit flags of every room-hour."""
+    """Bit flags of every room-hour (`surface_limit`: the wall RH that counts as damp there)."""
     temperature, humidity = frame.temperature_c, frame.humidity_pct
     hours_of_day = local_hours(frame.start_hour, frame.hours)
     occupied = hour_mask(hours_of_day, config.occupied_from_hour, config.occupied_to_hour)
@@ -68,12 +72,10 @@ def hour_flags(
         parts = [
             (HourFlag.DATA, data),
             (HourFlag.RH70, data & (humidity >= config.room_rh_screen_pct)),
-            (HourFlag.SURFACE80, data & (surface_pct >= config.surface_rh_pct)),
+            (HourFlag.SURFACE80, data & (surface_pct >= surface_limit)),
             (
                 HourFlag.DAMP_AT_WALL,
-                data
-                & (humidity >= config.room_rh_screen_pct)
-                & (surface_pct >= config.surface_rh_pct),
+                data & (humidity >= config.room_rh_screen_pct) & (surface_pct >= surface_limit),
             ),
             (HourFlag.BELOW_DEW, data & (surface_c < dew_point_c(temperature, humidity))),
             (HourFlag.OCCUPIED, has_t & occupied),
@@ -223,7 +225,7 @@ def assess_rooms(
         outdoor_source=frame.outdoor_source,
     )
     surface_pct = surface_rh_pct(frame.temperature_c, frame.humidity_pct, surface_c)
-    flags = hour_flags(frame, surface_c, surface_pct, config)
+    flags = hour_flags(frame, surface_c, surface_pct, surface_limit_pct(source, config), config)
     index, dry = run_mould(surface_c, surface_pct, mould_start)
     by_bit: dict[HourFlag, tuple[int, ...]] = {}
     for bit, window in COUNT_WINDOWS.values():

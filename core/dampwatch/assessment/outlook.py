@@ -246,13 +246,17 @@ def project(
     futures = [lower_band(continuation(recent, s, horizon, outdoor_c), config) for s in scenarios]
     stacked = _stacked(futures)
     k = len(scenarios)
+    # The projected humidity is already at the low end of the band: an estimated wall is judged
+    # against the plain limit, not the limit plus the band again (surface.surface_limit_pct).
+    # Lowering the air by the band lowers the wall's RH by at least as much, so this is no laxer.
+    banded = replace(config, humidity_accuracy_pct=0.0)
     ind = assess_rooms(
         stacked,
         np.tile(history, (k, 1)),
         MouldGrid(np.tile(mould_now.index, k), np.tile(mould_now.dry_hours, k)),
-        config,
+        banded,
     )
-    verdicts = room_verdicts(stacked, ind, np.tile(vulnerable, k), config)
+    verdicts = room_verdicts(stacked, ind, np.tile(vulnerable, k), banded)
     kinds: dict[AlertKind, KindOutlook] = {}
     for kind in WATCH_KINDS:
         raised = (verdicts[kind].verdict == RAISE).reshape(k, count, horizon)

@@ -75,16 +75,27 @@ def _base_evidence(
             {"mould_index": round(index, 2), "hours_surface80_30d": c["hours_surface80_30d"]},
         )
     if kind is AlertKind.CONDENSATION_RISK:
+        probed = int(ind.surface_source[row, col]) == SurfaceSource.WALL_PROBE
+        limit = config.surface_rh_pct + (0.0 if probed else config.humidity_accuracy_pct)
+        allowance = (
+            ""
+            if probed
+            else f" (the {config.surface_rh_pct:g} % limit plus the humidity sensors' "
+            f"±{config.humidity_accuracy_pct:g} %RH, as the wall is estimated)"
+        )
         return Evidence(
-            f"The coldest wall in {room} was at 80 % relative humidity or more for "
-            f"{c['hours_surface80_7d']} of the last 168 hours ({surface}), and below the dew "
-            f"point (wet with condensation) for {c['hours_below_dew_point_7d']} hours. The room "
-            f"air was at 70 % or more for {c['hours_rh70_7d']} hours; on {c['damp_days_7d']} "
+            f"The coldest wall in {room} was at {limit:g} % relative humidity or more{allowance} "
+            f"for {c['hours_surface80_7d']} of the last 168 hours ({surface}), and below "
+            f"the dew point (wet with condensation) for {c['hours_below_dew_point_7d']} hours. "
+            f"The room air was at 70 % or more for {c['hours_rh70_7d']} hours; on "
+            f"{c['damp_days_7d']} "
             f"of the last 7 days ({c['damp_run_days_7d']} of them in a row) the room air was "
             f"that humid, with the wall that damp, for at least {config.damp_day_hours} hours "
             f"of the day. Mould can start when this lasts for days.",
             HOURS_7D,
-            f"{config.condensation_raise_hours_7d} hours at 80 % surface RH with "
+            f"{config.condensation_raise_hours_7d} hours at {config.surface_rh_pct:g} % surface "
+            f"RH ({config.surface_rh_pct + config.humidity_accuracy_pct:g} % on a wall estimated "
+            f"without a probe) with "
             f"{config.room_rh_raise_hours_7d} hours of room air at 70 % in 7 days, including "
             f"{config.condensation_raise_days} days in a row with at least "
             f"{config.damp_day_hours} such hours, or {config.dew_point_raise_hours_7d} hours "

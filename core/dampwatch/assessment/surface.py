@@ -10,6 +10,10 @@ stock's outdoor sensors, a configured weather feed for the home's place, the reg
 month (dampwatch.climate); the evidence says which. Room air less a fixed margin remains only
 for a frame given no outdoor temperature at all. The surface RH keeps the room air's vapour
 pressure at the colder surface (Magnus, WMO), capped at 100 %.
+
+An estimated wall is judged against the surface RH limit raised by the humidity sensors' stated
+accuracy (`surface_limit_pct`): the estimate carries the room sensor's error and a wall factor
+that is only the design minimum, so it must clear the limit by what the sensor may read high.
 """
 
 from __future__ import annotations
@@ -106,3 +110,21 @@ def surface_temperature(
         area = factor_rows & outdoor_shared
         source = np.where(area, np.int8(SurfaceSource.AREA_OUTDOOR), source).astype(np.int8)
     return surface, source
+
+
+def surface_limit_pct(source: npt.NDArray[np.int8], config: AssessmentConfig) -> FloatArray:
+    """The surface RH a room-hour's wall must reach to count as damp, by how it was found.
+
+    BS EN ISO 13788 and BS 5250 set 80 % at the surface. A wall probe measures the surface; any
+    other wall is an estimate from the room sensor's humidity, which may read
+    `humidity_accuracy_pct` high (SHT3x-class sensors: ±2 %RH), so an estimate counts only when it
+    clears the limit by that much. A room sensor within its specification can put the estimate
+    of a sound wall (f_Rsi above the 0.75 design minimum) just over 80 % for days in a mild humid
+    spell, while a damp room's wall, colder than the design minimum, clears 82 % by far.
+    """
+    limit: FloatArray = np.where(
+        source == SurfaceSource.WALL_PROBE,
+        config.surface_rh_pct,
+        config.surface_rh_pct + config.humidity_accuracy_pct,
+    )
+    return limit
