@@ -62,7 +62,8 @@ def _check(boards: dict[str, dict[str, Any]], config: AssessmentConfig) -> None:
     hours = json.dumps(_panel(boards, "home.json", "Hours above thresholds"), ensure_ascii=False)
     for label in (
         f"RH ≥ {config.room_rh_screen_pct:g} %",
-        f"Wall RH ≥ {config.surface_rh_pct:g} %",
+        f"Wall RH ≥ {config.surface_rh_pct:g} % "
+        f"({config.surface_rh_pct + config.humidity_accuracy_pct:g} % if estimated)",
         f"Below {config.cold_c:g} °C",
         f"Below {config.very_cold_c:g} °C",
         f"above {config.overheating_c:g} °C",

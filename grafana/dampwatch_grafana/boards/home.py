@@ -58,7 +58,11 @@ def hours_columns(config: AssessmentConfig) -> tuple[tuple[str, str], ...]:
     return (
         (s.FIELD_SCORE, "Room score"),
         (s.FIELD_HOURS_RH70_7D, f"RH ≥ {config.room_rh_screen_pct:g} % (h, 7 d)"),
-        (s.FIELD_HOURS_SURFACE80_7D, f"Wall RH ≥ {config.surface_rh_pct:g} % (h, 7 d)"),
+        (
+            s.FIELD_HOURS_SURFACE80_7D,
+            f"Wall RH ≥ {config.surface_rh_pct:g} % "
+            f"({config.surface_rh_pct + config.humidity_accuracy_pct:g} % if estimated) (h, 7 d)",
+        ),
         (s.FIELD_HOURS_BELOW_DEW_POINT_7D, "Wall below dew point (h, 7 d)"),
         (s.FIELD_HOURS_BELOW_18C_7D, f"Below {config.cold_c:g} °C occupied (h, 7 d)"),
         (s.FIELD_HOURS_BELOW_16C_7D, f"Below {config.very_cold_c:g} °C occupied (h, 7 d)"),
