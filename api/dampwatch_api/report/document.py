@@ -28,12 +28,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from dampwatch.assessment.config import DEFAULT_CONFIG
 from dampwatch_api.advice import kind_title
 from dampwatch_api.alerts.models import Alert
 from dampwatch_api.evidence import alert_text, room_label
 from dampwatch_api.report import charts
 from dampwatch_api.report.data import ReportData
 from dampwatch_api.report.summary import case_order, summary_rows, uk_time
+
+# the thresholds the assessment counts the hours against, named in the table headings
+_CONFIG: Final = DEFAULT_CONFIG
 
 MARGIN: Final = 20 * mm
 TEXT_WIDTH: Final = A4[0] - 2 * MARGIN
@@ -102,9 +106,10 @@ def _room_rows(data: ReportData) -> list[list[str]]:
             "Humidity % (mean / high)",
             "Dew point °C (mean)",
             "Mould index",
-            "Hours air ≥ 70 % (30 days)",
-            "Hours wall ≥ 80 % (30 days)",
-            "Hours below 18 °C (7 days)",
+            f"Hours air ≥ {_CONFIG.room_rh_screen_pct:g} % (30 days)",
+            f"Hours wall ≥ {_CONFIG.surface_rh_pct:g} %, "
+            f"{_CONFIG.surface_rh_pct + _CONFIG.humidity_accuracy_pct:g} % if estimated (30 days)",
+            f"Hours below {_CONFIG.cold_c:g} °C (7 days)",
         ]
     ]
     for room in data.rooms:
