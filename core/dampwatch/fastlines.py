@@ -141,34 +141,18 @@ def _common_lines(
         dew_point = MAGNUS_C_C * gamma / (MAGNUS_B - gamma)
         vapour_hpa = humidity / 100.0 * MAGNUS_E0_HPA * exp(magnus)
         abs_humidity = ABS_HUMIDITY_FACTOR * vapour_hpa / (KELVIN_OFFSET + temperature)
-        temperature_text = reprs.get(temperature) or _text(temperature)
-        humidity_text = reprs.get(humidity) or _text(humidity)
+        climate = (
+            prefix,
+            reprs.get(temperature) or _text(temperature),
+            reprs.get(humidity) or _text(humidity),
+            dew_point,
+            abs_humidity,
+        )
         if size == 3:
-            lines.append(
-                _COMMON_NO_SEQ
-                % (
-                    prefix,
-                    temperature_text,
-                    humidity_text,
-                    dew_point,
-                    abs_humidity,
-                    ts_ms * NS_PER_MS,
-                )
-            )
+            lines.append(_COMMON_NO_SEQ % (*climate, ts_ms * NS_PER_MS))
         else:
             seqs.append(seq)
-            lines.append(
-                _COMMON_SEQ
-                % (
-                    prefix,
-                    temperature_text,
-                    humidity_text,
-                    dew_point,
-                    abs_humidity,
-                    seq,
-                    ts_ms * NS_PER_MS,
-                )
-            )
+            lines.append(_COMMON_SEQ % (*climate, seq, ts_ms * NS_PER_MS))
     return len(elements)
 
 
