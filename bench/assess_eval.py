@@ -230,6 +230,10 @@ def score(flags: Flags, truth: dict[str, Any], start_hour: int) -> dict[str, Any
     results["healthy_homes_with_wet_room_alerts"] = sum(
         any(room in WET_ROOMS for room in flags.rooms.get(home, set())) for home in flagged_healthy
     )
+    # named, so a false alarm can be looked at (`dampwatch sim` rebuilds the home from the seed)
+    results["healthy_homes_alerted"] = {
+        home: sorted(str(kind) for kind in flags.kinds[home] & HAZARDS) for home in flagged_healthy
+    }
     return results
 
 
@@ -281,6 +285,10 @@ def report(results: dict[str, Any]) -> str:
         f"{results['healthy_homes_with_hazard_alerts']} of {results['healthy_homes']}; "
         f"in a bathroom or kitchen (showers, cooking): "
         f"{results['healthy_homes_with_wet_room_alerts']} (target 0)"
+        + "".join(
+            f"; {home}: {', '.join(kinds)}"
+            for home, kinds in results.get("healthy_homes_alerted", {}).items()
+        )
     )
     if "early_warning" in results:
         lines.append(watch_report(results["early_warning"]))
