@@ -120,7 +120,10 @@ MEANINGS: Mapping[str, str] = {
     "ingest_batch_bytes": "... or this many payload bytes ...",
     "ingest_batch_wait_s": "... or when it is this old",
     "ingest_batch_idle_s": "... or when no message has arrived for this long (the end of a burst)",
-    "ingest_batch_size": "most points in one InfluxDB write request",
+    "ingest_batch_size": (
+        "most points in one InfluxDB write request; a batch of arrays closes before a message "
+        "would take it past this many readings"
+    ),
     "ingest_receive_maximum": "unacknowledged messages the broker may send (MQTT 5 Receive "
     "Maximum); at least `INGEST_BATCH_MESSAGES`",
     "ingest_session_expiry_s": "how long the broker keeps a stopped worker's session and queue",
