@@ -108,7 +108,7 @@ def _room_rows(data: ReportData) -> list[list[str]]:
             "Mould index",
             f"Hours air ≥ {_CONFIG.room_rh_screen_pct:g} % (30 days)",
             f"Hours wall ≥ {_CONFIG.surface_rh_pct:g} %, "
-            f"{_CONFIG.surface_rh_pct + _CONFIG.humidity_accuracy_pct:g} % if estimated (30 days)",
+            f"{_CONFIG.estimated_surface_rh_pct:g} % if estimated (30 days)",
             f"Hours below {_CONFIG.cold_c:g} °C (7 days)",
         ]
     ]

@@ -34,7 +34,7 @@ class AssessmentConfig:
     air_margin_k: float = 3.0  # coldest surface this far below room air when outdoor is unknown
     # Damp and condensation
     room_rh_screen_pct: float = 70.0
-    surface_rh_pct: float = 80.0  # at a probed wall; an estimated one: + humidity_accuracy_pct
+    surface_rh_pct: float = 80.0  # at a probed wall; an estimated one: `estimated_surface_rh_pct`
     # Sustained (BS 5250 "for days"): three days' hours in a week at the wall, not nightly peaks.
     condensation_raise_hours_7d: int = 72
     condensation_clear_hours_7d: int = 12
@@ -147,6 +147,11 @@ class AssessmentConfig:
     def overheating_allowance_hours(self) -> float:
         """TM59's yearly allowance of hot night hours."""
         return TM59_ANNUAL_NIGHT_HOURS * TM59_ALLOWED_FRACTION
+
+    @property
+    def estimated_surface_rh_pct(self) -> float:
+        """The wall RH that counts as damp where the wall is estimated, not probed."""
+        return self.surface_rh_pct + self.humidity_accuracy_pct
 
 
 DEFAULT_CONFIG: Final = AssessmentConfig()

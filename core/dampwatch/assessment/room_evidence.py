@@ -76,7 +76,7 @@ def _base_evidence(
         )
     if kind is AlertKind.CONDENSATION_RISK:
         probed = int(ind.surface_source[row, col]) == SurfaceSource.WALL_PROBE
-        limit = config.surface_rh_pct + (0.0 if probed else config.humidity_accuracy_pct)
+        limit = config.surface_rh_pct if probed else config.estimated_surface_rh_pct
         allowance = (
             ""
             if probed
@@ -94,7 +94,7 @@ def _base_evidence(
             f"of the day. Mould can start when this lasts for days.",
             HOURS_7D,
             f"{config.condensation_raise_hours_7d} hours at {config.surface_rh_pct:g} % surface "
-            f"RH ({config.surface_rh_pct + config.humidity_accuracy_pct:g} % on a wall estimated "
+            f"RH ({config.estimated_surface_rh_pct:g} % on a wall estimated "
             f"without a probe) with "
             f"{config.room_rh_raise_hours_7d} hours of room air at 70 % in 7 days, including "
             f"{config.condensation_raise_days} days in a row with at least "

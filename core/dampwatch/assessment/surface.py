@@ -125,6 +125,6 @@ def surface_limit_pct(source: npt.NDArray[np.int8], config: AssessmentConfig) ->
     limit: FloatArray = np.where(
         source == SurfaceSource.WALL_PROBE,
         config.surface_rh_pct,
-        config.surface_rh_pct + config.humidity_accuracy_pct,
+        config.estimated_surface_rh_pct,
     )
     return limit

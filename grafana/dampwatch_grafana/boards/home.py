@@ -61,7 +61,7 @@ def hours_columns(config: AssessmentConfig) -> tuple[tuple[str, str], ...]:
         (
             s.FIELD_HOURS_SURFACE80_7D,
             f"Wall RH ≥ {config.surface_rh_pct:g} % "
-            f"({config.surface_rh_pct + config.humidity_accuracy_pct:g} % if estimated) (h, 7 d)",
+            f"({config.estimated_surface_rh_pct:g} % if estimated) (h, 7 d)",
         ),
         (s.FIELD_HOURS_BELOW_DEW_POINT_7D, "Wall below dew point (h, 7 d)"),
         (s.FIELD_HOURS_BELOW_18C_7D, f"Below {config.cold_c:g} °C occupied (h, 7 d)"),
